@@ -1,0 +1,137 @@
+// `credit-bank`: the operators' command line — start the system, manage API clients and keys, verify a credential.
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { systemClock } from '../core/clock.ts'
+import { loadConfig } from '../core/config.ts'
+import { ConfigError } from '../core/errors.ts'
+import { createLogger } from '../core/log.ts'
+import { verifyCredential } from '../core/verification/verify-credential.ts'
+import { createApiClient, SCOPES } from '../issuer/api-clients.ts'
+import { createIssuerNode } from '../issuer/issuer-node.ts'
+import { createVerifierContext } from '../verifier/verifier-node.ts'
+import { seedDemo } from './demo.ts'
+import { startSystem, type Role } from './start-system.ts'
+
+const USAGE = `credit-bank — 学分银行 credit bank for lifelong education
+
+Usage:
+  credit-bank start [--demo]                 start issuer, verifier and wallet (--demo: seed demo data, print URLs and a token)
+  credit-bank serve issuer|verifier|wallet   start one service
+  credit-bank clients create --name NAME --scopes ${SCOPES.join(',')} [--json]
+                                             create an API client; its token is printed once
+  credit-bank keys rotate                    add a new signing key to the bank's DID (old credentials keep verifying)
+  credit-bank keys list                      list the bank's published keys
+  credit-bank verify FILE|-                  verify a credential (JWT or JSON); exit 0 only if verified
+  credit-bank migrate                        run database migrations and exit
+
+Configuration comes from CB_* environment variables (see README.md).`
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { demo: { type: 'boolean' }, name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  })
+  const [command, sub] = positionals
+  if (values.help || !command || command === 'help') {
+    process.stdout.write(USAGE + '\n')
+    return command || values.help ? 0 : 2
+  }
+  const config = loadConfig()
+  const log = createLogger(config.logLevel)
+
+  switch (command) {
+    case 'start':
+    case 'serve': {
+      const roles: Role[] = command === 'start' ? ['issuer', 'verifier', 'wallet'] : [sub as Role]
+      if (command === 'serve' && !['issuer', 'verifier', 'wallet'].includes(sub ?? '')) return usage('serve needs issuer, verifier or wallet')
+      const system = await startSystem(config, roles)
+      const stop = (signal: string) => {
+        log.info('shutting down', { signal })
+        void system.close().then(() => process.exit(0))
+      }
+      process.once('SIGTERM', () => stop('SIGTERM'))
+      process.once('SIGINT', () => stop('SIGINT'))
+      if (values.demo && system.issuer) {
+        const demo = await seedDemo(system.issuer, { issuer: system.urls.issuer!, verifier: system.urls.verifier!, wallet: system.urls.wallet! })
+        process.stdout.write(
+          [
+            '',
+            '学分银行 Credit bank is running / 已启动',
+            `  issuer   (bank, ${system.issuer.identity.did})  ${system.urls.issuer}`,
+            `  DID document                                   ${new URL('.well-known/did.json', system.urls.issuer).href}`,
+            `  verifier (employers / 用人单位)                 ${system.urls.verifier}`,
+            `  wallet   (learners / 学习者)                    ${system.urls.wallet}`,
+            `  demo API token (credentials:issue, credentials:status): ${demo.apiToken}`,
+            `  demo data, sample credential and curl commands: ${demo.file}`,
+            '',
+          ].join('\n') + '\n',
+        )
+      } else {
+        log.info('started', system.urls)
+      }
+      return new Promise<number>(() => undefined) // runs until a signal
+    }
+    case 'clients': {
+      if (sub !== 'create' || !values.name || !values.scopes) return usage('clients create --name NAME --scopes SCOPES')
+      const node = await createIssuerNode(config, { clock: systemClock, log })
+      try {
+        const client = await createApiClient(node.ds, systemClock, { name: values.name, scopes: values.scopes.split(',').map((s) => s.trim()) })
+        process.stdout.write(values.json ? JSON.stringify(client) + '\n' : `client ${client.id} (${client.name}) scopes ${client.scopes.join(',')}\ntoken (shown once): ${client.token}\n`)
+      } finally {
+        await node.close()
+      }
+      return 0
+    }
+    case 'keys': {
+      if (sub !== 'rotate' && sub !== 'list') return usage('keys rotate | keys list')
+      const node = await createIssuerNode(config, { clock: systemClock, log })
+      try {
+        if (sub === 'rotate') process.stdout.write(`new signing key: ${await node.identity.rotate()}\n`)
+        for (const k of await node.identity.keys()) process.stdout.write(`${k.kid}  created ${k.createdAt}\n`)
+      } finally {
+        await node.close()
+      }
+      return 0
+    }
+    case 'verify': {
+      if (!sub) return usage('verify FILE|-')
+      const text = readFileSync(sub === '-' ? 0 : sub, 'utf8').trim()
+      let input: unknown = text
+      if (text.startsWith('{')) {
+        try {
+          input = JSON.parse(text)
+        } catch {
+          process.stderr.write('the input is neither a JWT nor valid JSON\n')
+          return 2
+        }
+      }
+      const body = input as { verifiableCredential?: unknown }
+      const report = await verifyCredential(typeof body === 'object' && body && 'verifiableCredential' in body ? body.verifiableCredential : input, createVerifierContext(config, systemClock))
+      process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+      return report.verified ? 0 : 1
+    }
+    case 'migrate': {
+      const node = await createIssuerNode(config, { clock: systemClock, log })
+      await node.close()
+      process.stdout.write('migrations applied\n')
+      return 0
+    }
+    default:
+      return usage(`unknown command: ${command}`)
+  }
+}
+
+function usage(problem: string): number {
+  process.stderr.write(`${problem}\n\n${USAGE}\n`)
+  return 2
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`)
+    else process.stderr.write(`credit-bank: ${(err as Error).message}\n`)
+    process.exit(err instanceof ConfigError ? 2 : 1)
+  },
+)

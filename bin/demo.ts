@@ -1,0 +1,74 @@
+// Demo data for `npm start`: an API client and a few credentials issued through the same code path as the API.
+import { writeFileSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import type { IssuerNode } from '../issuer/issuer-node.ts'
+import { createApiClient, revokeApiClient } from '../issuer/api-clients.ts'
+import { sql } from '../core/store/sql.ts'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../core/credentials/types.ts'
+
+const DEMO_CLIENT = 'demo (npm start)'
+const LEARNER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
+
+/** Two recognized outcomes, academic and non-academic, issued to a demo learner. */
+function demoAchievements(bank: string): { id: string; credential: Record<string, unknown> }[] {
+  const issuer = { id: bank, type: ['Profile'], name: [{ '@value': '江苏省终身教育学分银行', '@language': 'zh' }, { '@value': 'Jiangsu Credit Bank for Lifelong Education', '@language': 'en' }] }
+  const outcome = (n: number, a: Record<string, unknown>, credits: number, result: string, term: string) => ({
+    id: `urn:credit-bank:demo:achievement-${n}`,
+    credential: {
+      '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
+      type: ['VerifiableCredential', 'AchievementCredential'],
+      issuer,
+      name: a.name,
+      awardedDate: '2026-07-10T09:00:00+08:00',
+      credentialSubject: {
+        id: LEARNER,
+        type: ['AchievementSubject'],
+        achievement: { type: ['Achievement'], ...a },
+        creditsEarned: credits,
+        result: [{ type: ['Result'], value: result }],
+        term,
+        recognizingInstitution: { id: bank, type: ['Profile'], name: '江苏开放大学 Jiangsu Open University' },
+      },
+    },
+  })
+  return [
+    outcome(1, { id: 'urn:credit-bank:catalogue:course:cs-201', achievementType: 'Course', name: '数据结构 Data Structures', description: '线性表、树、图及其算法。Lists, trees, graphs and their algorithms.', criteria: { narrative: '期末考试成绩 60 分及以上 / final examination mark of 60 or more' }, creditsAvailable: 4, fieldOfStudy: 'Computer Science', humanCode: 'CS201', frameworkLevel: 5, outcomeCategory: 'academic' }, 4, '87', '2025-2026-2'),
+    outcome(2, { id: 'urn:credit-bank:catalogue:certificate:nvq-web-3', achievementType: 'Certificate', name: 'Web 前端开发职业技能等级证书（中级） Web Front-end Development, intermediate', description: '1+X 职业技能等级证书 / vocational skill certificate', criteria: { narrative: '通过理论与实操考核 / passed theory and practical assessment' }, creditsAvailable: 6, fieldOfStudy: 'Software', frameworkLevel: 4, outcomeCategory: 'non_academic' }, 6, 'pass', '2026'),
+  ]
+}
+
+export interface DemoInfo {
+  readonly file: string
+  readonly apiToken: string
+  readonly sampleCredentialJwt: string
+}
+
+/** Idempotent: credentials are issued once; the demo API token is replaced at every start (only its hash is stored). */
+export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifier: string; wallet: string }): Promise<DemoInfo> {
+  const old = await sql<{ id: string }>(node.ds, 'SELECT id FROM cb_api_client WHERE name = ? AND revoked_at IS NULL', [DEMO_CLIENT])
+  for (const c of old) await revokeApiClient(node.ds, node.clock, c.id)
+  const client = await createApiClient(node.ds, node.clock, { name: DEMO_CLIENT, scopes: ['credentials:issue', 'credentials:status'] })
+  await sql(node.ds, 'UPDATE cb_credential SET client_id = ? WHERE id LIKE ?', [client.id, 'urn:credit-bank:demo:%'])
+  const jwts: string[] = []
+  for (const { id, credential } of demoAchievements(node.identity.did)) {
+    const [row] = await sql<{ document: string }>(node.ds, 'SELECT document FROM cb_credential WHERE id = ?', [id])
+    jwts.push(row ? row.document : (await node.issuer.issue({ credential: { ...credential, id } }, client.id)).document)
+  }
+  const file = path.join(node.config.dataDir, 'demo.json')
+  const info = {
+    bank: { did: node.identity.did, didDocument: new URL('.well-known/did.json', urls.issuer).href },
+    urls,
+    apiToken: client.token,
+    apiTokenScopes: client.scopes,
+    sampleCredentialJwt: jwts[0],
+    demoCredentials: jwts,
+    tryIt: {
+      verify: `curl -s -X POST ${urls.verifier.replace(/\/$/, '')}/credentials/verify -H 'content-type: application/json' -d '{"verifiableCredential":"${jwts[0]}"}'`,
+      issue: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/issue -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"${node.identity.did}","credentialSubject":{"id":"${LEARNER}","name":"demo"}}}'`,
+      revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
+    },
+  }
+  mkdirSync(node.config.dataDir, { recursive: true })
+  writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 })
+  return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]! }
+}

@@ -1,0 +1,188 @@
+// One validated, frozen configuration object, read from CB_* environment variables at start-up.
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { ConfigError } from './errors.ts'
+import { didWebFromUrl } from './did/did-web-url.ts'
+import type { LogLevel } from './log.ts'
+
+export type DbConfig =
+  | { readonly type: 'sqlite'; readonly database: string }
+  | { readonly type: 'postgres'; readonly url: string }
+
+export interface Config {
+  /** NODE_ENV: development (default) | test | production. */
+  readonly env: 'development' | 'test' | 'production'
+  /** CB_LOG_LEVEL: debug | info (default) | warn | error | silent. */
+  readonly logLevel: LogLevel
+  /** CB_HOST: address the services bind to. Default 127.0.0.1. */
+  readonly host: string
+  /** CB_ISSUER_PORT (4000), CB_VERIFIER_PORT (4100), CB_WALLET_PORT (4200). 0 = any free port. */
+  readonly ports: { readonly issuer: number; readonly verifier: number; readonly wallet: number }
+  /** CB_DATA_DIR: SQLite files, development secrets, demo.json. Default ./data. */
+  readonly dataDir: string
+  /** CB_DATABASE_URL (postgres://…) or SQLite at <dataDir>/issuer.sqlite. */
+  readonly issuerDb: DbConfig
+  /** CB_VERIFIER_DATABASE_URL, else CB_DATABASE_URL, else SQLite at <dataDir>/verifier.sqlite. Never the issuer's tables. */
+  readonly verifierDb: DbConfig
+  /** CB_PUBLIC_URL: the bank's public origin; its did:web is derived from it. Default http://localhost:<issuer port>. */
+  readonly publicUrl: URL
+  /** The bank's DID, derived from publicUrl. */
+  readonly bankDid: string
+  /** CB_VERIFIER_PUBLIC_URL (default http://localhost:<verifier port>), CB_WALLET_PUBLIC_URL (default http://localhost:<wallet port>). */
+  readonly verifierUrl: URL
+  readonly walletUrl: URL
+  /** CB_KMS_SECRET_KEY: 64 hex characters encrypting private keys at rest. Development: generated into <dataDir>/kms-secret.key. */
+  readonly kmsSecretKey: string
+  /** CB_TRUSTED_ISSUERS: comma-separated issuer DIDs the verifier trusts. Default: the bank's DID. */
+  readonly trustedIssuers: readonly string[]
+  /** CB_ALLOW_INSECURE_LOCALHOST: plain http for localhost DIDs and status lists. Default true outside production; refused in production. */
+  readonly allowInsecureLocalhost: boolean
+  /** CB_CLOCK_SKEW_SECONDS: tolerance on validFrom/validUntil/nbf/exp. Default 30. */
+  readonly clockSkewSeconds: number
+  /** CB_DID_CACHE_TTL_SECONDS: how long a resolved DID document is trusted; bounds how long a removed key keeps verifying. Default 300. */
+  readonly didCacheTtlSeconds: number
+  /** CB_STATUS_LIST_TTL_SECONDS: Cache-Control max-age of published status lists and the verifier's cache cap. Default 60. */
+  readonly statusListTtlSeconds: number
+  /** CB_FETCH_TIMEOUT_MS: timeout for DID documents and status lists. Default 3000. */
+  readonly fetchTimeoutMs: number
+  /** CB_FETCH_MAX_BYTES: size cap for fetched DID documents and status lists. Default 1048576. */
+  readonly fetchMaxBytes: number
+  /** CB_CHALLENGE_TTL_SECONDS: lifetime of a presentation challenge. Default 300. */
+  readonly challengeTtlSeconds: number
+  /** CB_RATE_LIMIT_PER_MINUTE: requests per minute per API client or client address on POST endpoints. Default 600. */
+  readonly rateLimitPerMinute: number
+  /** CB_MAX_BODY_BYTES (262144) and CB_MAX_JSON_DEPTH (32): request body caps, checked before any crypto. */
+  readonly maxBodyBytes: number
+  readonly maxJsonDepth: number
+  /** CB_KEY_REFRESH_SECONDS: how often an issuer instance re-reads the bank's keys (picks up `keys rotate`). Default 10. */
+  readonly keyRefreshSeconds: number
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const warned = new Set<string>()
+function warnOnce(message: string): void {
+  if (warned.has(message)) return
+  warned.add(message)
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'warn', msg: message }) + '\n')
+}
+
+/** Reads and validates configuration. Throws ConfigError listing every problem at once. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = []
+  const envName = env.NODE_ENV ?? 'development'
+  if (!['development', 'test', 'production'].includes(envName)) problems.push(`NODE_ENV must be development, test or production, got "${envName}"`)
+  const production = envName === 'production'
+
+  const int = (key: string, def: number, min: number, max: number): number => {
+    const raw = env[key]
+    if (raw === undefined || raw === '') return def
+    const n = Number(raw)
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`${key} must be an integer from ${min} to ${max}, got "${raw}"`)
+      return def
+    }
+    return n
+  }
+  const bool = (key: string, def: boolean): boolean => {
+    const raw = env[key]
+    if (raw === undefined || raw === '') return def
+    if (['1', 'true', 'yes'].includes(raw)) return true
+    if (['0', 'false', 'no'].includes(raw)) return false
+    problems.push(`${key} must be true or false, got "${raw}"`)
+    return def
+  }
+  const url = (key: string, def: string): URL => {
+    const raw = env[key] || def
+    try {
+      const u = new URL(raw)
+      if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error()
+      if (u.search || u.hash || u.username || u.password) problems.push(`${key} must be an origin with an optional path, no query, fragment or credentials: "${raw}"`)
+      if (production && u.protocol !== 'https:') problems.push(`${key} must be https in production, got "${raw}"`)
+      return u
+    } catch {
+      problems.push(`${key} must be an http(s) URL, got "${raw}"`)
+      return new URL(def)
+    }
+  }
+  const dbUrl = (key: string): string | undefined => {
+    const raw = env[key]
+    if (!raw) return undefined
+    if (!/^postgres(ql)?:\/\//.test(raw)) problems.push(`${key} must be a postgres:// URL, got "${raw.replace(/\/\/[^@]*@/, '//***@')}"`)
+    return raw
+  }
+
+  const logLevel = (env.CB_LOG_LEVEL ?? 'info') as LogLevel
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) problems.push(`CB_LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`)
+
+  const ports = {
+    issuer: int('CB_ISSUER_PORT', 4000, 0, 65535),
+    verifier: int('CB_VERIFIER_PORT', 4100, 0, 65535),
+    wallet: int('CB_WALLET_PORT', 4200, 0, 65535),
+  }
+  const dataDir = path.resolve(env.CB_DATA_DIR || './data')
+  const pgUrl = dbUrl('CB_DATABASE_URL')
+  const verifierPgUrl = dbUrl('CB_VERIFIER_DATABASE_URL') ?? pgUrl
+  const publicUrl = url('CB_PUBLIC_URL', `http://localhost:${ports.issuer}`)
+  const allowInsecureLocalhost = bool('CB_ALLOW_INSECURE_LOCALHOST', !production)
+  if (production && allowInsecureLocalhost) problems.push('CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production')
+
+  let kmsSecretKey = env.CB_KMS_SECRET_KEY ?? ''
+  if (kmsSecretKey && !/^[0-9a-fA-F]{64}$/.test(kmsSecretKey)) problems.push('CB_KMS_SECRET_KEY must be 64 hexadecimal characters (32 bytes); create one with: openssl rand -hex 32')
+  if (!kmsSecretKey && production) problems.push('CB_KMS_SECRET_KEY is required in production (private keys are encrypted with it)')
+
+  const tunables = {
+    clockSkewSeconds: int('CB_CLOCK_SKEW_SECONDS', 30, 0, 600),
+    didCacheTtlSeconds: int('CB_DID_CACHE_TTL_SECONDS', 300, 0, 86400),
+    statusListTtlSeconds: int('CB_STATUS_LIST_TTL_SECONDS', 60, 0, 86400),
+    fetchTimeoutMs: int('CB_FETCH_TIMEOUT_MS', 3000, 100, 60000),
+    fetchMaxBytes: int('CB_FETCH_MAX_BYTES', 1048576, 1024, 67108864),
+    challengeTtlSeconds: int('CB_CHALLENGE_TTL_SECONDS', 300, 10, 3600),
+    rateLimitPerMinute: int('CB_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000_000),
+    maxBodyBytes: int('CB_MAX_BODY_BYTES', 262144, 1024, 16777216),
+    maxJsonDepth: int('CB_MAX_JSON_DEPTH', 32, 4, 256),
+    keyRefreshSeconds: int('CB_KEY_REFRESH_SECONDS', 10, 0, 3600),
+  }
+  const verifierUrl = url('CB_VERIFIER_PUBLIC_URL', `http://localhost:${ports.verifier}`)
+  const walletUrl = url('CB_WALLET_PUBLIC_URL', `http://localhost:${ports.wallet}`)
+  const trustedIssuers = (env.CB_TRUSTED_ISSUERS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  for (const d of trustedIssuers) if (!/^did:[a-z0-9]+:\S+$/.test(d)) problems.push(`CB_TRUSTED_ISSUERS must list DIDs, got "${d}"`)
+
+  if (problems.length) throw new ConfigError(problems)
+
+  if (!kmsSecretKey) kmsSecretKey = developmentSecret(dataDir)
+  const bankDid = didWebFromUrl(publicUrl)
+  return Object.freeze({
+    env: envName as Config['env'],
+    logLevel,
+    host: env.CB_HOST || '127.0.0.1',
+    ports: Object.freeze(ports),
+    dataDir,
+    issuerDb: dbConfig(pgUrl, path.join(dataDir, 'issuer.sqlite')),
+    verifierDb: dbConfig(verifierPgUrl, path.join(dataDir, 'verifier.sqlite')),
+    publicUrl,
+    bankDid,
+    verifierUrl,
+    walletUrl,
+    kmsSecretKey,
+    trustedIssuers: Object.freeze(trustedIssuers.length ? trustedIssuers : [bankDid]),
+    allowInsecureLocalhost,
+    ...tunables,
+  })
+}
+
+function dbConfig(pgUrl: string | undefined, sqliteFile: string): DbConfig {
+  return pgUrl ? { type: 'postgres', url: pgUrl } : { type: 'sqlite', database: sqliteFile }
+}
+
+/** Development only: a key-encryption secret generated once and kept in the data dir (mode 0600). */
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'kms-secret.key')
+  warnOnce(`CB_KMS_SECRET_KEY is not set: using the development secret in ${file}. This is refused when NODE_ENV=production.`)
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(32).toString('hex')
+  writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  return secret
+}

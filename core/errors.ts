@@ -1,0 +1,67 @@
+// Request errors with a stable code and HTTP status; anything else is a programmer error (500, never exposed).
+
+/** Stable, wire-visible error codes. Clients may switch on these; never rename one. */
+export type ErrorCode =
+  | 'invalid_request' // 400: body or parameters fail validation
+  | 'invalid_json' // 400: body is not JSON
+  | 'unknown_option_provided' // 400: VC API options outside the allow-list
+  | 'issuer_mismatch' // 400: credential.issuer is not this bank
+  | 'proof_not_allowed' // 400: caller supplied proof or credentialStatus
+  | 'unsupported_credential_type' // 422
+  | 'revocation_irreversible' // 400: a revoked credential cannot be un-revoked
+  | 'unauthorized' // 401: missing or malformed bearer token
+  | 'forbidden' // 403: token valid but lacking the scope or ownership
+  | 'not_found' // 404
+  | 'method_not_allowed' // 405
+  | 'duplicate_credential' // 409: a credential with this id was already issued
+  | 'payload_too_large' // 413
+  | 'unsupported_media_type' // 415
+  | 'rate_limited' // 429
+  | 'dependency_unavailable' // 503: database, DID resolution, status list host
+  | 'internal' // 500: never exposed
+
+export interface Issue {
+  readonly path: string
+  readonly message: string
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  /** Whether `message` may be sent to the client. 5xx: no, it is logged only. */
+  readonly expose: boolean
+  readonly issues?: readonly Issue[]
+  /** Extra response headers (e.g. Retry-After on 429). */
+  readonly headers?: Readonly<Record<string, string>>
+
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    options?: { cause?: unknown; issues?: readonly Issue[]; headers?: Record<string, string> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = status
+    this.expose = status < 500
+    if (options?.issues) this.issues = options.issues
+    if (options?.headers) this.headers = options.headers
+  }
+}
+
+/** 400 with the list of what is wrong, each with a JSON path. */
+export class InvalidRequestError extends AppError {
+  constructor(message: string, issues: readonly Issue[] = [], code: ErrorCode = 'invalid_request') {
+    super(code, code === 'unsupported_credential_type' ? 422 : 400, message, { issues })
+  }
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[]
+  constructor(problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}

@@ -1,0 +1,75 @@
+// Fixed-window rate limits shared by every instance through the database. Hits are counted locally and
+// flushed in one upsert per bucket every 200 ms, so the database sees a few writes a second, not one per request.
+import type { DataSource } from 'typeorm'
+import type { Clock } from '../clock.ts'
+import { sql } from '../store/sql.ts'
+
+const WINDOW_MS = 60_000
+const FLUSH_MS = 200
+
+interface Bucket {
+  window: number
+  known: number
+  pending: number
+}
+
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>()
+  private readonly timer: NodeJS.Timeout
+  private flushing?: Promise<void>
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly table: 'cb_rate_limit' | 'cb_verifier_rate_limit',
+    private readonly limitPerMinute: number,
+    private readonly clock: Clock,
+  ) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref()
+  }
+
+  async hit(key: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+    const now = this.clock().getTime()
+    const window = Math.floor(now / WINDOW_MS)
+    let b = this.buckets.get(key)
+    if (!b || b.window !== window) {
+      b = { window, known: 0, pending: 0 }
+      this.buckets.set(key, b)
+    }
+    const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000))
+    if (b.known + b.pending >= this.limitPerMinute) return { allowed: false, retryAfterSeconds }
+    b.pending++
+    return { allowed: true, retryAfterSeconds }
+  }
+
+  /** Writes pending hits and learns what other instances counted. */
+  flush(): Promise<void> {
+    this.flushing ??= this.doFlush().finally(() => (this.flushing = undefined))
+    return this.flushing
+  }
+
+  private async doFlush(): Promise<void> {
+    const current = Math.floor(this.clock().getTime() / WINDOW_MS)
+    for (const [key, b] of this.buckets) {
+      if (b.window < current) {
+        this.buckets.delete(key)
+        continue
+      }
+      if (b.pending === 0) continue
+      const n = b.pending
+      b.pending = 0
+      try {
+        await sql(this.ds, `INSERT INTO ${this.table} (bucket, window_start, count) VALUES (?, ?, ?) ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${this.table}.count + excluded.count`, [key, b.window, n])
+        const [row] = await sql<{ count: number }>(this.ds, `SELECT count FROM ${this.table} WHERE bucket = ? AND window_start = ?`, [key, b.window])
+        b.known = Number(row?.count ?? b.known + n)
+      } catch {
+        b.pending += n // the database is unavailable: keep counting locally, retry next tick
+      }
+    }
+    await sql(this.ds, `DELETE FROM ${this.table} WHERE window_start < ?`, [current - 1]).catch(() => undefined)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    await this.flush()
+  }
+}

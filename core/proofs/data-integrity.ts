@@ -1,0 +1,470 @@
+// W3C Data Integrity `eddsa-rdfc-2022` proofs: sign (appending to a proof set) and verify every proof.
+import { createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import {
+  DataIntegrityProof,
+  type MultikeyVerificationMethod,
+  type ProofObject,
+  type Verifier,
+} from '@digitalbazaar/data-integrity'
+import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
+import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
+import { offlineDocumentLoader } from '../credentials/document-loader.ts'
+
+const PROOF_TYPE = 'DataIntegrityProof'
+const CRYPTOSUITE = 'eddsa-rdfc-2022'
+/** A proof whose `created` is further in the future than this is malformed (clock skew allowance). */
+const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
+/** Distinct verification keys kept imported; beyond it the oldest is dropped. */
+const KEY_CACHE_MAX_ENTRIES = 1024
+// XSD dateTimeStamp: a timezone is mandatory (Data Integrity §2.1 `created`/`expires`).
+const DATE_TIME_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+const DID_URL_WITH_FRAGMENT = /^did:[a-z0-9]+:[^\s#]+#[^\s#]+$/
+const MULTIKEY_CONTEXT_URL = 'https://w3id.org/security/multikey/v1'
+
+export type ProofPurpose = 'assertionMethod' | 'authentication'
+
+/** Stable codes of a failed proof or a failed signing attempt. */
+export type DataIntegrityCode =
+  | 'no_proof'
+  | 'malformed_proof'
+  | 'unsupported_cryptosuite'
+  | 'proof_purpose_mismatch'
+  | 'proof_expired'
+  | 'challenge_mismatch'
+  | 'domain_mismatch'
+  | 'verification_method_unresolved'
+  | 'unknown_context'
+  | 'jsonld_safe_mode' // a term or @id that would be dropped when expanding (SECURITY.md #42)
+  | 'jsonld_invalid' // any other JSON-LD processing error, e.g. redefining a protected term
+  | 'signature_invalid'
+
+/** Thrown by {@link signDataIntegrity} when the document itself cannot be signed (nothing is signed). */
+export class DataIntegrityError extends Error {
+  readonly code: DataIntegrityCode
+  constructor(code: DataIntegrityCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'DataIntegrityError'
+    this.code = code
+  }
+}
+
+export interface DataIntegritySigner {
+  /** Absolute DID URL of the verification method, e.g. `did:web:bank.example#key-1`. */
+  verificationMethod: string
+  /** Ed25519 private key. */
+  privateKey: KeyObject
+  /** Its public key; checked once per key pair against the private key. */
+  publicKey: KeyObject
+}
+
+export interface SignDataIntegrityOptions {
+  created: Date
+  /** Default `assertionMethod`. `authentication` requires `challenge`. */
+  proofPurpose?: ProofPurpose
+  challenge?: string
+  domain?: string
+}
+
+/** A verification method as the caller resolves it (from the controller's DID document). */
+export interface ResolvedVerificationMethod {
+  id: string
+  controller: string
+  type: string
+  publicKeyMultibase?: string
+  publicKeyJwk?: JsonWebKey
+}
+
+export interface VerifyDataIntegrityOptions {
+  /**
+   * Resolves a proof's verification method for a proof purpose. This is where the caller enforces
+   * that the key is listed under that relationship of the controller's DID document; a thrown error
+   * fails the proof with the error's `code` (or `verification_method_unresolved`).
+   */
+  resolveVerificationMethod: (id: string, purpose: string) => Promise<ResolvedVerificationMethod>
+  proofPurpose: ProofPurpose
+  /** Required for `authentication` (SECURITY.md #19); compared exactly when given. */
+  challenge?: string
+  /** When given, the proof's `domain` must equal it (or, if an array, contain it). */
+  domain?: string
+  now: Date
+}
+
+export interface DataIntegrityProofResult {
+  verificationMethod: string
+  verified: boolean
+  code?: string
+  message?: string
+}
+
+export interface DataIntegrityVerification {
+  /** True iff there is at least one proof and every proof verified. */
+  verified: boolean
+  /** One entry per proof, in document order. */
+  proofs: DataIntegrityProofResult[]
+  /** The code and message of the first failure, when not verified. */
+  code?: string
+  message?: string
+}
+
+/**
+ * Adds one `eddsa-rdfc-2022` DataIntegrityProof. If the document already has a proof, the new one is
+ * appended and `proof` becomes an array (a proof set: co-signing; each proof signs the document without
+ * its proofs). Never mutates the input. The document's `@context` must already include the VC 2.0
+ * context (or the Data Integrity v2 context): adding one would break the proofs already there.
+ *
+ * @throws TypeError on a bad signer or options (programmer error).
+ * @throws DataIntegrityError `unknown_context`, `jsonld_safe_mode` or `jsonld_invalid` when the document
+ *   cannot be canonicalized strictly; nothing is signed.
+ */
+export async function signDataIntegrity<T extends object>(
+  document: T,
+  signer: DataIntegritySigner,
+  opts: SignDataIntegrityOptions,
+): Promise<T & { proof: unknown }> {
+  const proofPurpose = opts.proofPurpose ?? 'assertionMethod'
+  assertSignArguments(signer, opts, proofPurpose)
+  const { proof: existing, ...unsecured } = structuredClone(document) as T & { proof?: unknown }
+  const proofSet = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]
+  if (!proofSet.every(isPlainObject)) throw new TypeError('document.proof must be an object or an array of objects')
+
+  const suite = new DataIntegrityProof({ signer: nativeSigner(signer), date: opts.created, cryptosuite: eddsaRdfc2022 })
+  suite.ensureSuiteContext({ document: unsecured, addSuiteContext: false })
+  const purpose = {
+    async update(proof: ProofObject): Promise<ProofObject> {
+      proof.proofPurpose = proofPurpose
+      if (opts.challenge !== undefined) proof.challenge = opts.challenge
+      if (opts.domain !== undefined) proof.domain = opts.domain
+      return proof
+    },
+  }
+  let proof: ProofObject
+  try {
+    proof = await suite.createProof({ document: unsecured, purpose, proofSet, documentLoader: offlineDocumentLoader })
+  } catch (err) {
+    const failure = classifyJsonLdError(err)
+    if (failure === undefined) throw err
+    throw new DataIntegrityError(failure.code, failure.message, { cause: err })
+  }
+  return { ...unsecured, proof: proofSet.length === 0 ? proof : [...proofSet, proof] } as T & { proof: unknown }
+}
+
+/**
+ * Verifies every proof of the document. A proof passes only with type DataIntegrityProof and cryptosuite
+ * `eddsa-rdfc-2022`, the expected `proofPurpose`, a verification method the caller resolves, a valid
+ * signature over the document canonicalized in JSON-LD safe mode with bundled contexts only, `created`
+ * not more than 5 minutes after `now`, `expires` (if any) not before `now`, and (if given) the
+ * challenge and domain. Never throws for a bad document; throws TypeError for bad options.
+ */
+export async function verifyDataIntegrity(
+  document: object,
+  opts: VerifyDataIntegrityOptions,
+): Promise<DataIntegrityVerification> {
+  assertVerifyOptions(opts)
+  if (!isPlainObject(document)) {
+    return { verified: false, proofs: [], code: 'malformed_proof', message: 'the document must be a JSON object' }
+  }
+  const { proof: proofValue, ...unsecured } = document
+  if (proofValue === undefined || (Array.isArray(proofValue) && proofValue.length === 0)) {
+    return { verified: false, proofs: [], code: 'no_proof', message: 'the document has no proof' }
+  }
+  if (!Array.isArray(proofValue) && !isPlainObject(proofValue)) {
+    return { verified: false, proofs: [], code: 'malformed_proof', message: 'proof must be an object or an array' }
+  }
+  const proofSet: unknown[] = Array.isArray(proofValue) ? proofValue : [proofValue]
+  // One suite per call: it caches the document's canonical hash, so a proof set canonicalizes it once.
+  const suite = new DataIntegrityProof({ cryptosuite: verifyingCryptosuite })
+  const proofs = await Promise.all(proofSet.map((proof) => verifyOneProof(suite, unsecured, proof, opts)))
+  const failed = proofs.find((p) => !p.verified)
+  if (failed === undefined) return { verified: true, proofs }
+  return { verified: false, proofs, code: failed.code, message: failed.message }
+}
+
+async function verifyOneProof(
+  suite: DataIntegrityProof,
+  unsecured: object,
+  proof: unknown,
+  opts: VerifyDataIntegrityOptions,
+): Promise<DataIntegrityProofResult> {
+  if (!isPlainObject(proof)) return fail('', 'malformed_proof', 'a proof must be an object')
+  const verificationMethod = typeof proof.verificationMethod === 'string' ? proof.verificationMethod : ''
+  const problem = checkProofOptions(proof, opts)
+  if (problem !== undefined) return fail(verificationMethod, problem.code, problem.message)
+
+  let resolved: ResolvedVerificationMethod
+  try {
+    resolved = await opts.resolveVerificationMethod(verificationMethod, opts.proofPurpose)
+  } catch (err) {
+    // The caller's refusal (e.g. key not under this relationship) keeps the caller's code.
+    return fail(verificationMethod, errorCode(err) ?? 'verification_method_unresolved', errorMessage(err))
+  }
+  let multikey: MultikeyVerificationMethod
+  try {
+    multikey = await toMultikey(resolved, verificationMethod)
+  } catch (err) {
+    return fail(verificationMethod, 'verification_method_unresolved', errorMessage(err))
+  }
+
+  let verifyData: Uint8Array
+  try {
+    verifyData = await suite.createVerifyData({ document: unsecured, proof, documentLoader: offlineDocumentLoader })
+  } catch (err) {
+    const failure = classifyJsonLdError(err) ?? { code: 'malformed_proof' as const, message: errorMessage(err) }
+    return fail(verificationMethod, failure.code, failure.message)
+  }
+  try {
+    const valid = await suite.verifySignature({ verifyData, verificationMethod: multikey, proof })
+    if (!valid) return fail(verificationMethod, 'signature_invalid', 'the signature does not match the document')
+  } catch (err) {
+    // proofValue that is not valid base58btc
+    return fail(verificationMethod, 'malformed_proof', errorMessage(err))
+  }
+  return { verificationMethod, verified: true }
+}
+
+/** Checks that need no key and no canonicalization; returns the first problem found. */
+function checkProofOptions(
+  proof: Record<string, unknown>,
+  opts: VerifyDataIntegrityOptions,
+): { code: DataIntegrityCode; message: string } | undefined {
+  if (proof.type !== PROOF_TYPE || proof.cryptosuite !== CRYPTOSUITE) {
+    return {
+      code: 'unsupported_cryptosuite',
+      message: `expected ${PROOF_TYPE}/${CRYPTOSUITE}, got ${String(proof.type)}/${String(proof.cryptosuite)}`,
+    }
+  }
+  if (typeof proof.verificationMethod !== 'string' || proof.verificationMethod === '') {
+    return { code: 'malformed_proof', message: 'proof.verificationMethod must be a URL string' }
+  }
+  // eddsa-rdfc-2022 §3.3: proofValue is multibase base58btc ('z').
+  if (typeof proof.proofValue !== 'string' || !proof.proofValue.startsWith('z')) {
+    return { code: 'malformed_proof', message: 'proof.proofValue must be a base58btc multibase string' }
+  }
+  if (proof.proofPurpose !== opts.proofPurpose) {
+    return {
+      code: 'proof_purpose_mismatch',
+      message: `proofPurpose is ${JSON.stringify(proof.proofPurpose)}, expected ${opts.proofPurpose}`,
+    }
+  }
+  if (proof.created !== undefined) {
+    const created = parseDateTimeStamp(proof.created)
+    if (created === undefined) return { code: 'malformed_proof', message: 'proof.created is not an XSD dateTimeStamp' }
+    if (created > opts.now.getTime() + MAX_FUTURE_SKEW_MS) {
+      return { code: 'malformed_proof', message: 'proof.created is in the future' }
+    }
+  }
+  if (proof.expires !== undefined) {
+    const expires = parseDateTimeStamp(proof.expires)
+    if (expires === undefined) return { code: 'malformed_proof', message: 'proof.expires is not an XSD dateTimeStamp' }
+    if (expires < opts.now.getTime()) return { code: 'proof_expired', message: 'the proof has expired' }
+  }
+  if (opts.challenge !== undefined && proof.challenge !== opts.challenge) {
+    return { code: 'challenge_mismatch', message: 'proof.challenge does not match the expected challenge' }
+  }
+  if (opts.domain !== undefined) {
+    const { domain } = proof
+    const matches = domain === opts.domain || (Array.isArray(domain) && domain.includes(opts.domain))
+    if (!matches) return { code: 'domain_mismatch', message: 'proof.domain does not match the expected domain' }
+  }
+  return undefined
+}
+
+function parseDateTimeStamp(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !DATE_TIME_STAMP.test(value)) return undefined
+  const time = Date.parse(value)
+  return Number.isNaN(time) ? undefined : time
+}
+
+/**
+ * Brings a resolved verification method into the Multikey form the cryptosuite takes (same id and
+ * controller), importing its key once. The bank publishes `JsonWebKey` VMs (OKP/Ed25519); others
+ * publish `Multikey`.
+ */
+async function toMultikey(vm: ResolvedVerificationMethod, requestedId: string): Promise<MultikeyVerificationMethod> {
+  if (!isPlainObject(vm) || vm.id !== requestedId || typeof vm.controller !== 'string') {
+    throw new DataIntegrityError(
+      'verification_method_unresolved',
+      `the resolved verification method does not match ${requestedId}`,
+    )
+  }
+  let publicKeyMultibase: string
+  if (vm.type === 'Multikey' && typeof vm.publicKeyMultibase === 'string') {
+    publicKeyMultibase = vm.publicKeyMultibase
+  } else if ((vm.type === 'JsonWebKey' || vm.type === 'JsonWebKey2020') && isPlainObject(vm.publicKeyJwk)) {
+    publicKeyMultibase = await jwkToMultibase(vm.publicKeyJwk)
+  } else {
+    throw new DataIntegrityError(
+      'verification_method_unresolved',
+      `verification method ${requestedId} is not a Multikey or JsonWebKey Ed25519 public key`,
+    )
+  }
+  const multikey = {
+    '@context': MULTIKEY_CONTEXT_URL,
+    id: vm.id,
+    type: 'Multikey' as const,
+    controller: vm.controller,
+    publicKeyMultibase,
+  }
+  await importPublicKey(multikey)
+  return multikey
+}
+
+const jwkMultibaseCache = new Map<string, string>()
+
+async function jwkToMultibase(jwk: JsonWebKey): Promise<string> {
+  // A VM carrying private key material is a publishing mistake; refuse rather than use it.
+  if ('d' in jwk) throw new DataIntegrityError('verification_method_unresolved', 'publicKeyJwk contains a private key')
+  const cacheKey = `${jwk.kty}|${jwk.crv}|${jwk.x}`
+  const cached = jwkMultibaseCache.get(cacheKey)
+  if (cached !== undefined) return cached
+  const key = await Ed25519Multikey.fromJwk({ jwk })
+  remember(jwkMultibaseCache, cacheKey, key.publicKeyMultibase)
+  return key.publicKeyMultibase
+}
+
+const publicKeyCache = new Map<string, KeyObject>()
+
+/**
+ * The node:crypto public key of a Multikey, imported once: an import costs ~14x a signature check
+ * (DESIGN.md), and the stock eddsa-rdfc-2022 verifier re-imports on every verification.
+ */
+async function importPublicKey(multikey: MultikeyVerificationMethod): Promise<KeyObject> {
+  const cached = publicKeyCache.get(multikey.publicKeyMultibase)
+  if (cached !== undefined) return cached
+  // Validates the multicodec header and the key length before we trust the bytes.
+  const imported = await Ed25519Multikey.from(multikey)
+  const { publicKey: raw } = await imported.export({ publicKey: true, raw: true })
+  const publicKey = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') },
+    format: 'jwk',
+  })
+  remember(publicKeyCache, multikey.publicKeyMultibase, publicKey)
+  return publicKey
+}
+
+/** The cryptosuite, with a verifier on the cached public key. */
+const verifyingCryptosuite = {
+  ...eddsaRdfc2022,
+  async createVerifier({ verificationMethod }: { verificationMethod: MultikeyVerificationMethod }): Promise<Verifier> {
+    const publicKey = await importPublicKey(verificationMethod)
+    return {
+      id: verificationMethod.id,
+      algorithm: 'Ed25519',
+      async verify({ data, signature }) {
+        return cryptoVerify(null, data, publicKey, signature)
+      },
+    }
+  },
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= KEY_CACHE_MAX_ENTRIES) {
+    const oldest = cache.keys().next()
+    if (!oldest.done) cache.delete(oldest.value)
+  }
+  cache.set(key, value)
+}
+
+/** Private keys whose public key has been checked, with the public key object it was checked against. */
+const checkedKeyPairs = new WeakMap<KeyObject, KeyObject>()
+
+/** Signs with node:crypto directly on the caller's KeyObject: no per-signature key import. */
+function nativeSigner(signer: DataIntegritySigner) {
+  const { privateKey } = signer
+  return {
+    id: signer.verificationMethod,
+    algorithm: 'Ed25519',
+    async sign({ data }: { data: Uint8Array }): Promise<Uint8Array> {
+      return cryptoSign(null, data, privateKey)
+    },
+  }
+}
+
+function assertSignArguments(signer: DataIntegritySigner, opts: SignDataIntegrityOptions, purpose: ProofPurpose): void {
+  if (typeof signer.verificationMethod !== 'string' || !DID_URL_WITH_FRAGMENT.test(signer.verificationMethod)) {
+    throw new TypeError('signer.verificationMethod must be an absolute DID URL with a fragment')
+  }
+  const { privateKey, publicKey } = signer
+  if (privateKey?.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new TypeError('signer.privateKey must be an Ed25519 private KeyObject')
+  }
+  if (publicKey?.type !== 'public' || publicKey.asymmetricKeyType !== 'ed25519') {
+    throw new TypeError('signer.publicKey must be an Ed25519 public KeyObject')
+  }
+  if (checkedKeyPairs.get(privateKey) !== publicKey) {
+    const derived = createPublicKey(privateKey).export({ format: 'jwk' }).x
+    if (derived !== publicKey.export({ format: 'jwk' }).x) {
+      throw new TypeError('signer.publicKey does not belong to signer.privateKey')
+    }
+    checkedKeyPairs.set(privateKey, publicKey)
+  }
+  if (!(opts.created instanceof Date) || Number.isNaN(opts.created.getTime())) {
+    throw new TypeError('opts.created must be a valid Date')
+  }
+  if (purpose !== 'assertionMethod' && purpose !== 'authentication') {
+    throw new TypeError(`unsupported proofPurpose ${String(purpose)}`)
+  }
+  if (purpose === 'authentication' && typeof opts.challenge !== 'string') {
+    throw new TypeError('an authentication proof needs a challenge')
+  }
+}
+
+function assertVerifyOptions(opts: VerifyDataIntegrityOptions): void {
+  if (typeof opts.resolveVerificationMethod !== 'function') {
+    throw new TypeError('opts.resolveVerificationMethod must be a function')
+  }
+  if (opts.proofPurpose !== 'assertionMethod' && opts.proofPurpose !== 'authentication') {
+    throw new TypeError(`unsupported proofPurpose ${String(opts.proofPurpose)}`)
+  }
+  if (opts.proofPurpose === 'authentication' && typeof opts.challenge !== 'string') {
+    throw new TypeError('verifying an authentication proof needs the expected challenge (SECURITY.md #19)')
+  }
+  if (!(opts.now instanceof Date) || Number.isNaN(opts.now.getTime())) {
+    throw new TypeError('opts.now must be a valid Date')
+  }
+}
+
+/**
+ * Maps a jsonld.js error (possibly wrapping our loader's error) to a stable code; undefined when the
+ * error is not a JSON-LD processing error.
+ */
+function classifyJsonLdError(err: unknown): { code: DataIntegrityCode; message: string } | undefined {
+  for (let e: unknown = err, depth = 0; isObject(e) && depth < 8; e = causeOf(e), depth++) {
+    if (e.code === 'unknown_context') return { code: 'unknown_context', message: errorMessage(e) }
+  }
+  if (!isObject(err) || typeof err.name !== 'string' || !err.name.startsWith('jsonld.')) return undefined
+  if (err.name === 'jsonld.ValidationError') {
+    return { code: 'jsonld_safe_mode', message: `JSON-LD safe mode: ${safeModeDetail(err)}` }
+  }
+  return { code: 'jsonld_invalid', message: errorMessage(err) }
+}
+
+function safeModeDetail(err: Record<string, unknown>): string {
+  const event = isObject(err.details) && isObject(err.details.event) ? err.details.event : undefined
+  if (event === undefined) return errorMessage(err)
+  return `${String(event.message)} ${JSON.stringify(event.details ?? {})}`
+}
+
+function causeOf(e: Record<string, unknown>): unknown {
+  if (e.cause !== undefined) return e.cause
+  return isObject(e.details) ? e.details.cause : undefined
+}
+
+function fail(verificationMethod: string, code: string, message: string): DataIntegrityProofResult {
+  return { verificationMethod, verified: false, code, message }
+}
+
+function errorCode(err: unknown): string | undefined {
+  return isObject(err) && typeof err.code === 'string' && err.code !== '' ? err.code : undefined
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : isObject(err) && typeof err.message === 'string' ? err.message : String(err)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return isObject(value) && !Array.isArray(value)
+}

@@ -1,0 +1,43 @@
+// Opens the issuer's or the verifier's database (SQLite file by default, PostgreSQL by URL) and runs migrations.
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { DataSource } from 'typeorm'
+import { Entities as veramoEntities, migrations as veramoMigrations } from '@veramo/data-store'
+import type { DbConfig } from '../config.ts'
+import { CreateIssuerTables1732900000000 } from './migrations/1732900000000-create-issuer-tables.ts'
+import { CreateVerifierTables1732900000001 } from './migrations/1732900000001-create-verifier-tables.ts'
+
+export type DatabaseRole = 'issuer' | 'verifier'
+
+/** Hand-written migrations only (never `synchronize`): Veramo's first, ours after. */
+const migrationsFor = (role: DatabaseRole) =>
+  role === 'issuer' ? [...veramoMigrations, CreateIssuerTables1732900000000] : [CreateVerifierTables1732900000001]
+
+export async function openDataSource(db: DbConfig, role: DatabaseRole): Promise<DataSource> {
+  const common = {
+    entities: role === 'issuer' ? veramoEntities : [],
+    migrations: migrationsFor(role),
+    migrationsTableName: role === 'issuer' ? 'migrations' : 'cb_verifier_migrations',
+    migrationsRun: true,
+    synchronize: false,
+    logging: false,
+  } as const
+  let ds: DataSource
+  if (db.type === 'sqlite') {
+    if (db.database !== ':memory:') mkdirSync(path.dirname(db.database), { recursive: true })
+    ds = new DataSource({ type: 'sqlite', database: db.database, enableWAL: db.database !== ':memory:', busyTimeout: 10_000, ...common })
+  } else {
+    ds = new DataSource({ type: 'postgres', url: db.url, ...common, extra: { max: 10 } })
+  }
+  return ds.initialize()
+}
+
+/** For `/readyz`: a cheap round trip. */
+export async function pingDatabase(ds: DataSource): Promise<boolean> {
+  try {
+    await ds.query('SELECT 1')
+    return true
+  } catch {
+    return false
+  }
+}

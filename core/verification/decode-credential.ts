@@ -1,0 +1,137 @@
+// Turns what a client sends (compact JWT, EnvelopedVerifiableCredential, Data Integrity JSON, Veramo's
+// JwtProof2020 JSON) into one shape: the credential to check and how it is secured. Nothing here trusts
+// unsigned data: for JWTs the credential is read from the signed payload only (SECURITY.md #24-#26).
+import { isDeepStrictEqual } from 'node:util'
+import { decodeJws, JwsFormatError, type DecodedJws } from '../proofs/jws.ts'
+import { epochSeconds } from '../clock.ts'
+
+export type DataModel = 'v2' | 'v1'
+
+export type SecuredCredential =
+  | { kind: 'jwt'; model: DataModel; jws: DecodedJws; credential: Record<string, unknown>; token: string }
+  | { kind: 'data-integrity'; model: DataModel; credential: Record<string, unknown> }
+  | { kind: 'unsecured'; model: DataModel; credential: Record<string, unknown> }
+
+export class FormatError extends Error {
+  readonly code: string
+  constructor(code: string, message: string) {
+    super(message)
+    this.name = 'FormatError'
+    this.code = code
+  }
+}
+
+const ENVELOPE_PREFIX = 'data:application/vc+jwt,'
+const V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
+/** JWT registered claims (RFC 7519 §4.1) and those VC-JOSE-COSE mentions: not part of the credential itself. */
+const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'nonce', 'status']
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
+const hasType = (v: Record<string, unknown>, t: string): boolean => v.type === t || (Array.isArray(v.type) && v.type.includes(t))
+
+/** @throws FormatError for anything that is not a credential in a form we accept. */
+export function decodeCredential(input: unknown): SecuredCredential {
+  if (typeof input === 'string') return decodeCredentialJwt(input.trim() === input ? input : '\u0000')
+  if (!isObject(input)) throw new FormatError('credential_malformed', 'a credential is a compact JWT string or a JSON object')
+  if (hasType(input, 'EnvelopedVerifiableCredential')) {
+    const id = input.id
+    if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${ENVELOPE_PREFIX}<jwt> URL`)
+    return decodeCredentialJwt(id.slice(ENVELOPE_PREFIX.length))
+  }
+  const model: DataModel = Array.isArray(input['@context']) && input['@context'][0] === V1_CONTEXT ? 'v1' : 'v2'
+  if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }
+  const proofs = Array.isArray(input.proof) ? input.proof : [input.proof]
+  if (!proofs.length || !proofs.every(isObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
+  const jwtProof = proofs.find((p) => 'jwt' in p)
+  if (jwtProof) return decodeWrappedJwt(input, jwtProof)
+  return { kind: 'data-integrity', model, credential: input }
+}
+
+function decodeCredentialJwt(token: string): SecuredCredential {
+  let jws: DecodedJws
+  try {
+    jws = decodeJws(token)
+  } catch (err) {
+    if (err instanceof JwsFormatError) throw new FormatError(err.code, err.message)
+    throw err
+  }
+  const { header, payload } = jws
+  if (header.typ === 'vc+jwt') {
+    // VC-JOSE-COSE §3.1.1: the payload is the credential; a `vc` claim belongs to the 1.1 profile, never here.
+    if ('vc' in payload || 'vp' in payload) throw new FormatError('profile_mismatch', 'a vc+jwt payload is the credential itself; vc/vp claims are not allowed')
+    if (header.cty !== undefined && header.cty !== 'vc') throw new FormatError('wrong_token_type', `cty "${String(header.cty)}" does not fit typ vc+jwt`)
+    if (typeof header.kid !== 'string') throw new FormatError('kid_missing', 'a vc+jwt header needs a kid naming the issuer\'s verification method')
+    const credential = Object.fromEntries(Object.entries(payload).filter(([k]) => !JWT_CLAIMS.includes(k)))
+    checkClaims(payload, credential)
+    return { kind: 'jwt', model: 'v2', jws, credential, token }
+  }
+  if (header.typ === undefined || header.typ === 'JWT') {
+    if (!isObject(payload.vc)) throw new FormatError('wrong_token_type', 'a JWT credential needs typ vc+jwt, or a vc claim (VC Data Model 1.1)')
+    return { kind: 'jwt', model: 'v1', jws, credential: credentialFromV1(payload), token }
+  }
+  throw new FormatError('wrong_token_type', `typ "${String(header.typ)}" is not a credential (expected vc+jwt)`)
+}
+
+/** VC-JOSE-COSE §3.1.2 / OB3: JWT claims, when present, must agree with the credential (SECURITY.md #17). */
+function checkClaims(claims: Record<string, unknown>, c: Record<string, unknown>): void {
+  const issuer = typeof c.issuer === 'string' ? c.issuer : isObject(c.issuer) ? c.issuer.id : undefined
+  const subjects = Array.isArray(c.credentialSubject) ? c.credentialSubject : [c.credentialSubject]
+  const mismatch = (claim: string, field: string) => new FormatError('claims_mismatch', `JWT claim ${claim} does not match credential ${field}`)
+  if (claims.iss !== undefined && claims.iss !== issuer) throw mismatch('iss', 'issuer')
+  if (claims.jti !== undefined && claims.jti !== c.id) throw mismatch('jti', 'id')
+  if (claims.sub !== undefined && !(subjects.length === 1 && isObject(subjects[0]) && subjects[0].id === claims.sub)) throw mismatch('sub', 'credentialSubject.id')
+  if (claims.nbf !== undefined && !sameSecond(claims.nbf, c.validFrom)) throw mismatch('nbf', 'validFrom')
+  if (claims.exp !== undefined && !sameSecond(claims.exp, c.validUntil)) throw mismatch('exp', 'validUntil')
+}
+
+const sameSecond = (claim: unknown, date: unknown): boolean => typeof claim === 'number' && typeof date === 'string' && epochSeconds(new Date(date)) === claim
+
+/** did-jwt-vc's normalization of a VC 1.1 JWT: the vc claim plus iss/jti/sub/nbf/exp; conflicts are refused. */
+function credentialFromV1(payload: Record<string, unknown>): Record<string, unknown> {
+  const vc = structuredClone(payload.vc) as Record<string, unknown>
+  const set = (field: string, value: unknown, claim: string) => {
+    if (value === undefined) return
+    if (vc[field] !== undefined && !isDeepStrictEqual(vc[field], value) && !(isObject(vc[field]) && (vc[field] as Record<string, unknown>).id === value)) {
+      throw new FormatError('claims_mismatch', `JWT claim ${claim} does not match vc.${field}`)
+    }
+    if (vc[field] === undefined) vc[field] = value
+  }
+  set('issuer', payload.iss, 'iss')
+  set('id', payload.jti, 'jti')
+  if (typeof payload.nbf === 'number') set('issuanceDate', new Date(payload.nbf * 1000).toISOString().replace('.000Z', 'Z'), 'nbf')
+  if (typeof payload.exp === 'number') set('expirationDate', new Date(payload.exp * 1000).toISOString().replace('.000Z', 'Z'), 'exp')
+  if (payload.sub !== undefined) {
+    const subject = vc.credentialSubject
+    if (!isObject(subject)) throw new FormatError('credential_malformed', 'vc.credentialSubject must be an object')
+    if (subject.id !== undefined && subject.id !== payload.sub) throw new FormatError('claims_mismatch', 'JWT claim sub does not match vc.credentialSubject.id')
+    vc.credentialSubject = { ...subject, id: payload.sub }
+  }
+  return vc
+}
+
+/**
+ * Veramo's JSON form: the credential with proof { type: 'JwtProof2020', jwt }. Only the JWT is trusted; the
+ * JSON around it must say the same thing, whatever proof.type claims to be (SECURITY.md #24, #25).
+ */
+function decodeWrappedJwt(outer: Record<string, unknown>, proof: Record<string, unknown>): SecuredCredential {
+  if (typeof proof.jwt !== 'string') throw new FormatError('proof_malformed', 'proof.jwt must be a compact JWT string')
+  const inner = decodeCredentialJwt(proof.jwt)
+  const { proof: _ignored, ...claimed } = outer
+  // Every field the JSON shows must be the signed one; a field it leaves out (say credentialStatus) is still
+  // taken from the JWT, so stripping it hides nothing.
+  const signed = normalizeDates(inner.credential)
+  const shown = normalizeDates(claimed)
+  if (!Object.keys(shown).every((k) => isDeepStrictEqual(shown[k], signed[k]))) {
+    throw new FormatError('wrapper_mismatch', 'the JSON credential differs from the signed JWT it carries')
+  }
+  return inner
+}
+
+/** Veramo writes 1.1 dates without milliseconds in JSON but the JWT holds seconds: compare them as instants. */
+function normalizeDates(c: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...c }
+  for (const f of ['issuanceDate', 'expirationDate', 'validFrom', 'validUntil']) {
+    if (typeof out[f] === 'string' && !Number.isNaN(Date.parse(out[f] as string))) out[f] = new Date(out[f] as string).getTime()
+  }
+  return out
+}

@@ -1,0 +1,125 @@
+// Fetches, verifies and caches Bitstring Status List credentials for the status check (BSL v1.0 §3.2 validate).
+import type { Clock } from '../clock.ts'
+import type { DidResolver } from '../did/resolver.ts'
+import { FetchError, safeFetch } from '../net/safe-fetch.ts'
+import { BitstringError, decodeBitstring } from '../status/bitstring.ts'
+import { decodeCredential, FormatError } from './decode-credential.ts'
+import { verifyJwsProof } from './verify-proof.ts'
+
+/** BSL error names, as the spec's verification algorithm raises them. */
+export type StatusListErrorCode = 'STATUS_RETRIEVAL_ERROR' | 'STATUS_VERIFICATION_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR' | 'MALFORMED_VALUE_ERROR'
+
+export class StatusListError extends Error {
+  readonly code: StatusListErrorCode
+  constructor(code: StatusListErrorCode, message: string) {
+    super(message)
+    this.name = 'StatusListError'
+    this.code = code
+  }
+}
+
+export interface StatusList {
+  readonly bits: Uint8Array
+  readonly statusPurpose: string
+}
+
+interface Entry {
+  list: StatusList
+  issuer: string
+  etag?: string
+  expiresAt: number
+}
+
+export interface StatusListClientOptions {
+  resolver: DidResolver
+  clock: Clock
+  allowInsecureLocalhost: boolean
+  timeoutMs: number
+  maxBytes: number
+  /** Upper bound on caching, whatever Cache-Control says. */
+  maxCacheSeconds: number
+  /** Decompressed bitstring cap (gzip bombs). */
+  maxDecodedBytes?: number
+}
+
+export class StatusListClient {
+  private readonly cache = new Map<string, Entry>()
+  private readonly inflight = new Map<string, Promise<Entry>>()
+  constructor(private readonly opts: StatusListClientOptions) {}
+
+  /** The verified list at `url`, which must be signed by `issuer` (SECURITY.md #55). Fails closed. */
+  async get(url: string, issuer: string): Promise<StatusList> {
+    const now = this.opts.clock().getTime()
+    const cached = this.cache.get(url)
+    if (cached && cached.expiresAt > now && cached.issuer === issuer) return cached.list
+    let pending = this.inflight.get(url)
+    if (!pending) {
+      pending = this.fetchAndVerify(url, issuer, cached).finally(() => this.inflight.delete(url))
+      this.inflight.set(url, pending)
+    }
+    const entry = await pending
+    if (entry.issuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `the status list at ${url} is not issued by ${issuer}`)
+    return entry.list
+  }
+
+  private async fetchAndVerify(url: string, issuer: string, previous: Entry | undefined): Promise<Entry> {
+    let res
+    try {
+      res = await safeFetch(new URL(url), {
+        timeoutMs: this.opts.timeoutMs,
+        maxBytes: this.opts.maxBytes,
+        allowInsecureLocalhost: this.opts.allowInsecureLocalhost,
+        accept: 'application/vc+jwt, application/vc, application/json',
+        ...(previous?.etag && previous.issuer === issuer ? { ifNoneMatch: previous.etag } : {}),
+      })
+    } catch (err) {
+      if (err instanceof FetchError) throw new StatusListError('STATUS_RETRIEVAL_ERROR', `status list ${url} could not be fetched: ${err.code}`)
+      throw err
+    }
+    const maxAge = Math.min(this.opts.maxCacheSeconds, parseMaxAge(res.headers['cache-control']))
+    const expiresAt = this.opts.clock().getTime() + maxAge * 1000
+    if (res.status === 304 && previous) {
+      const entry = { ...previous, expiresAt }
+      this.cache.set(url, entry)
+      return entry
+    }
+    if (res.status !== 200) throw new StatusListError('STATUS_RETRIEVAL_ERROR', `status list ${url} answered HTTP ${res.status}`)
+    const list = await this.verify(res.body.toString('utf8').trim(), url, issuer)
+    const entry: Entry = { list, issuer, ...(res.headers.etag ? { etag: res.headers.etag } : {}), expiresAt }
+    this.cache.set(url, entry)
+    return entry
+  }
+
+  private async verify(token: string, url: string, issuer: string): Promise<StatusList> {
+    let decoded
+    try {
+      decoded = decodeCredential(token)
+    } catch (err) {
+      if (err instanceof FormatError) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is not a vc+jwt credential: ${err.message}`)
+      throw err
+    }
+    if (decoded.kind !== 'jwt' || decoded.model !== 'v2') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} must be a vc+jwt`)
+    const c = decoded.credential
+    const listIssuer = typeof c.issuer === 'string' ? c.issuer : (c.issuer as { id?: unknown } | undefined)?.id
+    if (listIssuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`)
+    const proof = await verifyJwsProof(decoded.jws, issuer, 'assertionMethod', this.opts.resolver)
+    if (proof.status !== 'passed') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} signature: ${proof.message}`)
+    const types = Array.isArray(c.type) ? c.type : [c.type]
+    const subject = c.credentialSubject as Record<string, unknown> | undefined
+    if (!types.includes('BitstringStatusListCredential') || subject?.type !== 'BitstringStatusList') throw new StatusListError('STATUS_VERIFICATION_ERROR', `${url} is not a BitstringStatusListCredential`)
+    const now = this.opts.clock().getTime()
+    if (typeof c.validUntil === 'string' && Date.parse(c.validUntil) < now) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} expired at ${c.validUntil}`)
+    try {
+      return { bits: decodeBitstring(subject.encodedList, this.opts.maxDecodedBytes ?? 16 * 1024 * 1024), statusPurpose: String(subject.statusPurpose) }
+    } catch (err) {
+      if (err instanceof BitstringError) throw new StatusListError(err.code, `status list ${url}: ${err.message}`)
+      throw err
+    }
+  }
+}
+
+function parseMaxAge(cacheControl: string | undefined): number {
+  if (!cacheControl || /no-store|no-cache/.test(cacheControl)) return 0
+  const m = /max-age=(\d+)/.exec(cacheControl)
+  return m ? Number(m[1]) : 0
+}

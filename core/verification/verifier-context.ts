@@ -1,0 +1,14 @@
+// What a verification needs from outside: DID resolution, status lists, time, and the verifier's policy.
+import type { Clock } from '../clock.ts'
+import type { DidResolver } from '../did/resolver.ts'
+import type { StatusListClient } from './status-list-client.ts'
+
+export interface VerifierContext {
+  readonly resolver: DidResolver
+  readonly statusLists: StatusListClient
+  readonly clock: Clock
+  /** Tolerance on validity boundaries (validFrom/validUntil, nbf/exp/iat). */
+  readonly clockSkewSeconds: number
+  /** Issuer DIDs this verifier trusts (a configured list, for now; the alliance trust list comes later). */
+  readonly trustedIssuers: ReadonlySet<string>
+}

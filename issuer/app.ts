@@ -1,0 +1,40 @@
+// The issuer's HTTP API (never listens; main does).
+import express, { Router } from 'express'
+import { jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
+import type { IssuerNode } from './issuer-node.ts'
+import { requireScope } from './auth.ts'
+import { credentialsIssue } from './routes/credentials-issue.ts'
+import { credentialsStatus } from './routes/credentials-status.ts'
+import { statusList } from './routes/status-list.ts'
+import { pingDatabase } from '../core/store/data-source.ts'
+
+export function createIssuerApp(node: IssuerNode): express.Express {
+  const { config, ds, identity, log } = node
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+  app.use(requestContext(log))
+
+  const api = Router()
+  const perClient = rateLimit(node.limiter, (req) => `client:${req.client!.id}`)
+  const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
+
+  // did:web: the document lives at /.well-known/did.json for a bare origin, at <path>/did.json otherwise.
+  api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
+    res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/did+json').send(JSON.stringify(await identity.didDocument()))
+  })
+  api.post('/credentials/issue', requireScope(ds, 'credentials:issue'), perClient, body, credentialsIssue(node.issuer))
+  api.post('/credentials/status', requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
+  api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
+  app.get('/readyz', async (_req, res) => {
+    const database = await pingDatabase(ds)
+    const keys = database && (await identity.keys().then((k) => k.length > 0, () => false))
+    res.status(database && keys ? 200 : 503).json({ status: database && keys ? 'ready' : 'unavailable', database, keys })
+  })
+  app.use(config.publicUrl.pathname.replace(/\/$/, '') || '/', api)
+  app.use(notFound)
+  app.use(problemHandler())
+  return app
+}

@@ -1,0 +1,189 @@
+// The issuing use case: check the request, attach status, sign (vc+jwt or eddsa-rdfc-2022), store — one transaction per batch.
+import { randomUUID } from 'node:crypto'
+import type { DataSource, EntityManager } from 'typeorm'
+import type { Clock } from '../core/clock.ts'
+import { epochSeconds } from '../core/clock.ts'
+import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
+import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
+import { validateCredential } from '../core/credentials/validate-credential.ts'
+import { signDataIntegrity } from '../core/proofs/data-integrity.ts'
+import { signJws } from '../core/proofs/jws.ts'
+import { isUniqueViolation, sql, transaction } from '../core/store/sql.ts'
+import type { StatusLists } from './status-lists.ts'
+
+export const PROOF_FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const
+export type ProofFormat = (typeof PROOF_FORMATS)[number]
+
+/** VC API IssueCredentialOptions we support (additionalProperties: false). */
+const OPTION_KEYS = new Set(['credentialId', 'format'])
+const V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2'
+
+export interface IssueRequest {
+  readonly credential: unknown
+  readonly options?: unknown
+}
+
+export interface IssuedCredential {
+  readonly id: string
+  readonly format: ProofFormat
+  /** VC API response body: an EnvelopedVerifiableCredential for vc+jwt, the secured JSON for Data Integrity. */
+  readonly verifiableCredential: Record<string, unknown>
+  /** The secured form as stored: the compact JWS, or the JSON text. */
+  readonly document: string
+}
+
+interface Prepared {
+  id: string
+  format: ProofFormat
+  credential: Record<string, unknown>
+}
+
+export class CredentialIssuer {
+  private readonly ds: DataSource
+  private readonly identity: BankIdentity
+  private readonly statusLists: StatusLists
+  private readonly clock: Clock
+
+  constructor(opts: { ds: DataSource; identity: BankIdentity; statusLists: StatusLists; clock: Clock }) {
+    this.ds = opts.ds
+    this.identity = opts.identity
+    this.statusLists = opts.statusLists
+    this.clock = opts.clock
+  }
+
+  async issue(request: IssueRequest, clientId: string | null): Promise<IssuedCredential> {
+    const [issued] = await this.issueMany([request], clientId)
+    return issued!
+  }
+
+  /**
+   * Issues a batch atomically: every credential is validated first, then status slots are allocated, credentials
+   * signed and rows written in one transaction — a crash anywhere leaves neither a credential nor a used slot.
+   */
+  async issueMany(requests: readonly IssueRequest[], clientId: string | null): Promise<IssuedCredential[]> {
+    const now = this.clock()
+    const prepared = requests.map((r, i) => this.prepare(r, now, requests.length > 1 ? `/${i}` : ''))
+    const ids = new Set<string>()
+    for (const p of prepared) {
+      if (ids.has(p.id)) throw new AppError('duplicate_credential', 409, `credential id ${p.id} appears twice in this batch`)
+      ids.add(p.id)
+    }
+    const key = await this.identity.activeKey()
+    try {
+      return await transaction(this.ds, async (m) => {
+        await this.refuseExisting(m, [...ids])
+        const slots = await this.statusLists.allocate(m, prepared.length)
+        const issued = await Promise.all(
+          prepared.map((p, i) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(slots[i]!) }, p, key, now)),
+        )
+        await this.store(m, issued, prepared, slots, clientId, now)
+        return issued
+      })
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 409, 'a credential with this id was already issued', { cause: err })
+      throw err
+    }
+  }
+
+  /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */
+  private prepare(request: IssueRequest, now: Date, at: string): Prepared {
+    const { credential, options } = request
+    const opts = parseOptions(options, at)
+    if (credential === null || typeof credential !== 'object' || Array.isArray(credential)) {
+      throw new InvalidRequestError('credential must be a JSON object', [{ path: `${at}/credential`, message: 'expected an object' }])
+    }
+    const input = credential as Record<string, unknown>
+    for (const field of ['proof', 'credentialStatus'] as const) {
+      if (field in input) throw new AppError('proof_not_allowed', 400, `credential.${field} is set by the bank when it issues; remove it from the request`)
+    }
+    const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
+    if (issuerId !== undefined && issuerId !== this.identity.did) {
+      throw new AppError('issuer_mismatch', 400, `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
+    }
+    const contexts = input['@context']
+    if (Array.isArray(contexts) && contexts[0] !== V2_CONTEXT) {
+      throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [{ path: `${at}/credential/@context/0`, message: `must be ${V2_CONTEXT}` }])
+    }
+    const id = (typeof input.id === 'string' ? input.id : undefined) ?? opts.credentialId ?? `urn:uuid:${randomUUID()}`
+    if (opts.credentialId !== undefined && input.id !== undefined && input.id !== opts.credentialId) {
+      throw new InvalidRequestError('options.credentialId and credential.id differ', [{ path: `${at}/options/credentialId`, message: 'must equal credential.id' }])
+    }
+    const out: Record<string, unknown> = { ...structuredClone(input), id, validFrom: input.validFrom ?? now.toISOString() }
+    if (input.issuer === undefined) throw new InvalidRequestError('credential.issuer is required', [{ path: `${at}/credential/issuer`, message: `set it to ${this.identity.did}` }])
+    const issues = validateCredential(out, { model: 'v2' })
+    if (issues.length) throw new InvalidRequestError('the credential does not conform to the VC Data Model 2.0 or its type\'s schema', prefix(issues, `${at}/credential`))
+    return { id, format: opts.format, credential: out }
+  }
+
+  private async refuseExisting(m: EntityManager, ids: string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500)
+      const rows = await sql<{ id: string }>(m, `SELECT id FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)
+      if (rows.length) throw new AppError('duplicate_credential', 409, `credential ${rows[0]!.id} was already issued; a credential id is issued once`)
+    }
+  }
+
+  private async sign(credential: Record<string, unknown>, p: Prepared, key: SigningKey, now: Date): Promise<IssuedCredential> {
+    if (p.format === 'eddsa-rdfc-2022') {
+      const secured = (await signDataIntegrity(credential, { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now })) as Record<string, unknown>
+      return { id: p.id, format: p.format, verifiableCredential: secured, document: JSON.stringify(secured) }
+    }
+    const jwt = signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt')
+    return {
+      id: p.id,
+      format: p.format,
+      verifiableCredential: { '@context': V2_CONTEXT, id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
+      document: jwt,
+    }
+  }
+
+  private async store(m: EntityManager, issued: IssuedCredential[], prepared: Prepared[], slots: { listId: number; index: number }[], clientId: string | null, now: Date): Promise<void> {
+    const at = now.toISOString()
+    const rows = issued.map((c, i) => {
+      const cred = prepared[i]!.credential
+      const subject = cred.credentialSubject as { id?: unknown } | undefined
+      return [c.id, this.identity.did, JSON.stringify(cred.type), typeof subject?.id === 'string' ? subject.id : null, c.format, c.document, slots[i]!.listId, slots[i]!.index, clientId, at]
+    })
+    // 10 parameters a row; 400 rows stay well under SQLite's and PostgreSQL's parameter limits.
+    for (let i = 0; i < rows.length; i += 400) {
+      const chunk = rows.slice(i, i + 400)
+      await sql(
+        m,
+        `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flat(),
+      )
+    }
+  }
+}
+
+/** VC-JOSE-COSE §3.1.2: JWT claims may accompany the credential; when present they must agree with it (the verifier checks). */
+function jwtClaims(credential: Record<string, unknown>, issuer: string, now: Date): Record<string, unknown> {
+  const subject = credential.credentialSubject as { id?: unknown } | undefined
+  const claims: Record<string, unknown> = { iss: issuer, jti: credential.id, iat: epochSeconds(now), nbf: epochSeconds(new Date(String(credential.validFrom))) }
+  if (typeof credential.validUntil === 'string') claims.exp = epochSeconds(new Date(credential.validUntil))
+  if (typeof subject?.id === 'string') claims.sub = subject.id
+  return claims
+}
+
+function parseOptions(options: unknown, at: string): { credentialId?: string; format: ProofFormat } {
+  if (options === undefined) return { format: 'vc+jwt' }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new AppError('unknown_option_provided', 400, 'options must be an object', { issues: [{ path: `${at}/options`, message: 'expected an object' }] })
+  }
+  const o = options as Record<string, unknown>
+  const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.has(k))
+  if (unknown.length) {
+    throw new AppError('unknown_option_provided', 400, `unknown option(s): ${unknown.join(', ')}; supported: ${[...OPTION_KEYS].join(', ')}`, {
+      issues: unknown.map((k) => ({ path: `${at}/options/${k}`, message: 'not a supported option' })),
+    })
+  }
+  if (o.format !== undefined && !PROOF_FORMATS.includes(o.format as ProofFormat)) {
+    throw new InvalidRequestError(`options.format must be one of ${PROOF_FORMATS.join(', ')}`, [{ path: `${at}/options/format`, message: 'unsupported proof format' }])
+  }
+  if (o.credentialId !== undefined && (typeof o.credentialId !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(o.credentialId) || o.credentialId.length > 512)) {
+    throw new InvalidRequestError('options.credentialId must be a URL of at most 512 characters', [{ path: `${at}/options/credentialId`, message: 'expected a URL' }])
+  }
+  return { format: (o.format as ProofFormat | undefined) ?? 'vc+jwt', ...(o.credentialId ? { credentialId: o.credentialId as string } : {}) }
+}
+
+const prefix = (issues: Issue[], at: string): Issue[] => issues.map((i) => ({ ...i, path: `${at}${i.path.startsWith('/') || i.path === '' ? '' : '/'}${i.path}` }))

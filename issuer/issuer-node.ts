@@ -1,0 +1,65 @@
+// Wires one issuer node: database, Veramo agent (from agent.yml), the bank's identity, status lists, issuing.
+import type { DataSource } from 'typeorm'
+import { createAgent, type BankAgent } from '../core/agent/create-agent.ts'
+import type { NodeCryptoKms } from '../core/agent/node-crypto-kms.ts'
+import type { Clock } from '../core/clock.ts'
+import type { Config } from '../core/config.ts'
+import { createDidResolver, didResolverRegistry } from '../core/did/resolver.ts'
+import { RateLimiter } from '../core/http/rate-limit.ts'
+import { BankIdentity } from '../core/identity/bank-identity.ts'
+import type { Logger } from '../core/log.ts'
+import { openDataSource } from '../core/store/data-source.ts'
+import { CredentialIssuer } from './issue-credential.ts'
+import { StatusLists } from './status-lists.ts'
+
+export interface IssuerNode {
+  readonly config: Readonly<Config>
+  readonly log: Logger
+  readonly clock: Clock
+  readonly ds: DataSource
+  readonly agent: BankAgent
+  readonly kms: NodeCryptoKms
+  readonly identity: BankIdentity
+  readonly statusLists: StatusLists
+  readonly issuer: CredentialIssuer
+  readonly limiter: RateLimiter
+  close(): Promise<void>
+}
+
+export async function createIssuerNode(config: Readonly<Config>, deps: { clock: Clock; log: Logger }): Promise<IssuerNode> {
+  const ds = await openDataSource(config.issuerDb, 'issuer')
+  try {
+    const resolver = createDidResolver({
+      allowInsecureLocalhost: config.allowInsecureLocalhost,
+      timeoutMs: config.fetchTimeoutMs,
+      maxBytes: config.fetchMaxBytes,
+      cacheTtlSeconds: config.didCacheTtlSeconds,
+      clock: deps.clock,
+    })
+    const { agent, kms } = await createAgent({ dataSource: ds, kmsSecretKey: config.kmsSecretKey, didResolvers: didResolverRegistry(resolver) })
+    const identity = new BankIdentity({ did: config.bankDid, agent, kms, clock: deps.clock, keyRefreshSeconds: config.keyRefreshSeconds })
+    await identity.ensure()
+    const statusLists = new StatusLists({ ds, identity, clock: deps.clock, publicUrl: config.publicUrl })
+    const issuer = new CredentialIssuer({ ds, identity, statusLists, clock: deps.clock })
+    const limiter = new RateLimiter(ds, 'cb_rate_limit', config.rateLimitPerMinute, deps.clock)
+    return {
+      config,
+      log: deps.log,
+      clock: deps.clock,
+      ds,
+      agent,
+      kms,
+      identity,
+      statusLists,
+      issuer,
+      limiter,
+      async close() {
+        await limiter.close()
+        await ds.destroy()
+      },
+    }
+  } catch (err) {
+    await ds.destroy()
+    throw err
+  }
+}

@@ -1,0 +1,47 @@
+// The verifier's HTTP API: an employer (or anyone) checks credentials and presentations from public information.
+import express, { type Request, type RequestHandler, type Response } from 'express'
+import { AppError } from '../core/errors.ts'
+import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
+import { pingDatabase } from '../core/store/data-source.ts'
+import { credentialsVerify } from './routes/credentials-verify.ts'
+import { presentationsVerify } from './routes/presentations-verify.ts'
+import type { VerifierNode } from './verifier-node.ts'
+
+export function createVerifierApp(node: VerifierNode): express.Express {
+  const { config, log } = node
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(requestContext(log))
+  app.use(cors([config.walletUrl.origin, config.verifierUrl.origin]))
+
+  const limit = rateLimit(node.limiter, (req) => `ip:${clientAddress(req)}`)
+  const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
+  app.post('/credentials/verify', limit, body, credentialsVerify(node.context))
+  app.post('/presentations/verify', limit, body, presentationsVerify(node.context, node.challenges.consume))
+  app.post('/challenges', limit, body, async (req: Request, res: Response) => {
+    const domain = (req.body as { domain?: unknown } | undefined)?.domain
+    if (domain !== undefined && (typeof domain !== 'string' || domain.length > 512)) throw new AppError('invalid_request', 400, 'domain must be a string of at most 512 characters')
+    res.status(201).json(await node.challenges.create(domain))
+  })
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
+  app.get('/readyz', async (_req, res) => {
+    const database = await pingDatabase(node.ds)
+    res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database })
+  })
+  app.use(notFound)
+  app.use(problemHandler())
+  return app
+}
+
+/** CORS for the wallet and the verifier's own page only (ASVS 3.4.2: an allow-list, never `*` with credentials). */
+function cors(origins: readonly string[]): RequestHandler {
+  const allowed = new Set(origins)
+  return (req, res, next) => {
+    const origin = req.get('origin')
+    if (origin && allowed.has(origin)) {
+      res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'content-type', 'Access-Control-Allow-Methods': 'POST, GET' })
+      if (req.method === 'OPTIONS') return void res.status(204).end()
+    }
+    next()
+  }
+}

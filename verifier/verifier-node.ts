@@ -1,0 +1,58 @@
+// Wires one verifier node: its own database (challenges, rate limits), DID resolution, status lists, policy.
+import type { DataSource } from 'typeorm'
+import type { Clock } from '../core/clock.ts'
+import type { Config } from '../core/config.ts'
+import { createDidResolver } from '../core/did/resolver.ts'
+import { RateLimiter } from '../core/http/rate-limit.ts'
+import type { Logger } from '../core/log.ts'
+import { openDataSource } from '../core/store/data-source.ts'
+import { StatusListClient } from '../core/verification/status-list-client.ts'
+import type { VerifierContext } from '../core/verification/verifier-context.ts'
+import { ChallengeStore } from './challenges.ts'
+
+export interface VerifierNode {
+  readonly config: Readonly<Config>
+  readonly log: Logger
+  readonly ds: DataSource
+  readonly context: VerifierContext
+  readonly challenges: ChallengeStore
+  readonly limiter: RateLimiter
+  close(): Promise<void>
+}
+
+/** The verification context from configuration alone: no database, so `credit-bank verify` can use it too. */
+export function createVerifierContext(config: Readonly<Config>, clock: Clock): VerifierContext {
+  const resolver = createDidResolver({
+    allowInsecureLocalhost: config.allowInsecureLocalhost,
+    timeoutMs: config.fetchTimeoutMs,
+    maxBytes: config.fetchMaxBytes,
+    cacheTtlSeconds: config.didCacheTtlSeconds,
+    clock,
+  })
+  const statusLists = new StatusListClient({
+    resolver,
+    clock,
+    allowInsecureLocalhost: config.allowInsecureLocalhost,
+    timeoutMs: config.fetchTimeoutMs,
+    maxBytes: config.fetchMaxBytes,
+    maxCacheSeconds: config.statusListTtlSeconds,
+  })
+  return { resolver, statusLists, clock, clockSkewSeconds: config.clockSkewSeconds, trustedIssuers: new Set(config.trustedIssuers) }
+}
+
+export async function createVerifierNode(config: Readonly<Config>, deps: { clock: Clock; log: Logger }): Promise<VerifierNode> {
+  const ds = await openDataSource(config.verifierDb, 'verifier')
+  const limiter = new RateLimiter(ds, 'cb_verifier_rate_limit', config.rateLimitPerMinute, deps.clock)
+  return {
+    config,
+    log: deps.log,
+    ds,
+    context: createVerifierContext(config, deps.clock),
+    challenges: new ChallengeStore(ds, deps.clock, config.challengeTtlSeconds),
+    limiter,
+    async close() {
+      await limiter.close()
+      await ds.destroy()
+    },
+  }
+}
