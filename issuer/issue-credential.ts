@@ -6,7 +6,7 @@ import { epochSeconds } from '../core/clock.ts'
 import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
 import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
 import { validateCredential } from '../core/credentials/validate-credential.ts'
-import { signDataIntegrity } from '../core/proofs/data-integrity.ts'
+import { DataIntegrityError, signDataIntegrity } from '../core/proofs/data-integrity.ts'
 import { signJws } from '../core/proofs/jws.ts'
 import { isUniqueViolation, sql, transaction } from '../core/store/sql.ts'
 import type { StatusLists } from './status-lists.ts'
@@ -125,14 +125,18 @@ export class CredentialIssuer {
 
   private async sign(credential: Record<string, unknown>, p: Prepared, key: SigningKey, now: Date): Promise<IssuedCredential> {
     if (p.format === 'eddsa-rdfc-2022') {
-      const secured = (await signDataIntegrity(credential, { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now })) as Record<string, unknown>
+      const secured = (await signDataIntegrity(credential, { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now }).catch((err: unknown) => {
+        // Strict JSON-LD: a term no context defines would be silently dropped from the signature (SECURITY.md #42).
+        if (err instanceof DataIntegrityError) throw new InvalidRequestError(`the credential cannot be signed as eddsa-rdfc-2022: ${err.message}`, [{ path: '/credential', message: err.code }])
+        throw err
+      })) as Record<string, unknown>
       return { id: p.id, format: p.format, verifiableCredential: secured, document: JSON.stringify(secured) }
     }
     const jwt = signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt')
     return {
       id: p.id,
       format: p.format,
-      verifiableCredential: { '@context': V2_CONTEXT, id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
+      verifiableCredential: { '@context': [V2_CONTEXT], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
       document: jwt,
     }
   }

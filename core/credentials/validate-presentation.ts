@@ -15,6 +15,8 @@ import {
 } from './validate-credential.ts'
 import type { DataModel } from './types.ts'
 
+import { VC_V2_CONTEXT } from './types.ts'
+
 const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential'
 /** VC-JOSE-COSE §3.1.1: an enveloped credential's id is a data: URL of this media type. */
 const VC_JWT_DATA_URL_PREFIX = 'data:application/vc+jwt,'
@@ -72,7 +74,8 @@ function isEnvelope(item: JsonObject): boolean {
 
 // VCDM 2.0 §4.13.2 and VC-JOSE-COSE §3.1.1.
 function checkEnvelope(item: JsonObject, add: AddIssue): void {
-  checkContext(item, 'v2', add)
+  // The VCDM 2.0 and VC API examples write an envelope's @context as the bare v2 URL; accept that form too.
+  if (item['@context'] !== VC_V2_CONTEXT) checkContext(item, 'v2', add)
   if (!typesOf(item.type).includes(ENVELOPED_CREDENTIAL)) add('/type', `must be "${ENVELOPED_CREDENTIAL}" for a credential given as a data: URL`)
   const id = item.id
   if (typeof id !== 'string' || !id.startsWith(VC_JWT_DATA_URL_PREFIX) || !COMPACT_JWS.test(id.slice(VC_JWT_DATA_URL_PREFIX.length)))

@@ -85,7 +85,7 @@ export const TEST_COVERED_CREDENTIAL_IDS = [
 export function buildCertificationReportCredential(issuerDid: string, overrides: Overrides = {}): CertificationReportCredential {
   const [first, second] = TEST_COVERED_CREDENTIAL_IDS
   const credential = {
-    '@context': [VC_V2_CONTEXT, CREDIT_BANK_CONTEXT],
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
     type: ['VerifiableCredential', 'CertificationReportCredential'],
     issuer: buildIssuerProfile(issuerDid),
     validFrom: '2025-06-01T00:00:00Z',

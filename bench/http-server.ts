@@ -1,0 +1,83 @@
+// Child-process entry for the HTTP figures: serves one verifier (ours, or Veramo's verifyCredential behind a minimal
+// express app) on a loopback port, so the load generator in the parent does not share its event loop.
+// Protocol over the IPC channel: child → { ready, port, path, body, expect }; parent → 'cpu' (child answers
+// { cpuMicros }) and 'stop' (child closes and exits). The child exits too when the parent goes away.
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { buildAchievementCredential } from '../test/helpers/builders.ts'
+import { startBankSystem } from './bank-system.ts'
+import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
+
+export type ServerKind = 'bank' | 'veramo'
+
+/** What the child tells the parent once it serves. */
+export interface ServerReady {
+  readonly ready: true
+  readonly port: number
+  readonly path: string
+  readonly body: string
+  readonly expect: string
+}
+
+interface Served {
+  readonly ready: Omit<ServerReady, 'ready'>
+  close(): Promise<void>
+}
+
+/** Our verifier as deployed: its express app with every middleware, verifying a vc+jwt our issuer just signed. */
+async function serveBank(): Promise<Served> {
+  const system = await startBankSystem()
+  const issued = await system.issuer.issuer.issue({ credential: buildAchievementCredential(system.issuer.identity.did) }, null)
+  return {
+    ready: { port: system.verifierPort, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }), expect: '"verified":true' },
+    close: () => system.close(),
+  }
+}
+
+/** Veramo's default verification behind the smallest express app that serves it: JSON body in, verified flag out. */
+async function serveVeramo(): Promise<Served> {
+  const veramo = await startVeramoBaseline()
+  const credential = await veramoIssueAndStore(veramo)
+  const app = express()
+  app.use(express.json({ limit: '256kb' }))
+  app.post('/credentials/verify', async (req, res) => {
+    const result = await veramo.agent.verifyCredential({ credential: (req.body as { verifiableCredential: never }).verifiableCredential })
+    res.status(result.verified ? 200 : 400).json({ verified: result.verified, ...(result.error ? { error: result.error.message } : {}) })
+  })
+  const server = createServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    ready: { port: (server.address() as AddressInfo).port, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: credential }), expect: '"verified":true' },
+    async close() {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+      await veramo.close()
+    },
+  }
+}
+
+async function main(kind: string): Promise<void> {
+  if (!process.send) throw new Error('bench/http-server.ts runs as a child of bench/run.ts (it needs an IPC channel)')
+  const served = kind === 'bank' ? await serveBank() : kind === 'veramo' ? await serveVeramo() : undefined
+  if (!served) throw new Error(`unknown server kind "${kind}" (bank or veramo)`)
+  const send = process.send.bind(process)
+  process.on('disconnect', () => process.exit(0))
+  process.on('message', (msg) => {
+    if (msg === 'cpu') {
+      const { user, system } = process.cpuUsage()
+      send({ cpuMicros: user + system })
+    } else if (msg === 'stop') {
+      void served.close().then(() => process.exit(0), (err: unknown) => {
+        process.stderr.write(`bench server close failed: ${String(err)}\n`)
+        process.exit(1)
+      })
+    }
+  })
+  send({ ready: true, ...served.ready } satisfies ServerReady)
+}
+
+main(process.argv[2] ?? '').catch((err: unknown) => {
+  process.stderr.write(`bench server failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

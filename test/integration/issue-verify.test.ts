@@ -1,0 +1,268 @@
+// The foundation end to end: the bank issues over HTTP, the verifier checks from public endpoints only.
+import assert from 'node:assert/strict'
+import { generateKeyPairSync } from 'node:crypto'
+import { createLocalJWKSet, jwtVerify, SignJWT, exportJWK } from 'jose'
+import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
+import { sql } from '../../core/store/sql.ts'
+import { buildAchievementCredential, buildCertificationReportCredential } from '../helpers/builders.ts'
+import { auth, check, issue, jwtOf, post, startTestSystem, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
+
+describe('issue → verify (HTTP)', () => {
+  let sys: TestSystem
+  before(async () => {
+    sys = await startTestSystem()
+  })
+  after(() => sys.close())
+
+  const revoke = (id: string, purpose: 'revocation' | 'suspension', status: boolean) =>
+    post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status }, auth(sys.token))
+  /** The verifier caches status lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock. */
+  const expireCaches = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
+
+  it('when the bank issues an AchievementCredential, then it answers 201 with an EnvelopedVerifiableCredential that verifies check by check', async () => {
+    const res = await issue(sys, buildAchievementCredential(sys.did))
+    assert.equal(res.status, 201)
+    const vc = res.body.verifiableCredential
+    assert.equal(vc.type, 'EnvelopedVerifiableCredential')
+    assert.match(String(vc.id), /^data:application\/vc\+jwt,ey/)
+    const { status, body } = await verify(sys, vc)
+    assert.equal(status, 200)
+    assert.equal(body.verified, true)
+    assert.deepEqual(
+      body.checks.map((c) => [c.id, c.status]),
+      [['format', 'passed'], ['schema', 'passed'], ['proof', 'passed'], ['validity_period', 'passed'], ['status', 'passed'], ['issuer_trust', 'passed']],
+    )
+    assert.deepEqual(body.problemDetails, [])
+    assert.equal((body.credential?.credentialSubject as { creditsEarned: number }).creditsEarned, 3)
+  })
+
+  it('when a CertificationReportCredential is issued as eddsa-rdfc-2022, then the Data Integrity proof verifies', async () => {
+    const res = await issue(sys, buildCertificationReportCredential(sys.did), { format: 'eddsa-rdfc-2022' })
+    assert.equal(res.status, 201)
+    const vc = res.body.verifiableCredential
+    assert.equal((vc.proof as { cryptosuite: string }).cryptosuite, 'eddsa-rdfc-2022')
+    const { body } = await verify(sys, vc)
+    assert.equal(check(body, 'proof'), 'passed')
+    assert.equal(body.verified, true)
+    const tampered = structuredClone(vc) as { credentialSubject: { reportNumber: string } }
+    tampered.credentialSubject.reportNumber = 'CB-0000-0000-0000-0000'
+    const bad = await verify(sys, tampered)
+    assert.equal(bad.body.verified, false)
+    assert.equal(check(bad.body, 'proof'), 'failed:signature_invalid')
+  })
+
+  it('when a credential we issued is checked with plain jose against our published DID document, then it verifies', async () => {
+    const res = await issue(sys, buildAchievementCredential(sys.did))
+    const jwt = jwtOf(res.body.verifiableCredential)
+    const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as { id: string; assertionMethod: string[]; verificationMethod: { id: string; publicKeyJwk: Record<string, string> }[] }
+    assert.equal(doc.id, sys.did)
+    const keys = createLocalJWKSet({ keys: doc.verificationMethod.filter((vm) => doc.assertionMethod.includes(vm.id)).map((vm) => ({ ...vm.publicKeyJwk, kid: vm.id })) })
+    const { payload, protectedHeader } = await jwtVerify(jwt, keys, { typ: 'vc+jwt', issuer: sys.did, algorithms: ['EdDSA'], currentDate: sys.clock() })
+    assert.equal(protectedHeader.typ, 'vc+jwt')
+    assert.equal(payload.issuer && (payload.issuer as { id: string }).id, sys.did)
+  })
+
+  it('when the bank revokes a credential, then it fails on status — also when sent as a bare JWT', async () => {
+    const res = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001' }))
+    const vc = res.body.verifiableCredential
+    assert.equal(check((await verify(sys, vc)).body, 'status'), 'passed')
+    const r = await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', true)
+    assert.equal(r.status, 200)
+    assert.equal(r.body.changed, true)
+    expireCaches()
+    for (const form of [vc, jwtOf(vc)]) {
+      const { status, body } = await verify(sys, form)
+      assert.equal(status, 200)
+      assert.equal(body.verified, false)
+      assert.equal(check(body, 'status'), 'failed:revoked')
+      assert.equal(check(body, 'proof'), 'passed')
+    }
+    assert.equal((await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', true)).body.changed, false, 'revoking twice is a no-op')
+    const undo = await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', false)
+    assert.equal(undo.status, 400)
+    assert.equal(undo.body.code, 'revocation_irreversible')
+  })
+
+  it('when a credential is suspended and then unsuspended, then it fails and then passes again', async () => {
+    const id = 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000002'
+    const vc = (await issue(sys, buildAchievementCredential(sys.did, { id }))).body.verifiableCredential
+    await revoke(id, 'suspension', true)
+    expireCaches()
+    assert.equal(check((await verify(sys, vc)).body, 'status'), 'failed:suspended')
+    await revoke(id, 'suspension', false)
+    expireCaches()
+    const { body } = await verify(sys, vc)
+    assert.equal(check(body, 'status'), 'passed')
+    assert.equal(body.verified, true)
+  })
+
+  it('when the status list is fetched again with its ETag, then the issuer answers 304, and it is public and cacheable', async () => {
+    const vc = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    const { body } = await verify(sys, vc)
+    const entry = ((body.credential?.credentialStatus ?? []) as { statusListCredential: string }[])[0]!
+    const first = await fetch(entry.statusListCredential)
+    assert.equal(first.status, 200)
+    assert.equal(first.headers.get('content-type'), 'application/vc+jwt; charset=utf-8')
+    assert.match(first.headers.get('cache-control') ?? '', /max-age=60/)
+    const again = await fetch(entry.statusListCredential, { headers: { 'if-none-match': first.headers.get('etag')! } })
+    assert.equal(again.status, 304)
+  })
+
+  it('when a credential is expired or not yet valid, then validity_period fails at the boundary (skew included)', async () => {
+    const validFrom = new Date(sys.clock().getTime() + 3600_000).toISOString()
+    const validUntil = new Date(sys.clock().getTime() + 7200_000).toISOString()
+    const vc = (await issue(sys, buildAchievementCredential(sys.did, { validFrom, validUntil }))).body.verifiableCredential
+    assert.equal(check((await verify(sys, vc)).body, 'validity_period'), 'failed:not_yet_valid')
+    const skew = sys.config.clockSkewSeconds
+    sys.clock.set(new Date(Date.parse(validFrom) - (skew - 1) * 1000))
+    assert.equal(check((await verify(sys, vc)).body, 'validity_period'), 'passed')
+    sys.clock.set(new Date(Date.parse(validUntil) + (skew + 1) * 1000))
+    const expired = (await verify(sys, vc)).body
+    assert.equal(check(expired, 'validity_period'), 'failed:expired')
+    assert.equal(expired.verified, false)
+    sys.clock.set(new Date(Date.parse(validUntil) - 3600_000))
+  })
+
+  it('when a well-formed credential is signed by an unknown did:key with plain jose, then proof passes and issuer_trust fails', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+    const did = didKeyFromPublicKey(publicKey)
+    const credential = { ...buildAchievementCredential(did), validFrom: '2026-01-01T00:00:00Z' }
+    const jwt = await new SignJWT(credential as never).setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${did}#${did.slice('did:key:'.length)}` }).sign(privateKey)
+    const { status, body } = await verify(sys, jwt)
+    assert.equal(status, 200)
+    assert.equal(check(body, 'proof'), 'passed')
+    assert.equal(check(body, 'issuer_trust'), 'failed:issuer_not_trusted')
+    assert.equal(check(body, 'status'), 'skipped:no_status')
+    assert.equal(body.verified, false)
+    void exportJWK
+  })
+
+  it('when the bank rotates its key, then new credentials use the new key and old ones still verify', async () => {
+    const before = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    const oldKid = JSON.parse(Buffer.from(jwtOf(before).split('.')[0]!, 'base64url').toString()).kid as string
+    const newKid = await sys.issuer.identity.rotate()
+    assert.notEqual(newKid, oldKid)
+    sys.verifier.context.resolver.invalidate()
+    const after = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    assert.equal(JSON.parse(Buffer.from(jwtOf(after).split('.')[0]!, 'base64url').toString()).kid, newKid)
+    const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as { assertionMethod: string[] }
+    assert.deepEqual(doc.assertionMethod, [oldKid, newKid])
+    for (const vc of [before, after]) assert.equal((await verify(sys, vc)).body.verified, true)
+  })
+
+  it('when the same credential id is issued twice, then the second gets 409 and only one is stored', async () => {
+    const id = 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000003'
+    assert.equal((await issue(sys, buildAchievementCredential(sys.did, { id }))).status, 201)
+    const [a, b] = await Promise.all([issue(sys, buildAchievementCredential(sys.did, { id })), issue(sys, buildAchievementCredential(sys.did, { id }))])
+    assert.deepEqual([a.status, b.status], [409, 409])
+    assert.equal((a.body as unknown as { code: string }).code, 'duplicate_credential')
+    const rows = await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])
+    assert.equal(rows.length, 1)
+  })
+
+  it('when 100 credentials are issued 10 at a time, then each gets its own status slot and all are stored', async () => {
+    const ids: string[] = []
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all(Array.from({ length: 10 }, () => issue(sys, buildAchievementCredential(sys.did))))
+      for (const r of results) {
+        assert.equal(r.status, 201)
+        ids.push(JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).id)
+      }
+    }
+    const rows = await sql<{ status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
+    assert.equal(rows.length, 100)
+    assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 100)
+  })
+
+  it('when a status list is full, then issuance rolls over to a new list whose credentials verify', async () => {
+    await sql(sys.issuer.ds, 'UPDATE cb_status_list SET next_position = size - 1')
+    const [last, next] = [await issue(sys, buildAchievementCredential(sys.did)), await issue(sys, buildAchievementCredential(sys.did))]
+    const listOf = (r: typeof last) => ((JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).credentialStatus as { statusListCredential: string }[])[0]!.statusListCredential)
+    assert.match(listOf(last), /\/status-lists\/1\/revocation$/)
+    assert.match(listOf(next), /\/status-lists\/2\/revocation$/)
+    assert.equal((await verify(sys, next.body.verifiableCredential)).body.verified, true)
+  })
+
+  it('when the services are asked for health, then /healthz and /readyz answer 200', async () => {
+    for (const base of [sys.issuerUrl, sys.verifierUrl]) {
+      assert.equal((await fetch(`${base}/healthz`)).status, 200)
+      const ready = await fetch(`${base}/readyz`)
+      assert.equal(ready.status, 200)
+    }
+  })
+})
+
+describe('presentations (HTTP)', () => {
+  let sys: TestSystem
+  before(async () => {
+    sys = await startTestSystem()
+  })
+  after(() => sys.close())
+
+  const holder = generateKeyPairSync('ed25519')
+  const holderDid = didKeyFromPublicKey(holder.publicKey)
+  const kid = `${holderDid}#${holderDid.slice('did:key:'.length)}`
+
+  async function present(credentials: Record<string, unknown>[], nonce: string, aud = 'https://employer.example') {
+    const vp = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holderDid, verifiableCredential: credentials }
+    return new SignJWT({ ...vp, nonce } as never).setProtectedHeader({ alg: 'EdDSA', typ: 'vp+jwt', kid }).setIssuer(holderDid).setAudience(aud).setIssuedAt(Math.floor(sys.clock().getTime() / 1000)).sign(holder.privateKey)
+  }
+  const challenge = async () => (await post<{ challenge: string }>(`${sys.verifierUrl}/challenges`, { domain: 'https://employer.example' })).body.challenge
+  const verifyVp = (vp: string, c: string, domain = 'https://employer.example') => post<Report>(`${sys.verifierUrl}/presentations/verify`, { verifiablePresentation: vp, options: { challenge: c, domain } })
+  const learnerCredential = async (id?: string) =>
+    (await issue(sys, buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holderDid } }))).body.verifiableCredential
+
+  it('when a learner presents a credential with the challenge, then the presentation and every credential in it verify', async () => {
+    const c = await challenge()
+    const { status, body } = await verifyVp(await present([await learnerCredential()], c), c)
+    assert.equal(status, 200, JSON.stringify(body.checks))
+    assert.equal(body.verified, true, JSON.stringify(body.checks))
+    assert.equal(check(body, 'challenge'), 'passed')
+    assert.equal(check(body, 'domain'), 'passed')
+    assert.equal(check(body, 'holder_binding'), 'passed')
+    assert.equal(check(body, 'credentials'), 'passed')
+    assert.equal(body.credentials?.[0]?.verified, true)
+  })
+
+  it('when the same challenge is used twice, then the second presentation fails', async () => {
+    const c = await challenge()
+    const vp = await present([await learnerCredential()], c)
+    assert.equal((await verifyVp(vp, c)).body.verified, true)
+    const replay = (await verifyVp(vp, c)).body
+    assert.equal(replay.verified, false)
+    assert.equal(check(replay, 'challenge'), 'failed:challenge_used')
+  })
+
+  it('when the presentation answers another challenge, or one the verifier never issued, then it fails', async () => {
+    const c = await challenge()
+    const vp = await present([await learnerCredential()], 'not-the-challenge')
+    assert.equal(check((await verifyVp(vp, c)).body, 'challenge'), 'failed:challenge_mismatch')
+    const made = await present([await learnerCredential()], 'invented-by-the-holder')
+    assert.equal(check((await verifyVp(made, 'invented-by-the-holder')).body, 'challenge'), 'failed:challenge_unknown')
+  })
+
+  it('when the challenge has expired, then the presentation fails', async () => {
+    const c = await challenge()
+    const vp = await present([await learnerCredential()], c)
+    sys.clock.advance(sys.config.challengeTtlSeconds + 1)
+    assert.equal(check((await verifyVp(vp, c)).body, 'challenge'), 'failed:challenge_expired')
+  })
+
+  it('when a presentation carries a revoked credential, then the presentation fails on it', async () => {
+    const id = 'urn:uuid:8a2e0b63-1d2f-4c6f-8b54-000000000001'
+    const vc = await learnerCredential(id)
+    await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    sys.clock.advance(sys.config.statusListTtlSeconds + 1)
+    const c = await challenge()
+    const { body } = await verifyVp(await present([vc], c), c)
+    assert.equal(body.verified, false)
+    assert.equal(check(body, 'credentials'), 'failed:credential_not_verified')
+    assert.equal(check(body.credentials![0]!, 'status'), 'failed:revoked')
+  })
+
+  it('when no challenge is given, then the verifier refuses with 400 invalid_request', async () => {
+    const res = await post(`${sys.verifierUrl}/presentations/verify`, { verifiablePresentation: await present([], 'x') })
+    assert.equal(res.status, 400)
+    assert.equal(res.body.code, 'invalid_request')
+  })
+})
