@@ -9,7 +9,7 @@ import { buildAchievementCredential } from '../test/helpers/builders.ts'
 import { startBankSystem } from './bank-system.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 
-export type ServerKind = 'bank' | 'veramo'
+export type ServerKind = 'bank' | 'veramo' | 'floor'
 
 /** What the child tells the parent once it serves. */
 export interface ServerReady {
@@ -57,10 +57,34 @@ async function serveVeramo(): Promise<Served> {
   }
 }
 
+/**
+ * The HTTP floor of this machine: the same express JSON body parsing and JSON answer, no verification at all. Every
+ * verifier's request costs at least this much; the rest is its own.
+ */
+async function serveFloor(): Promise<Served> {
+  const app = express()
+  app.use(express.json({ limit: '256kb' }))
+  app.post('/credentials/verify', (req, res) => {
+    res.json({ verified: (req.body as { verifiableCredential?: unknown }).verifiableCredential !== undefined })
+  })
+  const server = createServer(app)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const body = JSON.stringify({ verifiableCredential: 'x'.repeat(3300) })
+  return {
+    ready: { port: (server.address() as AddressInfo).port, path: '/credentials/verify', body, expect: '"verified":true' },
+    async close() {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    },
+  }
+}
+
+const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, veramo: serveVeramo, floor: serveFloor }
+
 async function main(kind: string): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.ts runs as a child of bench/run.ts (it needs an IPC channel)')
-  const served = kind === 'bank' ? await serveBank() : kind === 'veramo' ? await serveVeramo() : undefined
-  if (!served) throw new Error(`unknown server kind "${kind}" (bank or veramo)`)
+  if (!(kind in SERVERS)) throw new Error(`unknown server kind "${kind}" (${Object.keys(SERVERS).join(', ')})`)
+  const served = await SERVERS[kind as ServerKind]()
   const send = process.send.bind(process)
   process.on('disconnect', () => process.exit(0))
   process.on('message', (msg) => {

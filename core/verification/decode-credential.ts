@@ -119,17 +119,21 @@ function decodeWrappedJwt(outer: Record<string, unknown>, proof: Record<string, 
   const { proof: _ignored, ...claimed } = outer
   // Every field the JSON shows must be the signed one; a field it leaves out (say credentialStatus) is still
   // taken from the JWT, so stripping it hides nothing.
-  const signed = normalizeDates(inner.credential)
-  const shown = normalizeDates(claimed)
+  const signed = normalize(inner.credential)
+  const shown = normalize(claimed)
   if (!Object.keys(shown).every((k) => isDeepStrictEqual(shown[k], signed[k]))) {
     throw new FormatError('wrapper_mismatch', 'the JSON credential differs from the signed JWT it carries')
   }
   return inner
 }
 
-/** Veramo writes 1.1 dates without milliseconds in JSON but the JWT holds seconds: compare them as instants. */
-function normalizeDates(c: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Veramo's JSON and the JWT it carries say the same thing in different shapes: dates with or without
+ * milliseconds (compare instants) and `issuer` as `{ id }` or a string (compare the id).
+ */
+function normalize(c: Record<string, unknown>): Record<string, unknown> {
   const out = { ...c }
+  if (isObject(out.issuer) && Object.keys(out.issuer).length === 1 && typeof out.issuer.id === 'string') out.issuer = out.issuer.id
   for (const f of ['issuanceDate', 'expirationDate', 'validFrom', 'validUntil']) {
     if (typeof out[f] === 'string' && !Number.isNaN(Date.parse(out[f] as string))) out[f] = new Date(out[f] as string).getTime()
   }

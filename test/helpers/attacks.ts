@@ -198,3 +198,24 @@ export async function rawPost(url: string, body: string | Buffer, headers: Recor
   const res = await fetch(url, { method: 'POST', headers, body })
   return { status: res.status, headers: res.headers, text: await res.text() }
 }
+
+/**
+ * Fresh fake hosts on demand, all closed by `closeAll`. Use a new host (hence a new DID) per scenario: the
+ * verifier caches DID documents for CB_DID_CACHE_TTL_SECONDS on the injected clock.
+ */
+export class FakeHosts {
+  private readonly hosts: FakeHost[] = []
+  async create(): Promise<FakeHost> {
+    const host = await new FakeHost().start()
+    this.hosts.push(host)
+    return host
+  }
+  /** A new host whose DID document publishes one fresh key (see {@link FakeHost.newIssuer}). */
+  async signer(opts: Parameters<FakeHost['newIssuer']>[0] = {}): Promise<Signer & { host: FakeHost }> {
+    const host = await this.create()
+    return { ...host.newIssuer(opts), host }
+  }
+  async closeAll(): Promise<void> {
+    await Promise.all(this.hosts.splice(0).map((h) => h.close()))
+  }
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, buildV1Credential, withValue } from '../helpers/builders.ts'
 import { auth, check, issue, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
-import { b64u, decodeJwt, envelope, FakeHost, forgeJws, newHolder, resignAsBank, signPresentation, signSegments, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
+import { b64u, decodeJwt, envelope, FakeHost, FakeHosts, forgeJws, newHolder, resignAsBank, signPresentation, signSegments, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 /** Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493. */
 const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
@@ -36,6 +36,7 @@ const withSignature = (jwt: string, signature: Buffer): string => `${jwt.split('
 describe('security B1: JOSE / JWT layer (HTTP)', () => {
   let sys: TestSystem
   let host: FakeHost
+  const hosts = new FakeHosts()
   /** A valid vc+jwt the bank issued, and its credential id. */
   let jwt: string
   let credentialId: string
@@ -52,6 +53,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
   })
   after(async () => {
     await host.close()
+    await hosts.closeAll()
     await sys.close()
   })
   afterEach(() => sys.clock.set(TEST_NOW))
@@ -93,8 +95,8 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     })
 
     it('when alg is EdDSA but kid names a P-256 key, then the proof check fails with alg_key_mismatch', async () => {
-      const p256 = host.newIssuer({ curve: 'p256' })
-      const payload = vcJwtPayload(buildAchievementCredential(host.did) as unknown as Json, host.did)
+      const p256 = await hosts.signer({ curve: 'p256' })
+      const payload = vcJwtPayload(buildAchievementCredential(p256.did) as unknown as Json, p256.did)
       const { privateKey } = generateKeyPairSync('ed25519')
       assertProofFailed(await verify(sys, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: p256.kid }, payload, privateKey)), 'alg_key_mismatch')
     })
@@ -122,7 +124,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     }
 
     it('when kid is a DID URL of another DID the attacker controls while iss is the bank, then the proof fails with kid_not_issuer', async () => {
-      const attacker = host.newIssuer()
+      const attacker = await hosts.signer()
       const forged = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: attacker.kid }, payloadOf(), attacker.privateKey)
       assertProofFailed(await verify(sys, forged), 'kid_not_issuer')
     })
@@ -295,34 +297,25 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     })
 
     it('when the issuer\'s DID document publishes a small-order Ed25519 key (the identity point), then the proof fails with invalid_key', async () => {
-      const weak = await new FakeHost().start()
-      try {
-        const kid = `${weak.did}#weak`
-        const identity = Buffer.alloc(32)
-        identity[0] = 1
-        weak.serveDid({ id: weak.did, verificationMethod: [{ id: kid, type: 'JsonWebKey', controller: weak.did, publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') } }], assertionMethod: [kid] })
-        const token = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid }, vcJwtPayload(buildAchievementCredential(weak.did) as unknown as Json, weak.did))
-        assertProofFailed(await verify(sys, withSignature(token, Buffer.concat([identity, Buffer.alloc(32)]))), 'invalid_key')
-      } finally {
-        await weak.close()
-      }
+      const weak = await hosts.create()
+      const kid = `${weak.did}#weak`
+      const identity = Buffer.alloc(32)
+      identity[0] = 1
+      weak.serveDid({ id: weak.did, verificationMethod: [{ id: kid, type: 'JsonWebKey', controller: weak.did, publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') } }], assertionMethod: [kid] })
+      const token = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid }, vcJwtPayload(buildAchievementCredential(weak.did) as unknown as Json, weak.did))
+      assertProofFailed(await verify(sys, withSignature(token, Buffer.concat([identity, Buffer.alloc(32)]))), 'invalid_key')
     })
 
     it('when an ES256 signature has the special values r or s = 0, = n, or > n, then the proof fails with signature_invalid', async () => {
-      const es = await new FakeHost().start()
-      try {
-        const signer = es.newIssuer({ curve: 'p256' })
-        const token = signer.sign(vcJwtPayload(buildAchievementCredential(es.did) as unknown as Json, es.did))
-        assert.equal(check((await verify(sys, token)).body, 'proof'), 'passed', 'the genuine ES256 signature verifies')
-        const { signature } = decodeJwt(token)
-        const [r, s] = [signature.subarray(0, 32), signature.subarray(32)]
-        const n = bigToBytes(P256_N, 32, false)
-        const over = bigToBytes(bytesToBig(s, false) + P256_N < 1n << 256n ? bytesToBig(s, false) + P256_N : P256_N + 1n, 32, false)
-        for (const sig of [Buffer.alloc(64), Buffer.concat([Buffer.alloc(32), s]), Buffer.concat([r, Buffer.alloc(32)]), Buffer.concat([n, s]), Buffer.concat([r, n]), Buffer.concat([r, over])]) {
-          assertProofFailed(await verify(sys, withSignature(token, sig)), 'signature_invalid')
-        }
-      } finally {
-        await es.close()
+      const signer = await hosts.signer({ curve: 'p256' })
+      const token = signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did))
+      assert.equal(check((await verify(sys, token)).body, 'proof'), 'passed', 'the genuine ES256 signature verifies')
+      const { signature } = decodeJwt(token)
+      const [r, s] = [signature.subarray(0, 32), signature.subarray(32)]
+      const n = bigToBytes(P256_N, 32, false)
+      const over = bigToBytes(bytesToBig(s, false) + P256_N < 1n << 256n ? bytesToBig(s, false) + P256_N : P256_N + 1n, 32, false)
+      for (const sig of [Buffer.alloc(64), Buffer.concat([Buffer.alloc(32), s]), Buffer.concat([r, Buffer.alloc(32)]), Buffer.concat([n, s]), Buffer.concat([r, n]), Buffer.concat([r, over])]) {
+        assertProofFailed(await verify(sys, withSignature(token, sig)), 'signature_invalid')
       }
     })
   })

@@ -1,0 +1,114 @@
+// The operators' `credit-bank` command, run as a real process.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { buildAchievementCredential } from '../helpers/builders.ts'
+import { issue, jwtOf, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
+import { openDataSource } from '../../core/store/data-source.ts'
+import { sql } from '../../core/store/sql.ts'
+
+const BIN = path.resolve('bin/credit-bank.js')
+
+function run(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', CB_LOG_LEVEL: 'silent', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+    child.stdin.end(stdin ?? '')
+  })
+}
+
+describe('credit-bank CLI', function () {
+  this.timeout(60_000)
+  let dataDir: string
+  let env: Record<string, string>
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'credit-bank-cli-'))
+    env = { CB_DATA_DIR: dataDir, CB_KMS_SECRET_KEY: TEST_KMS_SECRET, ...(process.env.CB_TEST_DATABASE_URL ? { CB_DATABASE_URL: process.env.CB_TEST_DATABASE_URL } : {}) }
+  })
+  after(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it('when a client is created with --json, then the token is printed once and only its hash is stored', async () => {
+    const { code, stdout } = await run(['clients', 'create', '--name', 'registrar', '--scopes', 'credentials:issue,credentials:status', '--json'], env)
+    assert.equal(code, 0)
+    const client = JSON.parse(stdout) as { id: string; token: string; scopes: string[] }
+    assert.match(client.token, /^cbt_[A-Za-z0-9_-]{43}$/)
+    assert.deepEqual(client.scopes, ['credentials:issue', 'credentials:status'])
+    const ds = await openDataSource(env.CB_DATABASE_URL ? { type: 'postgres', url: env.CB_DATABASE_URL } : { type: 'sqlite', database: path.join(dataDir, 'issuer.sqlite') }, 'issuer')
+    try {
+      const rows = await sql<{ token_hash: string }>(ds, 'SELECT token_hash FROM cb_api_client WHERE id = ?', [client.id])
+      assert.equal(rows.length, 1)
+      assert.notEqual(rows[0]!.token_hash, client.token)
+      assert.match(rows[0]!.token_hash, /^[0-9a-f]{64}$/)
+      // Private keys are encrypted at rest: no stored key is the plain hex Veramo would otherwise keep.
+      const keys = await sql<{ privateKeyHex: string }>(ds, 'SELECT "privateKeyHex" FROM "private-key"')
+      assert.ok(keys.length >= 1)
+      for (const k of keys) assert.doesNotMatch(k.privateKeyHex, /^[0-9a-f]{64,128}$/)
+    } finally {
+      await ds.destroy()
+    }
+  })
+
+  it('when scopes are unknown, then it exits non-zero with the allowed list', async () => {
+    const { code, stderr } = await run(['clients', 'create', '--name', 'x', '--scopes', 'root'], env)
+    assert.notEqual(code, 0)
+    assert.match(stderr, /credentials:issue/)
+  })
+
+  it('when keys are rotated, then the bank publishes two keys', async () => {
+    const { code, stdout } = await run(['keys', 'rotate'], env)
+    assert.equal(code, 0)
+    assert.match(stdout, /new signing key: did:web:localhost%3A4000#/)
+    const list = await run(['keys', 'list'], env)
+    assert.equal(list.stdout.trim().split('\n').length, 2)
+  })
+
+  it('when production is configured without a key secret and with insecure localhost, then it refuses to start and lists every problem', async () => {
+    const { code, stderr } = await run(['migrate'], { ...env, NODE_ENV: 'production', CB_KMS_SECRET_KEY: '', CB_ALLOW_INSECURE_LOCALHOST: 'true', CB_ISSUER_PORT: 'x' })
+    assert.equal(code, 2)
+    assert.match(stderr, /CB_KMS_SECRET_KEY is required in production/)
+    assert.match(stderr, /CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production/)
+    assert.match(stderr, /CB_ISSUER_PORT must be an integer/)
+    assert.match(stderr, /CB_PUBLIC_URL must be https in production/)
+  })
+
+  describe('verify', () => {
+    let sys: TestSystem
+    let jwt: string
+    let cliEnv: Record<string, string>
+    before(async () => {
+      sys = await startTestSystem()
+      jwt = jwtOf((await issue(sys, { ...buildAchievementCredential(sys.did), validFrom: '2026-01-01T00:00:00Z' })).body.verifiableCredential)
+      cliEnv = { ...env, CB_TRUSTED_ISSUERS: sys.did }
+    })
+    after(() => sys.close())
+
+    it('when the credential is authentic, then it prints the report and exits 0', async () => {
+      const { code, stdout } = await run(['verify', '-'], cliEnv, jwt)
+      assert.equal(code, 0)
+      const report = JSON.parse(stdout) as { verified: boolean; checks: { id: string; status: string }[] }
+      assert.equal(report.verified, true)
+      assert.deepEqual(report.checks.map((c) => c.status), ['passed', 'passed', 'passed', 'passed', 'passed', 'passed'])
+    })
+
+    it('when the credential is tampered with, then it exits 1 and says why', async () => {
+      const [h, p, s] = jwt.split('.')
+      const payload = JSON.parse(Buffer.from(p!, 'base64url').toString())
+      payload.credentialSubject.creditsEarned = 30
+      const { code, stdout } = await run(['verify', '-'], cliEnv, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`)
+      assert.equal(code, 1)
+      assert.equal((JSON.parse(stdout) as { checks: { id: string; reason?: string }[] }).checks.find((c) => c.id === 'proof')?.reason, 'signature_invalid')
+    })
+
+    it('when the input is neither a JWT nor JSON, then it exits non-zero', async () => {
+      assert.notEqual((await run(['verify', '-'], cliEnv, '{not json')).code, 0)
+      assert.equal((await run(['verify', '-'], cliEnv, 'garbage')).code, 1)
+    })
+  })
+})

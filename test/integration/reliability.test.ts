@@ -1,0 +1,82 @@
+// Reliability (SECURITY.md part c): crash before commit, durability after restart, migrations, readiness.
+import assert from 'node:assert/strict'
+import { createLogger } from '../../core/log.ts'
+import { openDataSource } from '../../core/store/data-source.ts'
+import { sql } from '../../core/store/sql.ts'
+import { createIssuerNode } from '../../issuer/issuer-node.ts'
+import { buildAchievementCredential } from '../helpers/builders.ts'
+import { auth, issue, post, startTestSystem, verify, check, type TestSystem } from '../helpers/test-system.ts'
+
+describe('reliability', () => {
+  let sys: TestSystem
+  before(async () => {
+    sys = await startTestSystem()
+  })
+  after(() => sys.close())
+
+  it('when the process fails after signing but before commit, then nothing is stored, no slot is consumed, and the next issue succeeds (R1)', async () => {
+    const issuer = sys.issuer.issuer as unknown as { store: (...args: unknown[]) => Promise<void> }
+    const original = issuer.store
+    const [{ next: before }] = (await sql<{ next: number }>(sys.issuer.ds, 'SELECT COALESCE(SUM(next_position), 0) AS next FROM cb_status_list')) as [{ next: number }]
+    issuer.store = async () => {
+      throw new Error('simulated crash between signing and commit')
+    }
+    try {
+      const res = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
+      assert.equal(res.status, 500)
+      assert.equal((res.body as unknown as { code: string }).code, 'internal')
+      assert.doesNotMatch(JSON.stringify(res.body), /simulated|stack/)
+    } finally {
+      issuer.store = original
+    }
+    assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', ['urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001'])).length, 0)
+    const [{ next: after }] = (await sql<{ next: number }>(sys.issuer.ds, 'SELECT COALESCE(SUM(next_position), 0) AS next FROM cb_status_list')) as [{ next: number }]
+    assert.equal(Number(after), Number(before))
+    const again = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
+    assert.equal(again.status, 201)
+  })
+
+  it('when an issued and then revoked credential survives a restart, then the new process serves it re-signed with the bit set (R6, R7)', async () => {
+    const id = 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c002'
+    const vc = (await issue(sys, buildAchievementCredential(sys.did, { id }))).body.verifiableCredential
+    const r = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    assert.equal(r.status, 200)
+    // A second process on the same database sees both the credential and the bit.
+    const restarted = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })
+    try {
+      const [row] = await sql<{ revoked: number; status_list_id: number }>(restarted.ds, 'SELECT revoked, status_list_id FROM cb_credential WHERE id = ?', [id])
+      assert.equal(Number(row!.revoked), 1)
+      assert.equal(restarted.identity.did, sys.did)
+      assert.equal((await restarted.identity.activeKey()).kid, (await sys.issuer.identity.activeKey()).kid)
+      const list = await restarted.statusLists.signedList(Number(row!.status_list_id), 'revocation')
+      assert.match(list.jwt, /^ey/)
+    } finally {
+      await restarted.close()
+    }
+    sys.clock.advance(sys.config.statusListTtlSeconds + 1)
+    assert.equal(check((await verify(sys, vc)).body, 'status'), 'failed:revoked')
+  })
+
+  it('when migrations run again on an existing database, then nothing changes (R10)', async () => {
+    const ds = await openDataSource(sys.config.issuerDb, 'issuer')
+    try {
+      assert.equal(await ds.showMigrations(), false, 'no pending migrations')
+      const [{ n }] = (await sql<{ n: number }>(ds, 'SELECT COUNT(*) AS n FROM cb_credential')) as [{ n: number }]
+      assert.ok(Number(n) > 0)
+    } finally {
+      await ds.destroy()
+    }
+  })
+
+  it('when the database is gone, then /readyz answers 503 while /healthz stays 200 (R11)', async () => {
+    const other = await startTestSystem()
+    await other.verifier.ds.destroy()
+    try {
+      assert.equal((await fetch(`${other.verifierUrl}/readyz`)).status, 503)
+      assert.equal((await fetch(`${other.verifierUrl}/healthz`)).status, 200)
+    } finally {
+      await other.verifier.ds.initialize()
+      await other.close()
+    }
+  })
+})
