@@ -36,7 +36,10 @@ export function decodeCredential(input: unknown): SecuredCredential {
   if (hasType(input, 'EnvelopedVerifiableCredential')) {
     const id = input.id
     if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${ENVELOPE_PREFIX}<jwt> URL`)
-    return decodeCredentialJwt(id.slice(ENVELOPE_PREFIX.length))
+    const inner = decodeCredentialJwt(id.slice(ENVELOPE_PREFIX.length))
+    // The media type names the profile: a VC 1.1 JWT is not application/vc+jwt (SECURITY.md #18).
+    if (inner.model !== 'v2') throw new FormatError('profile_mismatch', 'an application/vc+jwt envelope must hold a vc+jwt (VC Data Model 2.0), not a VC 1.1 JWT')
+    return inner
   }
   const model: DataModel = Array.isArray(input['@context']) && input['@context'][0] === V1_CONTEXT ? 'v1' : 'v2'
   if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }

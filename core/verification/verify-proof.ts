@@ -17,18 +17,10 @@ function fromError(err: unknown): CheckOutcome {
 
 /** VC-JOSE-COSE / RFC 7515: kid → verification method of `signer` under `purpose`; alg allowed for that key; signature. */
 export async function verifyJwsProof(jws: DecodedJws, signer: string, purpose: ProofPurpose, resolver: DidResolver): Promise<CheckOutcome> {
-  let doc: DidDocument
-  try {
-    doc = await resolver.resolve(signer)
-  } catch (err) {
-    return fromError(err)
-  }
   const alg = jwsAlgorithm(jws.header)
   let candidates: VerificationKey[]
   try {
-    // A VC 1.1 JWT may omit kid (did-jwt then tries every key of the purpose); vc+jwt always names it.
-    const refs = typeof jws.header.kid === 'string' ? [jws.header.kid] : (doc[purpose] ?? []).map((e) => (typeof e === 'string' ? e : e.id))
-    candidates = refs.map((ref) => findVerificationKey(doc, ref, purpose))
+    candidates = await keysFor(jws, signer, purpose, resolver)
   } catch (err) {
     return fromError(err)
   }
@@ -37,6 +29,25 @@ export async function verifyJwsProof(jws: DecodedJws, signer: string, purpose: P
   const key = usable.find((k) => verifyJwsSignature(jws, k.publicKey))
   if (!key) return failed('proof', 'signature_invalid', `the signature does not verify with ${usable.map((k) => k.id).join(', ')}`)
   return passed('proof', { verificationMethod: key.id, alg })
+}
+
+/**
+ * The keys a JWS may be checked with. A kid the cached document does not list may be a key added since
+ * (rotation): the document is fetched once more before the kid is refused.
+ */
+async function keysFor(jws: DecodedJws, signer: string, purpose: ProofPurpose, resolver: DidResolver): Promise<VerificationKey[]> {
+  const lookup = (doc: DidDocument) => {
+    // A VC 1.1 JWT may omit kid (did-jwt then tries every key of the purpose); vc+jwt always names it.
+    const refs = typeof jws.header.kid === 'string' ? [jws.header.kid] : (doc[purpose] ?? []).map((e) => (typeof e === 'string' ? e : e.id))
+    return refs.map((ref) => findVerificationKey(doc, ref, purpose))
+  }
+  try {
+    return lookup(await resolver.resolve(signer))
+  } catch (err) {
+    if (!(err instanceof KeyResolutionError) || err.code !== 'verification_method_not_found') throw err
+    resolver.invalidate(signer)
+    return lookup(await resolver.resolve(signer))
+  }
 }
 
 /** W3C Data Integrity eddsa-rdfc-2022: every proof must verify, each by a key of `signer` under `purpose`. */

@@ -39,7 +39,7 @@ async function listenEphemeral(): Promise<{ server: Server; port: number }> {
 }
 
 /** PostgreSQL runs get a clean schema per system: tests never see each other's rows. */
-async function resetPostgres(url: string): Promise<void> {
+export async function resetPostgres(url: string): Promise<void> {
   const ds = await new DataSource({ type: 'postgres', url }).initialize()
   try {
     await ds.query('DROP SCHEMA IF EXISTS public CASCADE')

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildAchievementCredential } from '../helpers/builders.ts'
-import { issue, jwtOf, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
+import { issue, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
 
@@ -28,7 +28,8 @@ describe('credit-bank CLI', function () {
   this.timeout(60_000)
   let dataDir: string
   let env: Record<string, string>
-  before(() => {
+  before(async () => {
+    if (process.env.CB_TEST_DATABASE_URL) await resetPostgres(process.env.CB_TEST_DATABASE_URL)
     dataDir = mkdtempSync(path.join(tmpdir(), 'credit-bank-cli-'))
     env = { CB_DATA_DIR: dataDir, CB_KMS_SECRET_KEY: TEST_KMS_SECRET, ...(process.env.CB_TEST_DATABASE_URL ? { CB_DATABASE_URL: process.env.CB_TEST_DATABASE_URL } : {}) }
   })

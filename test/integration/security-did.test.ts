@@ -221,6 +221,16 @@ describe('security B4: DID and key resolution (HTTP)', () => {
       }
     })
 
+    it('when the bank rotates its key, then a credential signed with the new key verifies at once, also at a verifier that cached the old DID document', async () => {
+      const first = await issue(sys, buildAchievementCredential(sys.did))
+      assert.equal((await verify(sys, first.body.verifiableCredential)).body.verified, true, 'the verifier now holds the current document')
+      const newKid = await sys.issuer.identity.rotate()
+      const fresh = await issue(sys, buildAchievementCredential(sys.did))
+      assert.equal(decodeJwt(jwtOf(fresh.body.verifiableCredential)).header.kid, newKid)
+      const res = await verify(sys, fresh.body.verifiableCredential)
+      assert.equal(check(res.body, 'proof'), 'passed', 'an unknown kid of a cached issuer must trigger one fresh resolution before failing')
+    })
+
     it('when a key is removed from the DID document, then its credentials keep verifying only until the DID cache TTL has passed', async () => {
       const signer = await hosts.signer()
       const token = signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did))
