@@ -24,6 +24,8 @@ export interface LoadResult {
   readonly p99Ms: number
   readonly maxMs: number
   readonly connections: number
+  /** Every request's latency in milliseconds, in completion order. */
+  readonly latencies: Float64Array
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n')
@@ -63,8 +65,10 @@ export function runLoad(opts: LoadOptions): Promise<LoadResult> {
     const finish = () => {
       if (--open > 0 || failed) return
       const seconds = (lastDone - started) / 1000
-      const sorted = latencies.subarray(0, done).sort()
+      const measured = latencies.slice(0, done)
+      const sorted = measured.slice().sort()
       resolve({
+        latencies: measured,
         requests: done,
         errors,
         seconds,

@@ -2,14 +2,14 @@
 // express app) on a loopback port, so the load generator in the parent does not share its event loop.
 // Protocol over the IPC channel: child → { ready, port, path, body, expect }; parent → 'cpu' (child answers
 // { cpuMicros }) and 'stop' (child closes and exits). The child exits too when the parent goes away.
-import { createServer } from 'node:http'
+import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { buildAchievementCredential } from '../test/helpers/builders.ts'
 import { startBankSystem } from './bank-system.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 
-export type ServerKind = 'bank' | 'veramo' | 'floor'
+export type ServerKind = 'bank' | 'veramo' | 'express' | 'node'
 
 /** What the child tells the parent once it serves. */
 export interface ServerReady {
@@ -45,10 +45,9 @@ async function serveVeramo(): Promise<Served> {
     const result = await veramo.agent.verifyCredential({ credential: (req.body as { verifiableCredential: never }).verifiableCredential })
     res.status(result.verified ? 200 : 400).json({ verified: result.verified, ...(result.error ? { error: result.error.message } : {}) })
   })
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { server, port } = await listenLoopback(app)
   return {
-    ready: { port: (server.address() as AddressInfo).port, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: credential }), expect: '"verified":true' },
+    ready: { port, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: credential }), expect: '"verified":true' },
     async close() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
@@ -57,21 +56,28 @@ async function serveVeramo(): Promise<Served> {
   }
 }
 
+/** A request body of the size ours carries (a ~3.3 KB vc+jwt), for the floors. */
+const FLOOR_BODY = JSON.stringify({ verifiableCredential: 'x'.repeat(3300) })
+
+async function listenLoopback(handler: RequestListener): Promise<{ server: Server; port: number }> {
+  const server = createServer(handler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
 /**
- * The HTTP floor of this machine: the same express JSON body parsing and JSON answer, no verification at all. Every
- * verifier's request costs at least this much; the rest is its own.
+ * The express floor: express's JSON body parsing and JSON answer, no verification at all. Both verifiers are express
+ * apps, so every request of theirs costs at least this much; the rest is their own.
  */
-async function serveFloor(): Promise<Served> {
+async function serveExpressFloor(): Promise<Served> {
   const app = express()
   app.use(express.json({ limit: '256kb' }))
   app.post('/credentials/verify', (req, res) => {
     res.json({ verified: (req.body as { verifiableCredential?: unknown }).verifiableCredential !== undefined })
   })
-  const server = createServer(app)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const body = JSON.stringify({ verifiableCredential: 'x'.repeat(3300) })
+  const { server, port } = await listenLoopback(app)
   return {
-    ready: { port: (server.address() as AddressInfo).port, path: '/credentials/verify', body, expect: '"verified":true' },
+    ready: { port, path: '/credentials/verify', body: FLOOR_BODY, expect: '"verified":true' },
     async close() {
       server.closeAllConnections()
       await new Promise((r) => server.close(r))
@@ -79,7 +85,27 @@ async function serveFloor(): Promise<Served> {
   }
 }
 
-const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, veramo: serveVeramo, floor: serveFloor }
+/** The node:http floor: read the body, parse it, answer JSON — what this machine's loopback HTTP costs without a framework. */
+async function serveNodeFloor(): Promise<Served> {
+  const { server, port } = await listenLoopback((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { verifiableCredential?: unknown }
+      const out = JSON.stringify({ verified: body.verifiableCredential !== undefined })
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out) }).end(out)
+    })
+  })
+  return {
+    ready: { port, path: '/credentials/verify', body: FLOOR_BODY, expect: '"verified":true' },
+    async close() {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    },
+  }
+}
+
+const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, veramo: serveVeramo, express: serveExpressFloor, node: serveNodeFloor }
 
 async function main(kind: string): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.ts runs as a child of bench/run.ts (it needs an IPC channel)')

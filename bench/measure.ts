@@ -22,27 +22,45 @@ export const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }
 
-/**
- * Repeats `work` (which does some operations and says how many) until each round's time is up. Work is awaited one
- * call at a time: these are the rates of one caller doing one thing after another, as a service handler would.
- */
-export async function measureRate(work: () => Promise<number> | number, timing: Timing): Promise<Rate> {
-  const warmEnd = now() + timing.warmupSeconds * 1000
-  while (now() < warmEnd) await work()
-  const rounds: number[] = []
-  let total = 0
-  for (let r = 0; r < timing.rounds; r++) {
-    const start = now()
-    const end = start + timing.roundSeconds * 1000
-    let ops = 0
-    while (now() < end) ops += await work()
-    rounds.push((ops * 1000) / (now() - start))
-    total += ops
-  }
-  return { perSecond: median(rounds), rounds, ops: total }
+/** One thing to time: `work` does some operations and says how many. */
+export interface Contender {
+  readonly name: string
+  readonly work: () => Promise<number> | number
 }
 
-/** `measureRate` for synchronous work, checking the clock only every `every` calls so timing costs nothing. */
+async function round(work: Contender['work'], seconds: number): Promise<{ ops: number; perSecond: number }> {
+  const start = now()
+  const end = start + seconds * 1000
+  let ops = 0
+  while (now() < end) ops += await work()
+  return { ops, perSecond: (ops * 1000) / (now() - start) }
+}
+
+/**
+ * Times contenders in interleaved rounds (A, B, A, B, …) after a warm-up of each, so that whatever else the machine
+ * is doing weighs on all of them alike. Work is awaited one call at a time: the rate of one caller doing one thing
+ * after another, as a request handler would.
+ */
+export async function compareRates(contenders: readonly Contender[], timing: Timing): Promise<Map<string, Rate>> {
+  for (const c of contenders) await round(c.work, timing.warmupSeconds)
+  const rounds = new Map(contenders.map((c) => [c.name, { rates: [] as number[], ops: 0 }]))
+  for (let r = 0; r < timing.rounds; r++) {
+    for (const c of contenders) {
+      const { ops, perSecond } = await round(c.work, timing.roundSeconds)
+      const acc = rounds.get(c.name)!
+      acc.rates.push(perSecond)
+      acc.ops += ops
+    }
+  }
+  return new Map([...rounds].map(([name, { rates, ops }]) => [name, { perSecond: median(rates), rounds: rates, ops }]))
+}
+
+/** How many times faster `a` is than `b`: the median of round-by-round ratios (rounds were interleaved). */
+export function ratioOf(a: Pick<Rate, 'perSecond' | 'rounds'>, b: Pick<Rate, 'perSecond' | 'rounds'>): number {
+  return median(a.rounds.map((x, i) => x / (b.rounds[i] ?? b.perSecond)))
+}
+
+/** A rate for synchronous work, in rounds after a warm-up, checking the clock only every `every` calls so timing costs nothing. */
 export function measureSyncRate(work: () => void, timing: Timing, every = 256): Rate {
   const loop = (ms: number): { ops: number; elapsed: number } => {
     const start = now()

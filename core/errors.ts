@@ -57,6 +57,19 @@ export class InvalidRequestError extends AppError {
   }
 }
 
+/**
+ * An error with a stable snake_case (or spec-given) `code` that callers switch on. Library-level failures
+ * (resolution, fetching, decoding) use it; request errors use AppError, which adds the HTTP status.
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
 export class ConfigError extends Error {
   readonly problems: readonly string[]
   constructor(problems: readonly string[]) {

@@ -5,6 +5,7 @@ import type { Clock } from '../core/clock.ts'
 import { epochSeconds } from '../core/clock.ts'
 import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
 import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
+import { CONTEXTS } from '../core/credentials/contexts.ts'
 import { validateCredential } from '../core/credentials/validate-credential.ts'
 import { DataIntegrityError, signDataIntegrity } from '../core/proofs/data-integrity.ts'
 import { signJws } from '../core/proofs/jws.ts'
@@ -104,7 +105,14 @@ export class CredentialIssuer {
     if (Array.isArray(contexts) && contexts[0] !== V2_CONTEXT) {
       throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [{ path: `${at}/credential/@context/0`, message: `must be ${V2_CONTEXT}` }])
     }
-    const id = (typeof input.id === 'string' ? input.id : undefined) ?? opts.credentialId ?? `urn:uuid:${randomUUID()}`
+    // The bank signs only vocabulary it knows: bundled contexts by URL, never inline definitions that could
+    // redefine protected terms, never a context it would have to fetch (SECURITY.md #42).
+    const unknownContexts = (Array.isArray(contexts) ? contexts : []).flatMap((c, i) => (typeof c === 'string' && CONTEXTS.has(c) ? [] : [{ path: `${at}/credential/@context/${i}`, message: 'only the bundled contexts are accepted: ' + [...CONTEXTS.keys()].join(', ') }]))
+    if (unknownContexts.length) throw new InvalidRequestError('the credential uses a JSON-LD context the bank does not know', unknownContexts)
+    if (input.id !== undefined && (typeof input.id !== 'string' || input.id.length > 512)) {
+      throw new InvalidRequestError('credential.id must be a single URL of at most 512 characters', [{ path: `${at}/credential/id`, message: 'expected one URL' }])
+    }
+    const id = (input.id as string | undefined) ?? opts.credentialId ?? `urn:uuid:${randomUUID()}`
     if (opts.credentialId !== undefined && input.id !== undefined && input.id !== opts.credentialId) {
       throw new InvalidRequestError('options.credentialId and credential.id differ', [{ path: `${at}/options/credentialId`, message: 'must equal credential.id' }])
     }

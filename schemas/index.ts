@@ -125,7 +125,8 @@ function validator(schemaId: CredentialSchemaId): ValidateFunction {
 export function validateWithSchema(schemaId: CredentialSchemaId, document: unknown): Issue[] {
   const fn = validator(schemaId)
   if (fn(document)) return []
-  return toIssues(fn.errors ?? [])
+  // ajv collects every error (allErrors); a hostile document can make thousands — keep the first few hundred.
+  return toIssues((fn.errors ?? []).slice(0, 300))
 }
 
 const COMPOUND_KEYWORDS = new Set(['anyOf', 'oneOf', 'contains', 'not'])

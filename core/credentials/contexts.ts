@@ -1,15 +1,7 @@
 // The JSON-LD contexts we bundle, by URL: the only documents the offline document loader serves.
 import { readFileSync } from 'node:fs'
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context'
-
-/** W3C VC Data Model 2.0 base context (defines DataIntegrityProof, BitstringStatusListEntry). */
-export const VC_V2_CONTEXT_URL = 'https://www.w3.org/ns/credentials/v2'
-/** W3C VC Data Model 1.1 base context, for credentials from outside that still use it. */
-export const VC_V1_CONTEXT_URL = 'https://www.w3.org/2018/credentials/v1'
-/** 1EdTech Open Badges 3.0 context (vocabulary `https://purl.imsglobal.org/spec/vc/ob/vocab.html#`). */
-export const OB3_CONTEXT_URL = 'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json'
-/** Our context: credit-bank terms under `https://w3id.org/credit-bank/vocab#`. */
-export const CREDIT_BANK_CONTEXT_URL = 'https://w3id.org/credit-bank/v1'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from './types.ts'
 
 function readVendored(fileName: string): object {
   const url = new URL(`../../schemas/contexts/${fileName}`, import.meta.url)
@@ -40,10 +32,10 @@ function deepFreeze<T>(value: T): T {
 export const CONTEXTS: ReadonlyMap<string, object> = new Map<string, object>(
   (
     [
-      [VC_V2_CONTEXT_URL, fromCredentialsContext(VC_V2_CONTEXT_URL)],
-      [VC_V1_CONTEXT_URL, fromCredentialsContext(VC_V1_CONTEXT_URL)],
-      [OB3_CONTEXT_URL, readVendored('ob-v3p0-context-3.0.3.jsonld')],
-      [CREDIT_BANK_CONTEXT_URL, readVendored('credit-bank-v1.jsonld')],
+      [VC_V2_CONTEXT, fromCredentialsContext(VC_V2_CONTEXT)],
+      [VC_V1_CONTEXT, fromCredentialsContext(VC_V1_CONTEXT)],
+      [OB3_CONTEXT, readVendored('ob-v3p0-context-3.0.3.jsonld')],
+      [CREDIT_BANK_CONTEXT, readVendored('credit-bank-v1.jsonld')],
     ] as const
   ).map(([url, document]) => [url, deepFreeze(document)]),
 )

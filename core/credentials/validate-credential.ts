@@ -74,11 +74,10 @@ export function collectCredentialIssues(credential: JsonObject, model: DataModel
   const schemaIds = schemasFor(credential)
   if (schemaIds.includes(CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID)) checkReportDigests(credential, add)
   // The base rules say more precisely what is wrong; drop schema issues about the same values.
-  const reported = base.map((i) => i.path)
-  const fromSchemas = schemaIds
-    .flatMap((id) => validateWithSchema(id, credential))
-    .filter((issue) => !reported.some((p) => isAtOrBelow(issue.path, p)))
-  return [...base, ...dedupe(fromSchemas)]
+  const reported = new Set(base.map((i) => i.path))
+  const fromSchemas = schemaIds.flatMap((id) => validateWithSchema(id, credential)).filter((issue) => !ancestorsOf(issue.path).some((p) => reported.has(p)))
+  // A hostile document can produce an issue per array item: nobody reads past the first hundred.
+  return [...base, ...dedupe(fromSchemas)].slice(0, MAX_ISSUES)
 }
 
 // ---- shared with validate-presentation.ts -------------------------------------------------------
@@ -361,6 +360,14 @@ function dedupe(issues: readonly Issue[]): Issue[] {
   })
 }
 
-function isAtOrBelow(path: string, ancestor: string): boolean {
-  return path === ancestor || path.startsWith(`${ancestor}/`)
+const MAX_ISSUES = 100
+
+/** '/a/b/c' → ['/a/b/c', '/a/b', '/a', ''] — set lookups instead of comparing every pair of paths. */
+function ancestorsOf(path: string): string[] {
+  const out = [path]
+  for (let i = path.lastIndexOf('/'); i >= 0; i = path.lastIndexOf('/', i - 1)) {
+    out.push(path.slice(0, i))
+    if (i === 0) break
+  }
+  return out
 }

@@ -1,4 +1,5 @@
 // The DID Core data model as far as the credit bank reads it, and the error DID resolution fails with.
+import { CodedError } from '../errors.ts'
 
 /** DID Core §5.2: a verification method. Only the key encodings we read are typed. */
 export interface VerificationMethod {
@@ -55,11 +56,4 @@ export type DidResolutionErrorCode =
   | 'did_document_id_mismatch' // document `id` is not the DID asked for
 
 /** Why a DID could not be resolved to a usable document. Fail closed on every code. */
-export class DidResolutionError extends Error {
-  readonly code: DidResolutionErrorCode
-  constructor(code: DidResolutionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'DidResolutionError'
-    this.code = code
-  }
-}
+export class DidResolutionError extends CodedError<DidResolutionErrorCode> {}

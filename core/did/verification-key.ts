@@ -1,4 +1,5 @@
 // Turns a verification method of a DID document into a usable public key, only for the purpose it is authorized for.
+import { CodedError } from '../errors.ts'
 import { createPublicKey } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { DidDocument, VerificationMethod } from './types.ts'
@@ -25,14 +26,7 @@ export type KeyResolutionErrorCode =
   | 'invalid_key' // malformed, private, off-curve, small-order or non-canonical key material
 
 /** Why no key could be taken from a DID document. */
-export class KeyResolutionError extends Error {
-  readonly code: KeyResolutionErrorCode
-  constructor(code: KeyResolutionErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'KeyResolutionError'
-    this.code = code
-  }
-}
+export class KeyResolutionError extends CodedError<KeyResolutionErrorCode> {}
 
 /**
  * Finds the verification method `ref` (absolute DID URL or relative `#fragment`, read against

@@ -1,4 +1,5 @@
 // An outbound HTTP GET that cannot be steered at internal hosts: for DID documents, status lists and trust lists.
+import { CodedError } from '../errors.ts'
 import dns from 'node:dns'
 import http from 'node:http'
 import https from 'node:https'
@@ -30,14 +31,7 @@ export interface SafeFetchResponse {
 export type FetchErrorCode = 'forbidden_url' | 'timeout' | 'too_large' | 'redirect' | 'network'
 
 /** Why a fetch produced no response. */
-export class FetchError extends Error {
-  readonly code: FetchErrorCode
-  constructor(code: FetchErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'FetchError'
-    this.code = code
-  }
-}
+export class FetchError extends CodedError<FetchErrorCode> {}
 
 /** RFC 6761 §6.3: `localhost` and names under `.localhost` are loopback names. */
 export function isLocalhostName(hostname: string): boolean {

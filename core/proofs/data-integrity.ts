@@ -1,4 +1,5 @@
 // W3C Data Integrity `eddsa-rdfc-2022` proofs: sign (appending to a proof set) and verify every proof.
+import { CodedError } from '../errors.ts'
 import { createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import {
   DataIntegrityProof,
@@ -39,14 +40,7 @@ export type DataIntegrityCode =
   | 'signature_invalid'
 
 /** Thrown by {@link signDataIntegrity} when the document itself cannot be signed (nothing is signed). */
-export class DataIntegrityError extends Error {
-  readonly code: DataIntegrityCode
-  constructor(code: DataIntegrityCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.name = 'DataIntegrityError'
-    this.code = code
-  }
-}
+export class DataIntegrityError extends CodedError<DataIntegrityCode> {}
 
 export interface DataIntegritySigner {
   /** Absolute DID URL of the verification method, e.g. `did:web:bank.example#key-1`. */

@@ -1,4 +1,5 @@
 // Compact JWS for VC-JOSE-COSE (vc+jwt, vp+jwt) and VC 1.1 JWTs: native Ed25519/P-256 signing and strict parsing.
+import { CodedError } from '../errors.ts'
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
 
 import type { JwsAlgorithm } from '../did/verification-key.ts'
@@ -18,15 +19,8 @@ export interface DecodedJws {
   readonly signature: Buffer
 }
 
-/** Why a token was refused before any key was looked at. Stable codes, reported in the `format` check. */
-export class JwsFormatError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'JwsFormatError'
-    this.code = code
-  }
-}
+/** Why an input was refused before any key was looked at. Stable codes, reported as the `format` check's reason. */
+export class FormatError extends CodedError<string> {}
 
 const B64URL = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -40,30 +34,30 @@ function decodeJsonSegment(segment: string, what: string): Record<string, unknow
   try {
     text = utf8.decode(Buffer.from(segment, 'base64url'))
   } catch {
-    throw new JwsFormatError('jws_malformed', `the JWS ${what} is not valid UTF-8`)
+    throw new FormatError('jws_malformed', `the JWS ${what} is not valid UTF-8`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw new JwsFormatError('jws_malformed', `the JWS ${what} is not JSON`)
+    throw new FormatError('jws_malformed', `the JWS ${what} is not JSON`)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new JwsFormatError('jws_malformed', `the JWS ${what} must be a JSON object`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError('jws_malformed', `the JWS ${what} must be a JSON object`)
   return value as Record<string, unknown>
 }
 
 /** Strictly parses a compact JWS (RFC 7515 §7.1). Does not verify the signature. */
 export function decodeJws(token: unknown): DecodedJws {
-  if (typeof token !== 'string' || token.length === 0) throw new JwsFormatError('jws_malformed', 'expected a compact JWS string')
+  if (typeof token !== 'string' || token.length === 0) throw new FormatError('jws_malformed', 'expected a compact JWS string')
   const parts = token.split('.')
-  if (parts.length !== 3) throw new JwsFormatError('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
-  if (!parts.every((p) => B64URL.test(p))) throw new JwsFormatError('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
+  if (parts.length !== 3) throw new FormatError('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
+  if (!parts.every((p) => B64URL.test(p))) throw new FormatError('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
   const header = decodeJsonSegment(parts[0]!, 'header') as JwsHeader
-  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS)) throw new JwsFormatError('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
-  if ('crit' in header) throw new JwsFormatError('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
-  if ('b64' in header) throw new JwsFormatError('b64_not_allowed', 'unencoded payloads (b64) are not allowed in a JWT')
-  for (const h of FORBIDDEN_HEADERS) if (h in header) throw new JwsFormatError('header_key_not_allowed', `JWS header "${h}" is not allowed: keys come from the issuer's DID document`)
-  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048)) throw new JwsFormatError('kid_malformed', 'the JWS kid must be a DID URL')
+  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS)) throw new FormatError('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
+  if ('crit' in header) throw new FormatError('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
+  if ('b64' in header) throw new FormatError('b64_not_allowed', 'unencoded payloads (b64) are not allowed in a JWT')
+  for (const h of FORBIDDEN_HEADERS) if (h in header) throw new FormatError('header_key_not_allowed', `JWS header "${h}" is not allowed: keys come from the issuer's DID document`)
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048)) throw new FormatError('kid_malformed', 'the JWS kid must be a DID URL')
   const payload = decodeJsonSegment(parts[1]!, 'payload')
   return { header, payload, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`), signature: Buffer.from(parts[2]!, 'base64url') }
 }

@@ -1,4 +1,5 @@
 // W3C Bitstring Status List v1.0 encoding: gzip, multibase base64url ('u'), index 0 = the first (most significant) bit.
+import { CodedError } from '../errors.ts'
 import { gunzipSync, gzipSync } from 'node:zlib'
 
 /** BSL §6.1: a list has at least 131,072 entries (16 KB) for herd privacy. */
@@ -10,14 +11,7 @@ export function encodeBitstring(size: number, setIndexes: Iterable<number>): str
   return 'u' + gzipSync(bits).toString('base64url')
 }
 
-export class BitstringError extends Error {
-  readonly code: 'MALFORMED_VALUE_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR'
-  constructor(code: BitstringError['code'], message: string) {
-    super(message)
-    this.name = 'BitstringError'
-    this.code = code
-  }
-}
+export class BitstringError extends CodedError<'MALFORMED_VALUE_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR'> {}
 
 /** Decodes an encodedList, capping the decompressed size (gzip bombs, SECURITY.md #58). */
 export function decodeBitstring(encodedList: unknown, maxBytes: number): Uint8Array {

@@ -2,7 +2,7 @@
 // JwtProof2020 JSON) into one shape: the credential to check and how it is secured. Nothing here trusts
 // unsigned data: for JWTs the credential is read from the signed payload only (SECURITY.md #24-#26).
 import { isDeepStrictEqual } from 'node:util'
-import { decodeJws, JwsFormatError, type DecodedJws } from '../proofs/jws.ts'
+import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
 import { epochSeconds } from '../clock.ts'
 
 export type DataModel = 'v2' | 'v1'
@@ -12,14 +12,7 @@ export type SecuredCredential =
   | { kind: 'data-integrity'; model: DataModel; credential: Record<string, unknown> }
   | { kind: 'unsecured'; model: DataModel; credential: Record<string, unknown> }
 
-export class FormatError extends Error {
-  readonly code: string
-  constructor(code: string, message: string) {
-    super(message)
-    this.name = 'FormatError'
-    this.code = code
-  }
-}
+export { FormatError }
 
 const ENVELOPE_PREFIX = 'data:application/vc+jwt,'
 const V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
@@ -51,13 +44,7 @@ export function decodeCredential(input: unknown): SecuredCredential {
 }
 
 function decodeCredentialJwt(token: string): SecuredCredential {
-  let jws: DecodedJws
-  try {
-    jws = decodeJws(token)
-  } catch (err) {
-    if (err instanceof JwsFormatError) throw new FormatError(err.code, err.message)
-    throw err
-  }
+  const jws = decodeJws(token)
   const { header, payload } = jws
   if (header.typ === 'vc+jwt') {
     // VC-JOSE-COSE §3.1.1: the payload is the credential; a `vc` claim belongs to the 1.1 profile, never here.

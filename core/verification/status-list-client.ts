@@ -1,4 +1,5 @@
 // Fetches, verifies and caches Bitstring Status List credentials for the status check (BSL v1.0 §3.2 validate).
+import { CodedError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
 import type { DidResolver } from '../did/resolver.ts'
 import { FetchError, safeFetch } from '../net/safe-fetch.ts'
@@ -9,14 +10,7 @@ import { verifyJwsProof } from './verify-proof.ts'
 /** BSL error names, as the spec's verification algorithm raises them. */
 export type StatusListErrorCode = 'STATUS_RETRIEVAL_ERROR' | 'STATUS_VERIFICATION_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR' | 'MALFORMED_VALUE_ERROR'
 
-export class StatusListError extends Error {
-  readonly code: StatusListErrorCode
-  constructor(code: StatusListErrorCode, message: string) {
-    super(message)
-    this.name = 'StatusListError'
-    this.code = code
-  }
-}
+export class StatusListError extends CodedError<StatusListErrorCode> {}
 
 export interface StatusList {
   readonly bits: Uint8Array

@@ -1,7 +1,7 @@
 // Verifies a presentation: the holder's signature (authentication key), a single-use challenge, the domain,
 // and every credential inside it with the full credential checks (SECURITY.md B2).
 import { validatePresentation } from '../credentials/validate-presentation.ts'
-import { decodeJws, JwsFormatError, type DecodedJws } from '../proofs/jws.ts'
+import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyCredential } from './verify-credential.ts'
@@ -35,7 +35,7 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   try {
     jws = decodeJws(token)
   } catch (err) {
-    if (!(err instanceof JwsFormatError)) throw err
+    if (!(err instanceof FormatError)) throw err
     return buildReport([failed('format', err.code, err.message), ...rest('format_failed', 'not a presentation we can read')])
   }
   const { header, payload } = jws

@@ -194,8 +194,8 @@ export function verifyPresentation(sys: TestSystem, verifiablePresentation: unkn
 }
 
 /** The raw answer to a request, for bodies that are not JSON or headers that matter. */
-export async function rawPost(url: string, body: string | Buffer, headers: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers, body })
+export async function rawPost(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
+  const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) })
   return { status: res.status, headers: res.headers, text: await res.text() }
 }
 

@@ -220,7 +220,7 @@ describe('security B5: data model (HTTP)', () => {
       ['evidence without type', (p) => (p.evidence = [{ id: 'https://bank.example/evidence/1' }])],
       ['name a number', (p) => (p.name = 42)],
       ['credentialSubject.type not AchievementSubject', (p) => ((p.credentialSubject as Json).type = ['Person'])],
-      ['a constructor.prototype key', (p) => ((p.credentialSubject as Json).constructor = { prototype: { admin: true } })],
+      ['a constructor.prototype key', (p) => Object.assign(p.credentialSubject as Json, JSON.parse('{"constructor":{"prototype":{"admin":true}}}'))],
     ]
     for (const [what, edit] of edits) {
       it(`when a bank-signed credential has ${what}, then the verifier answers 400 with schema failed (schema_invalid) though the proof passes`, async () => {

@@ -57,7 +57,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
       const challenge = await newChallenge(sys)
       const res = await verifyPresentation(sys, signPresentation(holder, [], { challenge }), { challenge, skipChecks: true })
       assert.equal(res.status, 400)
-      assert.equal(res.body.code as unknown, 'unknown_option_provided')
+      assert.equal((res.body as unknown as { code: string }).code, 'unknown_option_provided')
     })
 
     it('when the presentation carries no nonce, then the challenge check fails with challenge_mismatch and the challenge stays usable', async () => {

@@ -1,12 +1,7 @@
 // Tests for the offline JSON-LD document loader and the bundled contexts it serves.
 import assert from 'node:assert/strict'
-import {
-  CONTEXTS,
-  CREDIT_BANK_CONTEXT_URL,
-  OB3_CONTEXT_URL,
-  VC_V1_CONTEXT_URL,
-  VC_V2_CONTEXT_URL,
-} from '../../../core/credentials/contexts.ts'
+import { CONTEXTS } from '../../../core/credentials/contexts.ts'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
 import { ContextNotAllowedError, offlineDocumentLoader } from '../../../core/credentials/document-loader.ts'
 
 type ContextDocument = { '@context': Record<string, unknown> }
@@ -27,7 +22,7 @@ describe('offlineDocumentLoader', () => {
   })
 
   it('when asked for each bundled context, then returns it as a JSON-LD remote document', async () => {
-    for (const url of [VC_V2_CONTEXT_URL, VC_V1_CONTEXT_URL, OB3_CONTEXT_URL, CREDIT_BANK_CONTEXT_URL]) {
+    for (const url of [VC_V2_CONTEXT, VC_V1_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT]) {
       const remote = await offlineDocumentLoader(url)
       assert.equal(remote.contextUrl, null)
       assert.equal(remote.documentUrl, url)
@@ -47,7 +42,7 @@ describe('offlineDocumentLoader', () => {
   })
 
   it('when a URL differs only by a trailing slash or fragment, then it is not served', async () => {
-    for (const url of [`${VC_V2_CONTEXT_URL}/`, `${CREDIT_BANK_CONTEXT_URL}#x`, 'http://www.w3.org/ns/credentials/v2']) {
+    for (const url of [`${VC_V2_CONTEXT}/`, `${CREDIT_BANK_CONTEXT}#x`, 'http://www.w3.org/ns/credentials/v2']) {
       await assert.rejects(offlineDocumentLoader(url), { code: 'unknown_context' })
     }
   })
@@ -59,24 +54,24 @@ describe('offlineDocumentLoader', () => {
   })
 
   it('when a caller tries to change a bundled context, then the change is refused', () => {
-    const ctx = (CONTEXTS.get(CREDIT_BANK_CONTEXT_URL) as ContextDocument)['@context']
+    const ctx = (CONTEXTS.get(CREDIT_BANK_CONTEXT) as ContextDocument)['@context']
     assert.throws(() => {
       ctx.frameworkLevel = 'https://evil.example/level'
     }, TypeError)
-    assert.ok(Object.isFrozen(CONTEXTS.get(VC_V2_CONTEXT_URL)))
+    assert.ok(Object.isFrozen(CONTEXTS.get(VC_V2_CONTEXT)))
   })
 })
 
 describe('bundled contexts', () => {
   it('when reading the OB 3.0 context, then it is the 1EdTech vocabulary with AchievementCredential', () => {
-    const ctx = (CONTEXTS.get(OB3_CONTEXT_URL) as ContextDocument)['@context']
+    const ctx = (CONTEXTS.get(OB3_CONTEXT) as ContextDocument)['@context']
     assert.equal(ctx['@protected'], true)
     assert.deepEqual(ctx.AchievementCredential, { '@id': 'OpenBadgeCredential' })
     assert.deepEqual(ctx.Profile && (ctx.Profile as { '@id': string })['@id'], 'https://purl.imsglobal.org/spec/vc/ob/vocab.html#Profile')
   })
 
   it('when reading the credit-bank context, then it is protected and its terms live under our vocabulary', () => {
-    const ctx = (CONTEXTS.get(CREDIT_BANK_CONTEXT_URL) as ContextDocument)['@context']
+    const ctx = (CONTEXTS.get(CREDIT_BANK_CONTEXT) as ContextDocument)['@context']
     assert.equal(ctx['@protected'], true)
     for (const term of ['frameworkLevel', 'outcomeCategory', 'recognizingInstitution', 'region', 'CertificationReport']) {
       const id = (ctx[term] as { '@id': string })['@id']

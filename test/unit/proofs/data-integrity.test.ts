@@ -2,11 +2,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
-import {
-  CREDIT_BANK_CONTEXT_URL,
-  OB3_CONTEXT_URL,
-  VC_V2_CONTEXT_URL,
-} from '../../../core/credentials/contexts.ts'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
 import {
   DataIntegrityError,
   signDataIntegrity,
@@ -72,7 +68,7 @@ function resolverFor(...keys: TestKey[]): VerifyDataIntegrityOptions['resolveVer
 
 function buildAchievementCredential(): Json {
   return {
-    '@context': [VC_V2_CONTEXT_URL, OB3_CONTEXT_URL, CREDIT_BANK_CONTEXT_URL],
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
     id: 'urn:uuid:7f0d2c4e-6a1b-4e7a-9d3c-1f2e3a4b5c6d',
     type: ['VerifiableCredential', 'AchievementCredential'],
     issuer: { id: BANK_DID, type: ['Profile'], name: 'Jiangsu Credit Bank' },
@@ -114,7 +110,7 @@ function buildAchievementCredential(): Json {
 
 function buildCertificationReportCredential(): Json {
   return {
-    '@context': [VC_V2_CONTEXT_URL, CREDIT_BANK_CONTEXT_URL],
+    '@context': [VC_V2_CONTEXT, CREDIT_BANK_CONTEXT],
     id: 'urn:uuid:0c9b1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4',
     type: ['VerifiableCredential', 'CertificationReportCredential'],
     issuer: BANK_DID,
@@ -250,7 +246,7 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
 
     it('when the document names an unknown context, then signing fails with unknown_context', async () => {
       const input = tampered(buildAchievementCredential(), (c) => {
-        c['@context'] = [VC_V2_CONTEXT_URL, 'https://evil.example/ctx.jsonld']
+        c['@context'] = [VC_V2_CONTEXT, 'https://evil.example/ctx.jsonld']
       })
       await assert.rejects(signDataIntegrity(input, bankJwk.signer, { created: NOW }), { code: 'unknown_context' })
     })
@@ -526,7 +522,7 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
 
   describe('authentication proofs (presentations)', () => {
     const presentation = (): Json => ({
-      '@context': [VC_V2_CONTEXT_URL],
+      '@context': [VC_V2_CONTEXT],
       type: ['VerifiablePresentation'],
       holder: 'did:web:learner.example',
     })
