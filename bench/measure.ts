@@ -59,26 +59,3 @@ export async function compareRates(contenders: readonly Contender[], timing: Tim
 export function ratioOf(a: Pick<Rate, 'perSecond' | 'rounds'>, b: Pick<Rate, 'perSecond' | 'rounds'>): number {
   return median(a.rounds.map((x, i) => x / (b.rounds[i] ?? b.perSecond)))
 }
-
-/** A rate for synchronous work, in rounds after a warm-up, checking the clock only every `every` calls so timing costs nothing. */
-export function measureSyncRate(work: () => void, timing: Timing, every = 256): Rate {
-  const loop = (ms: number): { ops: number; elapsed: number } => {
-    const start = now()
-    const end = start + ms
-    let ops = 0
-    do {
-      for (let i = 0; i < every; i++) work()
-      ops += every
-    } while (now() < end)
-    return { ops, elapsed: now() - start }
-  }
-  loop(timing.warmupSeconds * 1000)
-  const rounds: number[] = []
-  let total = 0
-  for (let r = 0; r < timing.rounds; r++) {
-    const { ops, elapsed } = loop(timing.roundSeconds * 1000)
-    rounds.push((ops * 1000) / elapsed)
-    total += ops
-  }
-  return { perSecond: median(rounds), rounds, ops: total }
-}

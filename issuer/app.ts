@@ -1,6 +1,6 @@
 // The issuer's HTTP API (never listens; main does).
 import express, { Router } from 'express'
-import { jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
+import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { requireScope } from './auth.ts'
 import { credentialsIssue } from './routes/credentials-issue.ts'
@@ -16,6 +16,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   app.use(requestContext(log))
 
   const api = Router()
+  // Per address before authentication (bad tokens cost a lookup too; 10x, as several clients may share an
+  // address), per API client after it.
+  const perAddress = rateLimit(node.limiter, (req) => `ip:${clientAddress(req)}`, 10)
   const perClient = rateLimit(node.limiter, (req) => `client:${req.client!.id}`)
   const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
 
@@ -23,8 +26,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
     res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/did+json').send(JSON.stringify(await identity.didDocument()))
   })
-  api.post('/credentials/issue', requireScope(ds, 'credentials:issue'), perClient, body, credentialsIssue(node.issuer))
-  api.post('/credentials/status', requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
+  api.post('/credentials/issue', perAddress, requireScope(ds, 'credentials:issue'), perClient, body, credentialsIssue(node.issuer))
+  api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))

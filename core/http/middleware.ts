@@ -63,9 +63,9 @@ export function inspectJson(value: unknown, maxDepth: number): string | undefine
   return undefined
 }
 
-export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => string): RequestHandler {
+export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => string, factor = 1): RequestHandler {
   return async (req, res, next) => {
-    const { allowed, retryAfterSeconds } = await limiter.hit(bucketOf(req))
+    const { allowed, retryAfterSeconds } = await limiter.hit(bucketOf(req), factor)
     if (allowed) return next()
     next(new AppError('rate_limited', 429, `too many requests; try again in ${retryAfterSeconds} s`, { headers: { 'Retry-After': String(retryAfterSeconds) } }))
   }

@@ -27,7 +27,8 @@ export class RateLimiter {
     this.timer = setInterval(() => void this.flush(), FLUSH_MS).unref()
   }
 
-  async hit(key: string): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
+  /** Counts one request in `key`'s window; `factor` scales the limit for buckets shared by many clients. */
+  async hit(key: string, factor = 1): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
     const now = this.clock().getTime()
     const window = Math.floor(now / WINDOW_MS)
     let b = this.buckets.get(key)
@@ -36,7 +37,7 @@ export class RateLimiter {
       this.buckets.set(key, b)
     }
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000))
-    if (b.known + b.pending >= this.limitPerMinute) return { allowed: false, retryAfterSeconds }
+    if (b.known + b.pending >= this.limitPerMinute * factor) return { allowed: false, retryAfterSeconds }
     b.pending++
     return { allowed: true, retryAfterSeconds }
   }

@@ -24,9 +24,10 @@ const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>()
 
 /**
  * Runs `fn` in a transaction. On SQLite, transactions of one process share one connection, so they are
- * queued here (typeorm would otherwise fail with "cannot start a transaction within a transaction");
- * other processes wait on busy_timeout. On PostgreSQL, a serialization or unique-key conflict between
- * instances is retried a few times with the whole transaction re-run.
+ * queued here (typeorm would otherwise fail with "cannot start a transaction within a transaction"), and
+ * begin IMMEDIATE so that other processes wait on busy_timeout for the write lock instead of failing
+ * with SQLITE_BUSY when two read-then-write transactions meet. On PostgreSQL, a serialization or
+ * unique-key conflict between instances is retried a few times with the whole transaction re-run.
  */
 export async function transaction<T>(ds: DataSource, fn: (m: EntityManager) => Promise<T>, retries = 5): Promise<T> {
   if (ds.options.type === 'postgres') {
@@ -39,9 +40,26 @@ export async function transaction<T>(ds: DataSource, fn: (m: EntityManager) => P
     }
   }
   const previous = sqliteQueues.get(ds) ?? Promise.resolve()
-  const run = previous.catch(() => undefined).then(() => ds.transaction(fn))
+  const run = previous.catch(() => undefined).then(() => immediateTransaction(ds, fn))
   sqliteQueues.set(ds, run)
   return run
+}
+
+async function immediateTransaction<T>(ds: DataSource, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+  const qr = ds.createQueryRunner()
+  try {
+    await qr.query('BEGIN IMMEDIATE')
+    try {
+      const result = await fn(qr.manager)
+      await qr.query('COMMIT')
+      return result
+    } catch (err) {
+      await qr.query('ROLLBACK').catch(() => undefined)
+      throw err
+    }
+  } finally {
+    await qr.release()
+  }
 }
 
 /** Unique-constraint violation, on either driver. */

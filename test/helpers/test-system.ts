@@ -63,6 +63,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     CB_ISSUER_PORT: String(issuerHttp.port),
     CB_VERIFIER_PORT: String(verifierHttp.port),
     CB_PUBLIC_URL: `http://localhost:${issuerHttp.port}`,
+    // One address sends every test request within one frozen minute; the burst test sets its own limit.
+    CB_RATE_LIMIT_PER_MINUTE: '100000',
     ...(pg ? { CB_DATABASE_URL: pg } : {}),
     ...env,
   })

@@ -1,6 +1,8 @@
 // The operators' `credit-bank` command, run as a real process.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -21,6 +23,15 @@ function run(args: string[], env: Record<string, string>, stdin?: string): Promi
     child.on('error', reject)
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
     child.stdin.end(stdin ?? '')
+  })
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo
+      srv.close(() => resolve(port))
+    })
   })
 }
 
@@ -77,6 +88,31 @@ describe('credit-bank CLI', function () {
     assert.match(stderr, /CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production/)
     assert.match(stderr, /CB_ISSUER_PORT must be an integer/)
     assert.match(stderr, /CB_PUBLIC_URL must be https in production/)
+  })
+
+  it('when a service gets SIGTERM, then it finishes in-flight work, closes and exits 0', async () => {
+    const port = await freePort()
+    const child = spawn(process.execPath, [BIN, 'serve', 'verifier'], { env: { PATH: process.env.PATH ?? '', ...env, CB_LOG_LEVEL: 'info', CB_VERIFIER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        out += d
+        if (out.includes('"msg":"started"')) resolve()
+      })
+      child.on('exit', () => reject(new Error(`exited early: ${out}`)))
+    })
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`)
+    assert.equal(health.status, 200)
+    for (let i = 0; i < 50 && !out.includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 20))
+    const line = out.split('\n').find((l) => l.includes('"msg":"request"'))
+    assert.ok(line, 'an access-log line')
+    const logged = JSON.parse(line) as { requestId?: string; status?: number; level?: string }
+    assert.equal(logged.status, 200)
+    assert.match(logged.requestId ?? '', /^[0-9a-f-]{36}$/)
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    assert.match(out, /"msg":"shutting down","signal":"SIGTERM"/)
   })
 
   describe('verify', () => {

@@ -57,6 +57,24 @@ describe('reliability', () => {
     assert.equal(check((await verify(sys, vc)).body, 'status'), 'failed:revoked')
   })
 
+  it('when two issuer instances share the database and issue concurrently, then every credential gets its own slot (R4)', async () => {
+    const second = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })
+    try {
+      const ids: string[] = []
+      const one = (node: typeof second, n: number) => {
+        const id = `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`
+        ids.push(id)
+        return node.issuer.issue({ credential: buildAchievementCredential(sys.did, { id }) }, null)
+      }
+      await Promise.all(Array.from({ length: 60 }, (_, n) => one(n % 2 ? second : sys.issuer, n)))
+      const rows = await sql<{ status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
+      assert.equal(rows.length, 60)
+      assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 60)
+    } finally {
+      await second.close()
+    }
+  })
+
   it('when migrations run again on an existing database, then nothing changes (R10)', async () => {
     const ds = await openDataSource(sys.config.issuerDb, 'issuer')
     try {

@@ -310,18 +310,19 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     // 16,000 items (~50 KB, well under the body cap). Linear validation takes milliseconds; the bound is generous.
     const longType = () => ['VerifiableCredential', 'AchievementCredential', ...new Array<number>(16_000).fill(0)]
 
-    it('when a credential carries a 16,000-item type array, then the issuer answers 400 invalid_request within a second', async () => {
-      const started = Date.now()
-      assertProblem(await issue(sys, buildAchievementCredential(sys.did, { type: longType() })), 400, 'invalid_request')
-      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms: validation is quadratic in the number of issues`)
+    it('when a credential carries a 16,000-item type array, then the issuer answers 400 invalid_request listing at most 100 issues', async () => {
+      const res = await issue(sys, buildAchievementCredential(sys.did, { type: longType() }))
+      assertProblem(res, 400, 'invalid_request')
+      const issues = (res.body as unknown as { issues: unknown[] }).issues
+      assert.ok(issues.length > 0 && issues.length <= 100, `${issues.length} issues`)
     })
 
-    it('when the verifier gets an unsigned credential with a 16,000-item type array, then it answers 400 schema_invalid within a second', async () => {
-      const started = Date.now()
+    it('when the verifier gets an unsigned credential with a 16,000-item type array, then it answers 400 schema_invalid listing at most 100 issues', async () => {
       const res = await verify(sys, buildAchievementCredential(sys.did, { type: longType() }))
       assert.equal(res.status, 400)
       assert.equal(check(res.body, 'schema'), 'failed:schema_invalid')
-      assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms: validation is quadratic in the number of issues`)
+      const issues = (res.body.checks.find((c) => c.id === 'schema')?.details as { issues: unknown[] }).issues
+      assert.ok(issues.length > 0 && issues.length <= 100, `${issues.length} issues`)
     })
 
     it('when the verifier gets a 60,000-item array as the credential, then it answers 400 credential_malformed', async () => {
