@@ -1,6 +1,6 @@
 // The issuer's HTTP API (never listens; main does).
 import express, { Router } from 'express'
-import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
+import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { requireScope } from './auth.ts'
 import { credentialsIssue } from './routes/credentials-issue.ts'

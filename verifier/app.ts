@@ -1,7 +1,7 @@
 // The verifier's HTTP API: an employer (or anyone) checks credentials and presentations from public information.
 import express, { type Request, type RequestHandler, type Response } from 'express'
 import { AppError } from '../core/errors.ts'
-import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../core/http/middleware.ts'
+import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 import { credentialsVerify } from './routes/credentials-verify.ts'
 import { presentationsVerify } from './routes/presentations-verify.ts'

@@ -1,17 +1,16 @@
 // Serves the learner's web wallet (static files) and its runtime configuration, behind strict security headers.
 import { fileURLToPath } from 'node:url'
 import express from 'express'
-import type { ErrorRequestHandler, RequestHandler } from 'express'
-import type { ErrorCode } from '../core/errors.ts'
-import { errorFields } from '../core/log.ts'
-import type { Logger } from '../core/log.ts'
+import type { RequestHandler } from 'express'
+import { createLogger, type Logger } from '../core/log.ts'
+import { notFound, problemHandler, requestContext } from '../http/middleware.ts'
 
 export interface WalletAppOptions {
   /** Base URL of the verifier service; the page POSTs to `${verifierUrl}/credentials/verify`, and the CSP allows its origin. */
   verifierUrl: URL
   /** Base URL of the issuer (the bank); published in /config.json for later wallet features. */
   issuerUrl: URL
-  /** Where unexpected (5xx) errors are logged; they never reach the response. */
+  /** Access log and unexpected (5xx) errors; they never reach the response. */
   log?: Logger
 }
 
@@ -31,6 +30,7 @@ export function createWalletApp(opts: WalletAppOptions): express.Express {
   const serveStatic = express.static(publicDir, { dotfiles: 'ignore', redirect: false })
   const app = express()
   app.disable('x-powered-by')
+  app.use(requestContext(opts.log ?? createLogger('silent')))
   app.use(securityHeaders(opts.verifierUrl))
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
@@ -41,7 +41,7 @@ export function createWalletApp(opts: WalletAppOptions): express.Express {
   // The .d.ts files beside the modules type them for the tests; they are not part of the page.
   app.use((req, res, next) => (req.path.endsWith('.d.ts') ? next() : serveStatic(req, res, next)))
   app.use(notFound)
-  app.use(problemHandler(opts.log))
+  app.use(problemHandler())
   return app
 }
 
@@ -60,30 +60,5 @@ function securityHeaders(verifierUrl: URL): RequestHandler {
   return (_req, res, next) => {
     res.set({ 'Content-Security-Policy': csp, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' })
     next()
-  }
-}
-
-/** RFC 9457 problem document carrying our stable `code`. */
-function sendProblem(res: express.Response, status: number, code: ErrorCode, title: string): void {
-  res
-    .status(status)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: `urn:credit-bank:problem:${code}`, title, status, code }))
-}
-
-const notFound: RequestHandler = (_req, res) => sendProblem(res, 404, 'not_found', 'not found')
-
-/** Errors from the static file server (e.g. a malformed path): 4xx keep their status, the rest are a logged 500 without detail. */
-function problemHandler(log: Logger | undefined): ErrorRequestHandler {
-  return (err, req, res, next) => {
-    if (res.headersSent) return next(err)
-    const raw = (err as { status?: unknown; statusCode?: unknown }).status ?? (err as { statusCode?: unknown }).statusCode
-    const status = typeof raw === 'number' && raw >= 400 && raw < 500 ? raw : 500
-    if (status === 404) return sendProblem(res, 404, 'not_found', 'not found')
-    if (status === 500) {
-      log?.error('wallet request failed', { method: req.method, path: req.path, ...errorFields(err) })
-      return sendProblem(res, 500, 'internal', 'Internal Server Error')
-    }
-    sendProblem(res, status, 'invalid_request', 'bad request')
   }
 }

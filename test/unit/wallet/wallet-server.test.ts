@@ -76,8 +76,10 @@ describe('wallet-web server', () => {
       assert.equal(res.status, 404, `${method} ${path}`)
       assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/)
       assert.ok(res.headers.get('content-security-policy'))
-      const body = await res.json()
-      assert.deepEqual(body, { type: 'urn:credit-bank:problem:not_found', title: 'not found', status: 404, code: 'not_found' })
+      const { requestId, title, ...body } = (await res.json()) as Record<string, unknown>
+      assert.deepEqual(body, { type: 'urn:credit-bank:problem:not_found', status: 404, code: 'not_found' })
+      assert.equal(typeof title, 'string')
+      assert.equal(requestId, res.headers.get('x-request-id'))
     }
   })
 

@@ -1,12 +1,12 @@
 // Express middleware shared by the issuer, verifier and wallet: request ids and access logs, JSON bodies with
-// size and depth caps, rate limits, problem+json errors. Type-only imports of express keep core free of it.
+// size and depth caps, rate limits, problem+json errors. It lives outside core/ so that core never imports express.
 import { randomUUID } from 'node:crypto'
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express'
 import express from 'express'
-import { AppError } from '../errors.ts'
-import { errorFields, type Logger } from '../log.ts'
-import { toProblem } from './problem.ts'
-import type { RateLimiter } from './rate-limit.ts'
+import { AppError } from '../core/errors.ts'
+import { errorFields, type Logger } from '../core/log.ts'
+import { toProblem } from '../core/http/problem.ts'
+import type { RateLimiter } from '../core/http/rate-limit.ts'
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -76,7 +76,7 @@ export const notFound: RequestHandler = (req, _res, next) => next(new AppError('
 /** Maps body-parser errors to our codes, logs 5xx with stack (never in the response), sends problem+json. */
 export function problemHandler(): ErrorRequestHandler {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const mapped = fromBodyParser(err) ?? err
+    const mapped = fromHttpError(err) ?? err
     const { status, headers, body } = toProblem(mapped, req.id)
     if (status >= 500) req.log?.error('request failed', errorFields(err))
     if (res.headersSent) return res.end()
@@ -84,9 +84,11 @@ export function problemHandler(): ErrorRequestHandler {
   }
 }
 
-function fromBodyParser(err: unknown): AppError | undefined {
+/** Errors that body-parser and serve-static raise (http-errors with a 4xx status) as our codes. */
+function fromHttpError(err: unknown): AppError | undefined {
   const e = err as { type?: string; status?: number }
-  if (!e || typeof e.type !== 'string') return undefined
+  if (!e || (typeof e.type !== 'string' && typeof e.status !== 'number')) return undefined
+  if (e.status === 404) return new AppError('not_found', 404, 'not found')
   if (e.type === 'entity.too.large') return new AppError('payload_too_large', 413, 'request body too large')
   if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 400, 'request body is not valid JSON')
   if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new AppError('unsupported_media_type', 415, 'unsupported body charset or encoding')
