@@ -87,7 +87,7 @@ export function problemHandler(): ErrorRequestHandler {
 /** Errors that body-parser and serve-static raise (http-errors with a 4xx status) as our codes. */
 function fromHttpError(err: unknown): AppError | undefined {
   const e = err as { type?: string; status?: number }
-  if (!e || (typeof e.type !== 'string' && typeof e.status !== 'number')) return undefined
+  if (!e || err instanceof AppError || (typeof e.type !== 'string' && typeof e.status !== 'number')) return undefined
   if (e.status === 404) return new AppError('not_found', 404, 'not found')
   if (e.type === 'entity.too.large') return new AppError('payload_too_large', 413, 'request body too large')
   if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 400, 'request body is not valid JSON')

@@ -1,6 +1,7 @@
 // Turns what a client sends (compact JWT, EnvelopedVerifiableCredential, Data Integrity JSON, Veramo's
 // JwtProof2020 JSON) into one shape: the credential to check and how it is secured. Nothing here trusts
 // unsigned data: for JWTs the credential is read from the signed payload only (SECURITY.md #24-#26).
+import { isPlainObject } from '../credentials/validate-credential.ts'
 import { isDeepStrictEqual } from 'node:util'
 import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
 import { epochSeconds } from '../clock.ts'
@@ -19,13 +20,12 @@ const V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
 /** JWT registered claims (RFC 7519 §4.1) and those VC-JOSE-COSE mentions: not part of the credential itself. */
 const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'nonce', 'status']
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 const hasType = (v: Record<string, unknown>, t: string): boolean => v.type === t || (Array.isArray(v.type) && v.type.includes(t))
 
 /** @throws FormatError for anything that is not a credential in a form we accept. */
 export function decodeCredential(input: unknown): SecuredCredential {
   if (typeof input === 'string') return decodeCredentialJwt(input.trim() === input ? input : '\u0000')
-  if (!isObject(input)) throw new FormatError('credential_malformed', 'a credential is a compact JWT string or a JSON object')
+  if (!isPlainObject(input)) throw new FormatError('credential_malformed', 'a credential is a compact JWT string or a JSON object')
   if (hasType(input, 'EnvelopedVerifiableCredential')) {
     const id = input.id
     if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${ENVELOPE_PREFIX}<jwt> URL`)
@@ -37,7 +37,7 @@ export function decodeCredential(input: unknown): SecuredCredential {
   const model: DataModel = Array.isArray(input['@context']) && input['@context'][0] === V1_CONTEXT ? 'v1' : 'v2'
   if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }
   const proofs = Array.isArray(input.proof) ? input.proof : [input.proof]
-  if (!proofs.length || !proofs.every(isObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
+  if (!proofs.length || !proofs.every(isPlainObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
   const jwtProof = proofs.find((p) => 'jwt' in p)
   if (jwtProof) return decodeWrappedJwt(input, jwtProof)
   return { kind: 'data-integrity', model, credential: input }
@@ -56,7 +56,7 @@ function decodeCredentialJwt(token: string): SecuredCredential {
     return { kind: 'jwt', model: 'v2', jws, credential, token }
   }
   if (header.typ === undefined || header.typ === 'JWT') {
-    if (!isObject(payload.vc)) throw new FormatError('wrong_token_type', 'a JWT credential needs typ vc+jwt, or a vc claim (VC Data Model 1.1)')
+    if (!isPlainObject(payload.vc)) throw new FormatError('wrong_token_type', 'a JWT credential needs typ vc+jwt, or a vc claim (VC Data Model 1.1)')
     return { kind: 'jwt', model: 'v1', jws, credential: credentialFromV1(payload), token }
   }
   throw new FormatError('wrong_token_type', `typ "${String(header.typ)}" is not a credential (expected vc+jwt)`)
@@ -64,12 +64,12 @@ function decodeCredentialJwt(token: string): SecuredCredential {
 
 /** VC-JOSE-COSE §3.1.2 / OB3: JWT claims, when present, must agree with the credential (SECURITY.md #17). */
 function checkClaims(claims: Record<string, unknown>, c: Record<string, unknown>): void {
-  const issuer = typeof c.issuer === 'string' ? c.issuer : isObject(c.issuer) ? c.issuer.id : undefined
+  const issuer = typeof c.issuer === 'string' ? c.issuer : isPlainObject(c.issuer) ? c.issuer.id : undefined
   const subjects = Array.isArray(c.credentialSubject) ? c.credentialSubject : [c.credentialSubject]
   const mismatch = (claim: string, field: string) => new FormatError('claims_mismatch', `JWT claim ${claim} does not match credential ${field}`)
   if (claims.iss !== undefined && claims.iss !== issuer) throw mismatch('iss', 'issuer')
   if (claims.jti !== undefined && claims.jti !== c.id) throw mismatch('jti', 'id')
-  if (claims.sub !== undefined && !(subjects.length === 1 && isObject(subjects[0]) && subjects[0].id === claims.sub)) throw mismatch('sub', 'credentialSubject.id')
+  if (claims.sub !== undefined && !(subjects.length === 1 && isPlainObject(subjects[0]) && subjects[0].id === claims.sub)) throw mismatch('sub', 'credentialSubject.id')
   if (claims.nbf !== undefined && !sameSecond(claims.nbf, c.validFrom)) throw mismatch('nbf', 'validFrom')
   if (claims.exp !== undefined && !sameSecond(claims.exp, c.validUntil)) throw mismatch('exp', 'validUntil')
 }
@@ -81,7 +81,7 @@ function credentialFromV1(payload: Record<string, unknown>): Record<string, unkn
   const vc = structuredClone(payload.vc) as Record<string, unknown>
   const set = (field: string, value: unknown, claim: string) => {
     if (value === undefined) return
-    if (vc[field] !== undefined && !isDeepStrictEqual(vc[field], value) && !(isObject(vc[field]) && (vc[field] as Record<string, unknown>).id === value)) {
+    if (vc[field] !== undefined && !isDeepStrictEqual(vc[field], value) && !(isPlainObject(vc[field]) && (vc[field] as Record<string, unknown>).id === value)) {
       throw new FormatError('claims_mismatch', `JWT claim ${claim} does not match vc.${field}`)
     }
     if (vc[field] === undefined) vc[field] = value
@@ -92,7 +92,7 @@ function credentialFromV1(payload: Record<string, unknown>): Record<string, unkn
   if (typeof payload.exp === 'number') set('expirationDate', new Date(payload.exp * 1000).toISOString().replace('.000Z', 'Z'), 'exp')
   if (payload.sub !== undefined) {
     const subject = vc.credentialSubject
-    if (!isObject(subject)) throw new FormatError('credential_malformed', 'vc.credentialSubject must be an object')
+    if (!isPlainObject(subject)) throw new FormatError('credential_malformed', 'vc.credentialSubject must be an object')
     if (subject.id !== undefined && subject.id !== payload.sub) throw new FormatError('claims_mismatch', 'JWT claim sub does not match vc.credentialSubject.id')
     vc.credentialSubject = { ...subject, id: payload.sub }
   }
@@ -123,7 +123,7 @@ function decodeWrappedJwt(outer: Record<string, unknown>, proof: Record<string, 
  */
 function normalize(c: Record<string, unknown>): Record<string, unknown> {
   const out = { ...c }
-  if (isObject(out.issuer) && Object.keys(out.issuer).length === 1 && typeof out.issuer.id === 'string') out.issuer = out.issuer.id
+  if (isPlainObject(out.issuer) && Object.keys(out.issuer).length === 1 && typeof out.issuer.id === 'string') out.issuer = out.issuer.id
   for (const f of ['issuanceDate', 'expirationDate', 'validFrom', 'validUntil']) {
     if (typeof out[f] === 'string' && !Number.isNaN(Date.parse(out[f] as string))) out[f] = new Date(out[f] as string).getTime()
   }

@@ -1,5 +1,5 @@
 // Verifies a credential from public information alone and reports, check by check, why it passes or fails.
-import { validateCredential } from '../credentials/validate-credential.ts'
+import { isPlainObject, validateCredential } from '../credentials/validate-credential.ts'
 import { BitstringError, isBitSet, parseStatusIndex } from '../status/bitstring.ts'
 import { decodeCredential, FormatError, type SecuredCredential } from './decode-credential.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
@@ -7,10 +7,9 @@ import { StatusListError } from './status-list-client.ts'
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 export const issuerOf = (c: Record<string, unknown>): string | undefined =>
-  typeof c.issuer === 'string' ? c.issuer : isObject(c.issuer) && typeof c.issuer.id === 'string' ? c.issuer.id : undefined
+  typeof c.issuer === 'string' ? c.issuer : isPlainObject(c.issuer) && typeof c.issuer.id === 'string' ? c.issuer.id : undefined
 
 /** Checks skipped because an earlier one made them meaningless. */
 const notChecked = (reason: string, message: string) =>
@@ -88,7 +87,7 @@ async function statusCheck(c: Record<string, unknown>, issuer: string | undefine
   const entries = Array.isArray(c.credentialStatus) ? c.credentialStatus : [c.credentialStatus]
   const results: Record<string, unknown>[] = []
   for (const e of entries) {
-    if (!isObject(e) || e.type !== 'BitstringStatusListEntry') return failed('status', 'unsupported_status_type', `status entries of type ${isObject(e) ? String(e.type) : typeof e} cannot be checked`)
+    if (!isPlainObject(e) || e.type !== 'BitstringStatusListEntry') return failed('status', 'unsupported_status_type', `status entries of type ${isPlainObject(e) ? String(e.type) : typeof e} cannot be checked`)
     const purpose = e.statusPurpose
     if (purpose !== 'revocation' && purpose !== 'suspension') {
       results.push({ statusPurpose: purpose, checked: false })

@@ -1,5 +1,6 @@
 // Verifies a presentation: the holder's signature (authentication key), a single-use challenge, the domain,
 // and every credential inside it with the full credential checks (SECURITY.md B2).
+import { isPlainObject } from '../credentials/validate-credential.ts'
 import { validatePresentation } from '../credentials/validate-presentation.ts'
 import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
@@ -17,7 +18,6 @@ export interface PresentationOptions {
 
 const ENVELOPE_PREFIX = 'data:application/vp+jwt,'
 const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'nonce']
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 const rest = (reason: string, message: string) =>
   (['schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials'] as const).map((id) => skipped(id, reason, message))
@@ -25,7 +25,7 @@ const rest = (reason: string, message: string) =>
 export async function verifyPresentation(input: unknown, options: PresentationOptions, ctx: VerifierContext, consume: ConsumeChallenge): Promise<VerificationReport> {
   let token: string
   if (typeof input === 'string') token = input
-  else if (isObject(input) && (input.type === 'EnvelopedVerifiablePresentation' || (Array.isArray(input.type) && input.type.includes('EnvelopedVerifiablePresentation'))) && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
+  else if (isPlainObject(input) && (input.type === 'EnvelopedVerifiablePresentation' || (Array.isArray(input.type) && input.type.includes('EnvelopedVerifiablePresentation'))) && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
     token = input.id.slice(ENVELOPE_PREFIX.length)
   } else {
     return buildReport([failed('format', 'unsupported_presentation_format', 'send the presentation as a vp+jwt (compact, or enveloped) or a VC 1.1 JWT'), ...rest('format_failed', 'not a presentation we can read')])
@@ -45,7 +45,7 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
     if ('vp' in payload || 'vc' in payload) return buildReport([failed('format', 'profile_mismatch', 'a vp+jwt payload is the presentation itself'), ...rest('format_failed', 'not a presentation we can read')])
     presentation = Object.fromEntries(Object.entries(payload).filter(([k]) => !JWT_CLAIMS.includes(k)))
     model = 'v2'
-  } else if ((header.typ === undefined || header.typ === 'JWT') && isObject(payload.vp)) {
+  } else if ((header.typ === undefined || header.typ === 'JWT') && isPlainObject(payload.vp)) {
     presentation = { ...payload.vp }
     model = 'v1'
   } else {
@@ -84,7 +84,7 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   const reports = await Promise.all(items.map((vc) => verifyCredential(vc, ctx)))
   const subjects = reports.flatMap((r) => {
     const s = r.document?.credentialSubject
-    return (Array.isArray(s) ? s : [s]).filter(isObject).map((x) => x.id).filter((id): id is string => typeof id === 'string')
+    return (Array.isArray(s) ? s : [s]).filter(isPlainObject).map((x) => x.id).filter((id): id is string => typeof id === 'string')
   })
   checks.push(
     !subjects.length
