@@ -58,12 +58,12 @@ async function main(argv: string[]): Promise<number> {
           [
             '',
             '学分银行 Credit bank is running / 已启动',
-            `  issuer   (bank, ${system.issuer.identity.did})  ${system.urls.issuer}`,
-            `  DID document                                   ${new URL('.well-known/did.json', system.urls.issuer).href}`,
-            `  verifier (employers / 用人单位)                 ${system.urls.verifier}`,
-            `  wallet   (learners / 学习者)                    ${system.urls.wallet}`,
-            `  demo API token (credentials:issue, credentials:status): ${demo.apiToken}`,
-            `  demo data, sample credential and curl commands: ${demo.file}`,
+            `  issuer (the bank / 学分银行)      ${system.urls.issuer}   ${system.issuer.identity.did}`,
+            `  DID document                     ${new URL('.well-known/did.json', system.urls.issuer).href}`,
+            `  verifier (employers / 用人单位)   ${system.urls.verifier}`,
+            `  wallet (learners / 学习者)        ${system.urls.wallet}`,
+            `  demo API token                   ${demo.apiToken}   (scopes credentials:issue, credentials:status)`,
+            `  demo data and curl commands      ${demo.file}`,
             '',
           ].join('\n') + '\n',
         )

@@ -30,6 +30,13 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
 
+  api.get('/', (_req, res) => {
+    res.json({
+      service: 'credit-bank issuer',
+      did: identity.did,
+      endpoints: { didDocument: 'GET /.well-known/did.json', issue: 'POST /credentials/issue', status: 'POST /credentials/status', statusLists: 'GET /status-lists/{id}/{revocation|suspension}' },
+    })
+  })
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
   app.get('/readyz', async (_req, res) => {
     const database = await pingDatabase(ds)

@@ -23,6 +23,13 @@ export function createVerifierApp(node: VerifierNode): express.Express {
     if (domain !== undefined && (typeof domain !== 'string' || domain.length > 512)) throw new AppError('invalid_request', 400, 'domain must be a string of at most 512 characters')
     res.status(201).json(await node.challenges.create(domain))
   })
+  app.get('/', (_req, res) => {
+    res.json({
+      service: 'credit-bank verifier',
+      trustedIssuers: [...node.context.trustedIssuers],
+      endpoints: { verifyCredential: 'POST /credentials/verify', verifyPresentation: 'POST /presentations/verify', challenges: 'POST /challenges' },
+    })
+  })
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
   app.get('/readyz', async (_req, res) => {
     const database = await pingDatabase(node.ds)

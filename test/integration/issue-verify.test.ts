@@ -190,6 +190,13 @@ describe('issue → verify (HTTP)', () => {
     assert.equal((await verify(sys, next.body.verifiableCredential)).body.verified, true)
   })
 
+  it('when a person opens the service roots, then each describes itself and its endpoints', async () => {
+    const issuerIndex = (await (await fetch(`${sys.issuerUrl}/`)).json()) as { service: string; did: string }
+    assert.deepEqual([issuerIndex.service, issuerIndex.did], ['credit-bank issuer', sys.did])
+    const verifierIndex = (await (await fetch(`${sys.verifierUrl}/`)).json()) as { service: string; trustedIssuers: string[] }
+    assert.deepEqual([verifierIndex.service, verifierIndex.trustedIssuers], ['credit-bank verifier', [sys.did]])
+  })
+
   it('when the services are asked for health, then /healthz and /readyz answer 200', async () => {
     for (const base of [sys.issuerUrl, sys.verifierUrl]) {
       assert.equal((await fetch(`${base}/healthz`)).status, 200)
