@@ -223,7 +223,7 @@ function boundNotes(figures: Map<string, Figure>, httpNotes: string[]): string[]
   const f = (id: string) => figures.get(id)
   const share = (x?: number) => (x === undefined ? '' : `${Math.round(x * 100)}%`)
   if (f('issue.batch')) notes.push(`issuance, batched: ${share(f('issue.batch')!.ofLimit)} of the raw Ed25519 signing rate (sign, validate, allocate status, store, one SQLite transaction per ${f('issue.batch')!.details!.batchSize})`)
-  if (f('issue.single')) notes.push(`issuance, one at a time: ${fmt(f('issue.single')!.perSecond)}/s — one SQLite transaction (6 statements and a commit) per credential`)
+  if (f('issue.single')) notes.push(`issuance, one at a time: ${fmt(f('issue.single')!.perSecond)}/s — one SQLite transaction per credential (BEGIN, 4 statements, COMMIT with its fsync)`)
   if (f('verify.bank')) notes.push(`verification: ${share(f('verify.bank')!.ofLimit)} of the raw Ed25519 verify rate (the signature check is one part; decode, schema, status and report are the rest)`)
   if (f('http.bank')) {
     notes.push(`HTTP: ours serves ${share(f('http.bank')!.ofLimit)} of what express alone serves here (no verification), and express ${share(f('http.express')!.ofLimit)} of what bare node:http serves`)
