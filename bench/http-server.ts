@@ -2,14 +2,19 @@
 // express app) on a loopback port, so the load generator in the parent does not share its event loop.
 // Protocol over the IPC channel: child → { ready, port, path, body, expect }; parent → 'cpu' (child answers
 // { cpuMicros }) and 'stop' (child closes and exits). The child exits too when the parent goes away.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type RequestListener, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { buildAchievementCredential } from '../test/helpers/builders.ts'
 import { startBankSystem } from './bank-system.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 
-export type ServerKind = 'bank' | 'veramo' | 'express' | 'node'
+export type ServerKind = 'bank' | 'bank-workers' | 'veramo' | 'express' | 'node'
 
 /** What the child tells the parent once it serves. */
 export interface ServerReady {
@@ -33,6 +38,56 @@ async function serveBank(): Promise<Served> {
     ready: { port: system.verifierPort, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }), expect: '"verified":true' },
     close: () => system.close(),
   }
+}
+
+/**
+ * Our verifier as an operator runs it on this machine: `credit-bank serve verifier` with CB_WORKERS=2 (node:cluster,
+ * one worker per core), against the issuer in this process. The CPU figure of this child covers the issuer only.
+ */
+async function serveBankWorkers(): Promise<Served> {
+  const system = await startBankSystem()
+  const issued = await system.issuer.issuer.issue({ credential: buildAchievementCredential(system.issuer.identity.did) }, null)
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'credit-bank-bench-verifier-'))
+  const port = await freePort()
+  const child = spawn(process.execPath, [fileURLToPath(new URL('../bin/credit-bank.js', import.meta.url)), 'serve', 'verifier'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      CB_LOG_LEVEL: 'silent',
+      CB_DATA_DIR: dataDir,
+      CB_KMS_SECRET_KEY: '5a'.repeat(32),
+      CB_VERIFIER_PORT: String(port),
+      CB_TRUSTED_ISSUERS: system.issuer.identity.did,
+      CB_RATE_LIMIT_PER_MINUTE: '1000000000',
+      CB_WORKERS: '2',
+    },
+    stdio: 'inherit',
+  })
+  for (let i = 0; ; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+    if (up) break
+    if (i > 300 || child.exitCode !== null) throw new Error('credit-bank serve verifier did not start')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    ready: { port, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }), expect: '"verified":true' },
+    async close() {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+      await system.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
 }
 
 /** Veramo's default verification behind the smallest express app that serves it: JSON body in, verified flag out. */
@@ -105,7 +160,7 @@ async function serveNodeFloor(): Promise<Served> {
   }
 }
 
-const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, veramo: serveVeramo, express: serveExpressFloor, node: serveNodeFloor }
+const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, 'bank-workers': serveBankWorkers, veramo: serveVeramo, express: serveExpressFloor, node: serveNodeFloor }
 
 async function main(kind: string): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.ts runs as a child of bench/run.ts (it needs an IPC channel)')

@@ -181,9 +181,9 @@ async function httpFigures(s: Settings): Promise<{ figures: Figure[]; notes: str
   const wrk = s.http.wrk && (await hasWrk())
   if (s.http.wrk && !wrk) log('--wrk: wrk is not installed (apt-get install -y wrk); skipping the cross-check')
   log(`HTTP: ${s.http.connections} keep-alive connections, ${s.http.seconds} s per server in ${s.http.rounds} round(s), servers in child processes…`)
-  const kinds: ServerKind[] = ['node', 'express', 'veramo', 'bank']
+  const kinds: ServerKind[] = ['node', 'express', 'veramo', 'bank', 'bank-workers']
   const results = await measureHttpFigures(kinds, { ...s.http, wrk })
-  const [node, floor, veramo, bank] = kinds.map((k) => results.get(k)!) as [HttpFigure, HttpFigure, HttpFigure, HttpFigure]
+  const [node, floor, veramo, single, bank] = kinds.map((k) => results.get(k)!) as [HttpFigure, HttpFigure, HttpFigure, HttpFigure, HttpFigure]
   const ratio = ratioOf(bank, veramo)
   const common = (f: HttpFigure) => ({
     perSecond: f.perSecond,
@@ -197,9 +197,10 @@ async function httpFigures(s: Settings): Promise<{ figures: Figure[]; notes: str
     { id: 'http.node', label: 'HTTP node:http JSON echo (no express)', ...common(node) },
     { id: 'http.express', label: 'HTTP express JSON echo (no verification)', ...common(floor), limit: 'http.node', ofLimit: floor.perSecond / node.perSecond },
     { id: 'http.veramo', label: 'HTTP Veramo verifyCredential', ...common(veramo), limit: 'http.express', ofLimit: veramo.perSecond / floor.perSecond },
+    { id: 'http.bank.single', label: 'HTTP ours, one process', ...common(single), baseline: 'http.veramo', ratio: ratioOf(single, veramo), limit: 'http.express', ofLimit: single.perSecond / floor.perSecond },
     {
       id: 'http.bank',
-      label: 'HTTP ours POST /credentials/verify',
+      label: 'HTTP ours, serve verifier, CB_WORKERS=2',
       ...common(bank),
       baseline: 'http.veramo',
       ratio,

@@ -1,10 +1,11 @@
 // `credit-bank`: the operators' command line — start the system, manage API clients and keys, verify a credential.
+import cluster from 'node:cluster'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { systemClock } from '../core/clock.ts'
 import { loadConfig } from '../core/config.ts'
 import { ConfigError } from '../core/errors.ts'
-import { createLogger } from '../core/log.ts'
+import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
 import { createApiClient, SCOPES } from '../issuer/api-clients.ts'
 import { createIssuerNode } from '../issuer/issuer-node.ts'
@@ -16,7 +17,7 @@ const USAGE = `credit-bank — 学分银行 credit bank for lifelong education
 
 Usage:
   credit-bank start [--demo]                 start issuer, verifier and wallet (--demo: seed demo data, print URLs and a token)
-  credit-bank serve issuer|verifier|wallet   start one service
+  credit-bank serve issuer|verifier|wallet   start one service (CB_WORKERS processes share its port)
   credit-bank clients create --name NAME --scopes ${SCOPES.join(',')} [--json]
                                              create an API client; its token is printed once
   credit-bank keys rotate                    add a new signing key to the bank's DID (old credentials keep verifying)
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const roles: Role[] = command === 'start' ? ['issuer', 'verifier', 'wallet'] : [sub as Role]
       if (command === 'serve' && !['issuer', 'verifier', 'wallet'].includes(sub ?? '')) return usage('serve needs issuer, verifier or wallet')
+      if (command === 'serve' && config.workers > 1 && cluster.isPrimary) return superviseWorkers(config.workers, log)
       const system = await startSystem(config, roles)
       const stop = (signal: string) => {
         log.info('shutting down', { signal })
@@ -120,6 +122,36 @@ async function main(argv: string[]): Promise<number> {
     default:
       return usage(`unknown command: ${command}`)
   }
+}
+
+/**
+ * `serve` with CB_WORKERS > 1: the primary forks that many copies of this command, which share the port
+ * (node:cluster); nothing is kept in a process (DESIGN.md), so any worker can answer any request. A worker
+ * that dies is replaced; SIGTERM is passed on and the primary exits when every worker has finished.
+ */
+function superviseWorkers(count: number, log: Logger): Promise<number> {
+  let stopping = false
+  const fork = () => cluster.fork().on('exit', (code, signal) => {
+    if (stopping) return
+    log.error('worker exited; starting another', { code, signal })
+    setTimeout(fork, 1000)
+  })
+  for (let i = 0; i < count; i++) fork()
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      stopping = true
+      log.info('shutting down', { signal, workers: count })
+      const workers = Object.values(cluster.workers ?? {})
+      let left = workers.length
+      if (!left) resolve(0)
+      for (const w of workers) {
+        w?.once('exit', () => --left || resolve(0))
+        w?.process.kill(signal)
+      }
+    }
+    process.once('SIGTERM', () => stop('SIGTERM'))
+    process.once('SIGINT', () => stop('SIGINT'))
+  })
 }
 
 function usage(problem: string): number {

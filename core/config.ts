@@ -57,6 +57,8 @@ export interface Config {
   readonly maxJsonDepth: number
   /** CB_KEY_REFRESH_SECONDS: how often an issuer instance re-reads the bank's keys (picks up `keys rotate`). Default 10. */
   readonly keyRefreshSeconds: number
+  /** CB_WORKERS: processes `credit-bank serve` runs (node:cluster, sharing the port). Default 1. */
+  readonly workers: number
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxBodyBytes: int('CB_MAX_BODY_BYTES', 262144, 1024, 16777216),
     maxJsonDepth: int('CB_MAX_JSON_DEPTH', 32, 4, 256),
     keyRefreshSeconds: int('CB_KEY_REFRESH_SECONDS', 10, 0, 3600),
+    workers: int('CB_WORKERS', 1, 1, 64),
   }
   const verifierUrl = url('CB_VERIFIER_PUBLIC_URL', `http://localhost:${ports.verifier}`)
   const walletUrl = url('CB_WALLET_PUBLIC_URL', `http://localhost:${ports.wallet}`)

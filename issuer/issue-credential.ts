@@ -116,7 +116,8 @@ export class CredentialIssuer {
     if (opts.credentialId !== undefined && input.id !== undefined && input.id !== opts.credentialId) {
       throw new InvalidRequestError('options.credentialId and credential.id differ', [{ path: `${at}/options/credentialId`, message: 'must equal credential.id' }])
     }
-    const out: Record<string, unknown> = { ...structuredClone(input), id, validFrom: input.validFrom ?? now.toISOString() }
+    // A shallow copy is enough: only top-level fields are set here, and nothing below them is ever mutated.
+    const out: Record<string, unknown> = { ...input, id, validFrom: input.validFrom ?? now.toISOString() }
     if (input.issuer === undefined) throw new InvalidRequestError('credential.issuer is required', [{ path: `${at}/credential/issuer`, message: `set it to ${this.identity.did}` }])
     const issues = validateCredential(out, { model: 'v2' })
     if (issues.length) throw new InvalidRequestError('the credential does not conform to the VC Data Model 2.0 or its type\'s schema', prefix(issues, `${at}/credential`))

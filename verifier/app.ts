@@ -11,6 +11,7 @@ export function createVerifierApp(node: VerifierNode): express.Express {
   const { config, log } = node
   const app = express()
   app.disable('x-powered-by')
+  app.set('etag', false) // reports are never revalidated; hashing every answer costs throughput
   app.use(requestContext(log))
   app.use(cors([config.walletUrl.origin, config.verifierUrl.origin]))
 

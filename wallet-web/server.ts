@@ -35,6 +35,10 @@ export function createWalletApp(opts: WalletAppOptions): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' })
   })
+  // Static files and configuration only: ready as soon as it listens.
+  app.get('/readyz', (_req, res) => {
+    res.json({ status: 'ready' })
+  })
   app.get('/config.json', (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ verifierUrl: opts.verifierUrl.href, issuerUrl: opts.issuerUrl.href })
   })

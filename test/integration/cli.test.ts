@@ -90,14 +90,14 @@ describe('credit-bank CLI', function () {
     assert.match(stderr, /CB_PUBLIC_URL must be https in production/)
   })
 
-  it('when a service gets SIGTERM, then it finishes in-flight work, closes and exits 0', async () => {
+  it('when a service runs two workers and gets SIGTERM, then the workers serve, finish, close and it exits 0', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, [BIN, 'serve', 'verifier'], { env: { PATH: process.env.PATH ?? '', ...env, CB_LOG_LEVEL: 'info', CB_VERIFIER_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, 'serve', 'verifier'], { env: { PATH: process.env.PATH ?? '', ...env, CB_LOG_LEVEL: 'info', CB_VERIFIER_PORT: String(port), CB_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d
-        if (out.includes('"msg":"started"')) resolve()
+        if (out.split('"msg":"started"').length === 3) resolve()
       })
       child.on('exit', () => reject(new Error(`exited early: ${out}`)))
     })

@@ -64,9 +64,11 @@ describe('wallet-web server', () => {
     assert.deepEqual(await res.json(), { verifierUrl: verifierUrl.href, issuerUrl: issuerUrl.href })
   })
 
-  it('when /healthz is requested, then it answers ok', async () => {
-    const res = await fetch(`${base}/healthz`)
-    assert.deepEqual(await res.json(), { status: 'ok' })
+  it('when /healthz and /readyz are requested, then they answer ok and ready', async () => {
+    assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: 'ok' })
+    const ready = await fetch(`${base}/readyz`)
+    assert.equal(ready.status, 200)
+    assert.deepEqual(await ready.json(), { status: 'ready' })
   })
 
   it('when an unknown, malformed or traversing path, a type declaration or a non-GET method is requested, then 404 problem json', async () => {
