@@ -15,6 +15,9 @@ import type { StatusLists } from './status-lists.ts'
 export const PROOF_FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const
 export type ProofFormat = (typeof PROOF_FORMATS)[number]
 
+/** Rows per INSERT: 10 parameters a row stays far under SQLite's and PostgreSQL's parameter limits. */
+const ROWS_PER_INSERT = 100
+
 /** VC API IssueCredentialOptions we support (additionalProperties: false). */
 const OPTION_KEYS = new Set(['credentialId', 'format'])
 const V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2'
@@ -74,10 +77,19 @@ export class CredentialIssuer {
       return await transaction(this.ds, async (m) => {
         await this.refuseExisting(m, [...ids])
         const slots = await this.statusLists.allocate(m, prepared.length)
-        const issued = await Promise.all(
-          prepared.map((p, i) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(slots[i]!) }, p, key, now)),
-        )
-        await this.store(m, issued, prepared, slots, clientId, now)
+        // Sign chunk n+1 while the database writes chunk n: signing is CPU on this thread, the write is not.
+        const issued: IssuedCredential[] = []
+        let writing: Promise<void> = Promise.resolve()
+        for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
+          const part = prepared.slice(i, i + ROWS_PER_INSERT)
+          const partSlots = slots.slice(i, i + ROWS_PER_INSERT)
+          const signed = await Promise.all(part.map((p, j) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!) }, p, key, now)))
+          issued.push(...signed)
+          await writing
+          writing = this.store(m, signed, part, partSlots, clientId, now)
+          writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
+        }
+        await writing
         return issued
       })
     } catch (err) {
@@ -157,15 +169,11 @@ export class CredentialIssuer {
       const subject = cred.credentialSubject as { id?: unknown } | undefined
       return [c.id, this.identity.did, JSON.stringify(cred.type), typeof subject?.id === 'string' ? subject.id : null, c.format, c.document, slots[i]!.listId, slots[i]!.index, clientId, at]
     })
-    // 10 parameters a row; 400 rows stay well under SQLite's and PostgreSQL's parameter limits.
-    for (let i = 0; i < rows.length; i += 400) {
-      const chunk = rows.slice(i, i + 400)
-      await sql(
-        m,
-        `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flat(),
-      )
-    }
+    await sql(
+      m,
+      `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flat(),
+    )
   }
 }
 

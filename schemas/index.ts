@@ -183,6 +183,8 @@ function defaultMessage(error: ErrorObject, params: Record<string, unknown>): st
 
 /** Escapes a key for use in a JSON pointer (RFC 6901). */
 export function escapePointer(key: string): string {
+  // Called for every key of every document validated: skip the replacements when there is nothing to escape.
+  if (!key.includes('~') && !key.includes('/')) return key
   return key.replaceAll('~', '~0').replaceAll('/', '~1')
 }
 
