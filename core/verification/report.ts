@@ -13,6 +13,7 @@ export const CHECK_ORDER = [
   'domain',
   'holder_binding',
   'credentials',
+  'related_resources',
 ] as const
 export type CheckId = (typeof CHECK_ORDER)[number]
 

@@ -7,6 +7,7 @@ import { buildReport, failed, passed, skipped, type CheckOutcome, type Verificat
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyCredential } from './verify-credential.ts'
 import { verifyJwsProof } from './verify-proof.ts'
+import { checkRelatedResources } from './related-resources.ts'
 
 /** Consumes a challenge this verifier issued: true once, then false (used, expired or unknown). */
 export type ConsumeChallenge = (challenge: string) => Promise<'ok' | 'unknown' | 'expired' | 'used'>
@@ -20,7 +21,7 @@ const ENVELOPE_PREFIX = 'data:application/vp+jwt,'
 const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'nonce']
 
 const rest = (reason: string, message: string) =>
-  (['schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials'] as const).map((id) => skipped(id, reason, message))
+  (['schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials', 'related_resources'] as const).map((id) => skipped(id, reason, message))
 
 export async function verifyPresentation(input: unknown, options: PresentationOptions, ctx: VerifierContext, consume: ConsumeChallenge): Promise<VerificationReport> {
   let token: string
@@ -101,5 +102,6 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
         ? passed('credentials', { count: items.length })
         : failed('credentials', 'credential_not_verified', `credential ${bad} in the presentation does not verify`, { index: bad }),
   )
+  checks.push(checkRelatedResources(items, reports))
   return buildReport(checks, { document: presentation, credentials: reports })
 }

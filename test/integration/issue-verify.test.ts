@@ -1,10 +1,10 @@
 // The foundation end to end: the bank issues over HTTP, the verifier checks from public endpoints only.
 import assert from 'node:assert/strict'
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, jwtVerify, SignJWT, exportJWK } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { sql } from '../../core/store/sql.ts'
-import { buildAchievementCredential, buildCertificationReportCredential } from '../helpers/builders.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
 import { auth, check, issue, jwtOf, post, startTestSystem, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
 
 describe('issue → verify (HTTP)', () => {
@@ -272,6 +272,34 @@ describe('presentations (HTTP)', () => {
     assert.equal(body.verified, false)
     assert.equal(check(body, 'credentials'), 'failed:credential_not_verified')
     assert.equal(check(body.credentials![0]!, 'status'), 'failed:revoked')
+  })
+
+  it('when a certification report is presented with the credentials it covers, then their digests must match the report', async () => {
+    const [first, second] = TEST_COVERED_CREDENTIAL_IDS
+    const covered = [await learnerCredential(first), await learnerCredential(second)]
+    const sri = (vc: Record<string, unknown>, alg: 'sha256' | 'sha384') => `${alg}-${createHash(alg).update(jwtOf(vc)).digest('base64')}`
+    const report = async (digests: string[]) => {
+      const base = buildCertificationReportCredential(sys.did)
+      const credential = { ...base, credentialSubject: { ...base.credentialSubject, id: holderDid }, relatedResource: [{ id: first, digestSRI: digests[0] }, { id: second, digestSRI: digests[1] }] }
+      const res = await issue(sys, credential)
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      return res.body.verifiableCredential
+    }
+    const genuine = await report([sri(covered[0]!, 'sha384'), sri(covered[1]!, 'sha256')])
+    let c = await challenge()
+    const ok = (await verifyVp(await present([genuine, ...covered], c), c)).body
+    assert.equal(ok.verified, true, JSON.stringify(ok.checks))
+    assert.equal(check(ok, 'related_resources'), 'passed')
+
+    const other = await learnerCredential()
+    const pinnedOther = await report([sri(other, 'sha384'), sri(covered[1]!, 'sha256')])
+    c = await challenge()
+    const swapped = (await verifyVp(await present([pinnedOther, ...covered], c), c)).body
+    assert.equal(swapped.verified, false)
+    assert.equal(check(swapped, 'related_resources'), 'failed:related_resource_digest_mismatch')
+
+    c = await challenge()
+    assert.equal(check((await verifyVp(await present([covered[0]!], c), c)).body, 'related_resources'), 'skipped:no_related_resources_presented')
   })
 
   it('when no challenge is given, then the verifier refuses with 400 invalid_request', async () => {

@@ -1,0 +1,40 @@
+// A certification report binds the credentials it covers by digest (VCDM 2.0 §5.3 relatedResource). When a
+// presentation carries the report together with covered credentials, each one must be the very one the report
+// pinned: the digest is taken over the secured form as presented (the compact JWS of a vc+jwt).
+import { createHash } from 'node:crypto'
+import { isPlainObject } from '../credentials/validate-credential.ts'
+import { failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
+
+const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
+const ENVELOPE_PREFIX = 'data:application/vc+jwt,'
+
+/** The compact JWS an item of `verifiableCredential` carries, if it is one. */
+function jwsOf(item: unknown): string | undefined {
+  if (typeof item === 'string') return item
+  if (isPlainObject(item) && typeof item.id === 'string' && item.id.startsWith(ENVELOPE_PREFIX)) return item.id.slice(ENVELOPE_PREFIX.length)
+  return undefined
+}
+
+export function checkRelatedResources(items: readonly unknown[], reports: readonly VerificationReport[]): CheckOutcome {
+  const presented = new Map<string, string>()
+  reports.forEach((r, i) => {
+    const id = r.document?.id
+    const jws = jwsOf(items[i])
+    if (typeof id === 'string' && jws) presented.set(id, jws)
+  })
+  let compared = 0
+  for (const report of reports) {
+    const related = report.document?.relatedResource
+    for (const entry of Array.isArray(related) ? related : related === undefined ? [] : [related]) {
+      if (!isPlainObject(entry) || typeof entry.id !== 'string' || typeof entry.digestSRI !== 'string') continue
+      const jws = presented.get(entry.id)
+      if (!jws) continue
+      const m = SRI.exec(entry.digestSRI)
+      if (!m) return failed('related_resources', 'related_resource_digest_malformed', `the digest pinned for ${entry.id} is not a Subresource Integrity value`)
+      const actual = createHash(m[1]!).update(jws, 'ascii').digest('base64')
+      if (actual !== m[2]) return failed('related_resources', 'related_resource_digest_mismatch', `${entry.id} is not the credential the report ${String(report.document?.id)} covers: its digest differs`)
+      compared++
+    }
+  }
+  return compared ? passed('related_resources', { compared }) : skipped('related_resources', 'no_related_resources_presented', 'no presented credential is pinned by another one')
+}
