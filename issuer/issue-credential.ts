@@ -153,7 +153,7 @@ export class CredentialIssuer {
       })) as Record<string, unknown>
       return { id: p.id, format: p.format, verifiableCredential: secured, document: JSON.stringify(secured) }
     }
-    const jwt = signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt')
+    const jwt = await signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt')
     return {
       id: p.id,
       format: p.format,

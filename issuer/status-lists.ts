@@ -143,7 +143,7 @@ export class StatusLists {
         encodedList: encodeBitstring(Number(list.size), set.map((r) => Number(r.status_index))),
       },
     }
-    const jwt = signJws({ ...credential, iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, await this.identity.activeKey(), 'vc+jwt')
+    const jwt = await signJws({ ...credential, iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, await this.identity.activeKey(), 'vc+jwt')
     await sql(
       this.ds,
       `INSERT INTO cb_status_list_credential (list_id, purpose, version, jwt) VALUES (?, ?, ?, ?)

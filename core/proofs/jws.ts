@@ -1,6 +1,7 @@
-// Compact JWS for VC-JOSE-COSE (vc+jwt, vp+jwt) and VC 1.1 JWTs: native Ed25519/P-256 signing and strict parsing.
+// Compact JWS for VC-JOSE-COSE (vc+jwt, vp+jwt) and VC 1.1 JWTs: signing through jose, strict parsing, native verification.
 import { CodedError } from '../errors.ts'
-import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { CompactSign } from 'jose'
 
 import type { JwsAlgorithm } from '../did/verification-key.ts'
 
@@ -73,16 +74,12 @@ export function verifyJwsSignature(jws: DecodedJws, key: KeyObject): boolean {
     : cryptoVerify('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature)
 }
 
-const headerCache = new Map<string, string>()
+const encoder = new TextEncoder()
 
-/** Signs a payload as a compact JWS with Ed25519 (EdDSA). The encoded header is cached per kid and typ. */
-export function signJws(payload: object, key: { kid: string; privateKey: KeyObject }, typ: 'vc+jwt' | 'vp+jwt' | 'JWT'): string {
-  const cacheKey = `${typ}\u0000${key.kid}`
-  let header = headerCache.get(cacheKey)
-  if (!header) {
-    header = Buffer.from(JSON.stringify({ alg: 'EdDSA', kid: key.kid, typ })).toString('base64url')
-    headerCache.set(cacheKey, header)
-  }
-  const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`
-  return `${input}.${cryptoSign(null, Buffer.from(input), key.privateKey).toString('base64url')}`
+/**
+ * Signs a payload as a compact JWS with Ed25519 (EdDSA), through jose. jose signs with WebCrypto, off the main
+ * thread: a batch of signatures in flight runs on the thread pool while this thread builds the next payloads.
+ */
+export function signJws(payload: object, key: { kid: string; privateKey: KeyObject }, typ: 'vc+jwt' | 'vp+jwt' | 'JWT'): Promise<string> {
+  return new CompactSign(encoder.encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ }).sign(key.privateKey)
 }
