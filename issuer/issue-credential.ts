@@ -6,6 +6,7 @@ import { epochSeconds } from '../core/clock.ts'
 import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
 import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
 import { CONTEXTS } from '../core/credentials/contexts.ts'
+import { VC_V2_CONTEXT } from '../core/credentials/types.ts'
 import { validateCredential } from '../core/credentials/validate-credential.ts'
 import { DataIntegrityError, signDataIntegrity } from '../core/proofs/data-integrity.ts'
 import { signJws } from '../core/proofs/jws.ts'
@@ -20,7 +21,6 @@ const ROWS_PER_INSERT = 100
 
 /** VC API IssueCredentialOptions we support (additionalProperties: false). */
 const OPTION_KEYS = new Set(['credentialId', 'format'])
-const V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2'
 
 export interface IssueRequest {
   readonly credential: unknown
@@ -77,7 +77,7 @@ export class CredentialIssuer {
       return await transaction(this.ds, async (m) => {
         await this.refuseExisting(m, [...ids])
         const slots = await this.statusLists.allocate(m, prepared.length)
-        // Sign chunk n+1 while the database writes chunk n: signing is CPU on this thread, the write is not.
+        // Sign chunk n+1 while the database writes chunk n.
         const issued: IssuedCredential[] = []
         let writing: Promise<void> = Promise.resolve()
         for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
@@ -114,8 +114,8 @@ export class CredentialIssuer {
       throw new AppError('issuer_mismatch', 400, `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
     }
     const contexts = input['@context']
-    if (Array.isArray(contexts) && contexts[0] !== V2_CONTEXT) {
-      throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [{ path: `${at}/credential/@context/0`, message: `must be ${V2_CONTEXT}` }])
+    if (Array.isArray(contexts) && contexts[0] !== VC_V2_CONTEXT) {
+      throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [{ path: `${at}/credential/@context/0`, message: `must be ${VC_V2_CONTEXT}` }])
     }
     // The bank signs only vocabulary it knows: bundled contexts by URL, never inline definitions that could
     // redefine protected terms, never a context it would have to fetch (SECURITY.md #42).
@@ -157,7 +157,7 @@ export class CredentialIssuer {
     return {
       id: p.id,
       format: p.format,
-      verifiableCredential: { '@context': [V2_CONTEXT], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
+      verifiableCredential: { '@context': [VC_V2_CONTEXT], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
       document: jwt,
     }
   }

@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../core/clock.ts'
 import { epochSeconds } from '../core/clock.ts'
+import { VC_V2_CONTEXT } from '../core/credentials/types.ts'
 import { AppError } from '../core/errors.ts'
 import type { BankIdentity } from '../core/identity/bank-identity.ts'
 import { signJws } from '../core/proofs/jws.ts'
@@ -131,7 +132,7 @@ export class StatusLists {
     const now = this.clock()
     const url = this.listUrl(listId, purpose)
     const credential = {
-      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      '@context': [VC_V2_CONTEXT],
       id: url,
       type: ['VerifiableCredential', 'BitstringStatusListCredential'],
       issuer: this.identity.did,

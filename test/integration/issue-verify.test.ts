@@ -1,7 +1,7 @@
 // The foundation end to end: the bank issues over HTTP, the verifier checks from public endpoints only.
 import assert from 'node:assert/strict'
 import { createHash, generateKeyPairSync } from 'node:crypto'
-import { createLocalJWKSet, jwtVerify, SignJWT, exportJWK } from 'jose'
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { sql } from '../../core/store/sql.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
@@ -142,7 +142,6 @@ describe('issue → verify (HTTP)', () => {
     assert.equal(check(body, 'issuer_trust'), 'failed:issuer_not_trusted')
     assert.equal(check(body, 'status'), 'skipped:no_status')
     assert.equal(body.verified, false)
-    void exportJWK
   })
 
   it('when the bank rotates its key, then new credentials use the new key and old ones still verify', async () => {
