@@ -119,7 +119,10 @@ export class CredentialIssuer {
     }
     // The bank signs only vocabulary it knows: bundled contexts by URL, never inline definitions that could
     // redefine protected terms, never a context it would have to fetch (SECURITY.md #42).
-    const unknownContexts = (Array.isArray(contexts) ? contexts : []).flatMap((c, i) => (typeof c === 'string' && CONTEXTS.has(c) ? [] : [{ path: `${at}/credential/@context/${i}`, message: 'only the bundled contexts are accepted: ' + [...CONTEXTS.keys()].join(', ') }]))
+    const unknownContexts: Issue[] = []
+    for (const [i, c] of (Array.isArray(contexts) ? contexts : []).entries()) {
+      if (typeof c !== 'string' || !CONTEXTS.has(c)) unknownContexts.push({ path: `${at}/credential/@context/${i}`, message: `only the bundled contexts are accepted: ${[...CONTEXTS.keys()].join(', ')}` })
+    }
     if (unknownContexts.length) throw new InvalidRequestError('the credential uses a JSON-LD context the bank does not know', unknownContexts)
     if (input.id !== undefined && (typeof input.id !== 'string' || input.id.length > 512)) {
       throw new InvalidRequestError('credential.id must be a single URL of at most 512 characters', [{ path: `${at}/credential/id`, message: 'expected one URL' }])

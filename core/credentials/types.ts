@@ -20,6 +20,17 @@ export const BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID =
 /** Which VC data model a document follows: 2.0 (what we issue) or 1.1 (JWTs from outside). */
 export type DataModel = 'v2' | 'v1'
 
+/** VC-JOSE-COSE §3.1.1: an EnvelopedVerifiableCredential's id is a data: URL of this media type. */
+export const VC_JWT_DATA_URL_PREFIX = 'data:application/vc+jwt,'
+
+/** The issuer's id: `issuer` as a URL string, or the `id` of an issuer object. */
+export function issuerOf(credential: Readonly<Record<string, unknown>>): string | undefined {
+  const issuer = credential.issuer
+  if (typeof issuer === 'string') return issuer
+  const id = issuer !== null && typeof issuer === 'object' ? (issuer as { id?: unknown }).id : undefined
+  return typeof id === 'string' ? id : undefined
+}
+
 /** A string with a language tag (VCDM 2.0 §11.1 language value object). */
 export interface LanguageValue {
   readonly '@value': string

@@ -13,13 +13,9 @@ import {
   type AddIssue,
   type JsonObject,
 } from './validate-credential.ts'
-import type { DataModel } from './types.ts'
-
-import { VC_V2_CONTEXT } from './types.ts'
+import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT, type DataModel } from './types.ts'
 
 const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential'
-/** VC-JOSE-COSE §3.1.1: an enveloped credential's id is a data: URL of this media type. */
-const VC_JWT_DATA_URL_PREFIX = 'data:application/vc+jwt,'
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**

@@ -23,6 +23,9 @@ export interface DecodedJws {
 /** Why an input was refused before any key was looked at. Stable codes, reported as the `format` check's reason. */
 export class FormatError extends CodedError<string> {}
 
+/** JWT registered claims (RFC 7519 §4.1) and those VC-JOSE-COSE mentions: never part of the credential or presentation. */
+export const JWT_CLAIMS: readonly string[] = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'nonce', 'status']
+
 const B64URL = /^[A-Za-z0-9_-]+$/
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 /** RFC 8725 §3.1: an allow-list, never `none`, never HMAC. `Ed25519` is RFC 9864's fully-specified name for EdDSA here. */

@@ -3,22 +3,15 @@
 // unsigned data: for JWTs the credential is read from the signed payload only (SECURITY.md #24-#26).
 import { isPlainObject } from '../credentials/validate-credential.ts'
 import { isDeepStrictEqual } from 'node:util'
-import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
+import { issuerOf, VC_JWT_DATA_URL_PREFIX, VC_V1_CONTEXT, type DataModel } from '../credentials/types.ts'
+import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws } from '../proofs/jws.ts'
 import { epochSeconds } from '../clock.ts'
-
-export type DataModel = 'v2' | 'v1'
 
 export type SecuredCredential =
   | { kind: 'jwt'; model: DataModel; jws: DecodedJws; credential: Record<string, unknown>; token: string }
   | { kind: 'data-integrity'; model: DataModel; credential: Record<string, unknown> }
   | { kind: 'unsecured'; model: DataModel; credential: Record<string, unknown> }
 
-export { FormatError }
-
-const ENVELOPE_PREFIX = 'data:application/vc+jwt,'
-const V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
-/** JWT registered claims (RFC 7519 §4.1) and those VC-JOSE-COSE mentions: not part of the credential itself. */
-const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'nonce', 'status']
 
 const hasType = (v: Record<string, unknown>, t: string): boolean => v.type === t || (Array.isArray(v.type) && v.type.includes(t))
 
@@ -28,13 +21,13 @@ export function decodeCredential(input: unknown): SecuredCredential {
   if (!isPlainObject(input)) throw new FormatError('credential_malformed', 'a credential is a compact JWT string or a JSON object')
   if (hasType(input, 'EnvelopedVerifiableCredential')) {
     const id = input.id
-    if (typeof id !== 'string' || !id.startsWith(ENVELOPE_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${ENVELOPE_PREFIX}<jwt> URL`)
-    const inner = decodeCredentialJwt(id.slice(ENVELOPE_PREFIX.length))
+    if (typeof id !== 'string' || !id.startsWith(VC_JWT_DATA_URL_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${VC_JWT_DATA_URL_PREFIX}<jwt> URL`)
+    const inner = decodeCredentialJwt(id.slice(VC_JWT_DATA_URL_PREFIX.length))
     // The media type names the profile: a VC 1.1 JWT is not application/vc+jwt (SECURITY.md #18).
     if (inner.model !== 'v2') throw new FormatError('profile_mismatch', 'an application/vc+jwt envelope must hold a vc+jwt (VC Data Model 2.0), not a VC 1.1 JWT')
     return inner
   }
-  const model: DataModel = Array.isArray(input['@context']) && input['@context'][0] === V1_CONTEXT ? 'v1' : 'v2'
+  const model: DataModel = Array.isArray(input['@context']) && input['@context'][0] === VC_V1_CONTEXT ? 'v1' : 'v2'
   if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }
   const proofs = Array.isArray(input.proof) ? input.proof : [input.proof]
   if (!proofs.length || !proofs.every(isPlainObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
@@ -64,7 +57,7 @@ function decodeCredentialJwt(token: string): SecuredCredential {
 
 /** VC-JOSE-COSE §3.1.2 / OB3: JWT claims, when present, must agree with the credential (SECURITY.md #17). */
 function checkClaims(claims: Record<string, unknown>, c: Record<string, unknown>): void {
-  const issuer = typeof c.issuer === 'string' ? c.issuer : isPlainObject(c.issuer) ? c.issuer.id : undefined
+  const issuer = issuerOf(c)
   const subjects = Array.isArray(c.credentialSubject) ? c.credentialSubject : [c.credentialSubject]
   const mismatch = (claim: string, field: string) => new FormatError('claims_mismatch', `JWT claim ${claim} does not match credential ${field}`)
   if (claims.iss !== undefined && claims.iss !== issuer) throw mismatch('iss', 'issuer')

@@ -2,16 +2,16 @@
 // presentation carries the report together with covered credentials, each one must be the very one the report
 // pinned: the digest is taken over the secured form as presented (the compact JWS of a vc+jwt).
 import { createHash } from 'node:crypto'
+import { VC_JWT_DATA_URL_PREFIX } from '../credentials/types.ts'
 import { isPlainObject } from '../credentials/validate-credential.ts'
 import { failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 
 const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
-const ENVELOPE_PREFIX = 'data:application/vc+jwt,'
 
 /** The compact JWS an item of `verifiableCredential` carries, if it is one. */
 function jwsOf(item: unknown): string | undefined {
   if (typeof item === 'string') return item
-  if (isPlainObject(item) && typeof item.id === 'string' && item.id.startsWith(ENVELOPE_PREFIX)) return item.id.slice(ENVELOPE_PREFIX.length)
+  if (isPlainObject(item) && typeof item.id === 'string' && item.id.startsWith(VC_JWT_DATA_URL_PREFIX)) return item.id.slice(VC_JWT_DATA_URL_PREFIX.length)
   return undefined
 }
 

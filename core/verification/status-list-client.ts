@@ -4,7 +4,9 @@ import type { Clock } from '../clock.ts'
 import type { DidResolver } from '../did/resolver.ts'
 import { FetchError, safeFetch } from '../net/safe-fetch.ts'
 import { BitstringError, decodeBitstring } from '../status/bitstring.ts'
-import { decodeCredential, FormatError } from './decode-credential.ts'
+import { issuerOf } from '../credentials/types.ts'
+import { FormatError } from '../proofs/jws.ts'
+import { decodeCredential } from './decode-credential.ts'
 import { verifyJwsProof } from './verify-proof.ts'
 
 /** BSL error names, as the spec's verification algorithm raises them. */
@@ -94,7 +96,7 @@ export class StatusListClient {
     }
     if (decoded.kind !== 'jwt' || decoded.model !== 'v2') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} must be a vc+jwt`)
     const c = decoded.credential
-    const listIssuer = typeof c.issuer === 'string' ? c.issuer : (c.issuer as { id?: unknown } | undefined)?.id
+    const listIssuer = issuerOf(c)
     if (listIssuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`)
     const proof = await verifyJwsProof(decoded.jws, issuer, 'assertionMethod', this.opts.resolver)
     if (proof.status !== 'passed') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} signature: ${proof.message}`)

@@ -1,15 +1,14 @@
 // Verifies a credential from public information alone and reports, check by check, why it passes or fails.
 import { isPlainObject, validateCredential } from '../credentials/validate-credential.ts'
 import { BitstringError, isBitSet, parseStatusIndex } from '../status/bitstring.ts'
-import { decodeCredential, FormatError, type SecuredCredential } from './decode-credential.ts'
+import { issuerOf } from '../credentials/types.ts'
+import { FormatError } from '../proofs/jws.ts'
+import { decodeCredential, type SecuredCredential } from './decode-credential.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 import { StatusListError } from './status-list-client.ts'
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 
-
-export const issuerOf = (c: Record<string, unknown>): string | undefined =>
-  typeof c.issuer === 'string' ? c.issuer : isPlainObject(c.issuer) && typeof c.issuer.id === 'string' ? c.issuer.id : undefined
 
 /** Checks skipped because an earlier one made them meaningless. */
 const notChecked = (reason: string, message: string) =>

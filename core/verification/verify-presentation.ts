@@ -2,7 +2,7 @@
 // and every credential inside it with the full credential checks (SECURITY.md B2).
 import { isPlainObject } from '../credentials/validate-credential.ts'
 import { validatePresentation } from '../credentials/validate-presentation.ts'
-import { decodeJws, FormatError, type DecodedJws } from '../proofs/jws.ts'
+import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws } from '../proofs/jws.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyCredential } from './verify-credential.ts'
@@ -18,7 +18,6 @@ export interface PresentationOptions {
 }
 
 const ENVELOPE_PREFIX = 'data:application/vp+jwt,'
-const JWT_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'nonce']
 
 const rest = (reason: string, message: string) =>
   (['schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials', 'related_resources'] as const).map((id) => skipped(id, reason, message))
