@@ -19,8 +19,11 @@ function ed25519FromHex(privateKeyHex: string): { privateKey: KeyObject; publicK
 
 export class NodeCryptoKms extends AbstractKeyManagementSystem {
   private readonly store: AbstractPrivateKeyStore
-  /** Imported once per key: importing costs ~14 signatures (DESIGN.md). */
-  private readonly cache = new Map<string, KeyObject>()
+  /**
+   * Imported once per key: importing costs ~14 signatures (DESIGN.md). The promise is kept, so a burst of first
+   * requests reads the store once instead of queueing one read each on the database connection.
+   */
+  private readonly cache = new Map<string, Promise<KeyObject>>()
 
   constructor(store: AbstractPrivateKeyStore) {
     super()
@@ -66,11 +69,11 @@ export class NodeCryptoKms extends AbstractKeyManagementSystem {
   }
 
   /** The decrypted private key as a KeyObject, for the native signing path (never leaves the process). */
-  async privateKey(kid: string): Promise<KeyObject> {
+  privateKey(kid: string): Promise<KeyObject> {
     let key = this.cache.get(kid)
     if (!key) {
-      const stored = await this.store.getKey({ alias: kid })
-      key = ed25519FromHex(stored.privateKeyHex).privateKey
+      key = this.store.getKey({ alias: kid }).then((stored) => ed25519FromHex(stored.privateKeyHex).privateKey)
+      key.catch(() => this.cache.delete(kid))
       this.cache.set(kid, key)
     }
     return key

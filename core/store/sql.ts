@@ -26,7 +26,9 @@ const sqliteQueues = new WeakMap<DataSource, Promise<unknown>>()
  * Runs `fn` in a transaction. On SQLite, transactions of one process share one connection, so they are
  * queued here (typeorm would otherwise fail with "cannot start a transaction within a transaction"), and
  * begin IMMEDIATE so that other processes wait on busy_timeout for the write lock instead of failing
- * with SQLITE_BUSY when two read-then-write transactions meet. On PostgreSQL, a serialization or
+ * with SQLITE_BUSY when two read-then-write transactions meet. That wait sleeps on a libuv worker thread, and
+ * statements queued behind it on the same connection hold more; so a process opens one DataSource per SQLite
+ * file (two in one process can starve the pool the lock holder needs to commit). On PostgreSQL, a serialization or
  * unique-key conflict between instances is retried a few times with the whole transaction re-run.
  */
 export async function transaction<T>(ds: DataSource, fn: (m: EntityManager) => Promise<T>, retries = 5): Promise<T> {

@@ -1,8 +1,5 @@
 // The operators' `credit-bank` command, run as a real process.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -10,30 +7,7 @@ import { buildAchievementCredential } from '../helpers/builders.ts'
 import { issue, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
-
-const BIN = path.resolve('bin/credit-bank.js')
-
-function run(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', CB_LOG_LEVEL: 'silent', ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    child.stdin.end(stdin ?? '')
-  })
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
+import { freePort, runCli as run, startService } from '../helpers/processes.ts'
 
 describe('credit-bank CLI', function () {
   this.timeout(60_000)
@@ -92,27 +66,17 @@ describe('credit-bank CLI', function () {
 
   it('when a service runs two workers and gets SIGTERM, then the workers serve, finish, close and it exits 0', async () => {
     const port = await freePort()
-    const child = spawn(process.execPath, [BIN, 'serve', 'verifier'], { env: { PATH: process.env.PATH ?? '', ...env, CB_LOG_LEVEL: 'info', CB_VERIFIER_PORT: String(port), CB_WORKERS: '2' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        out += d
-        if (out.split('"msg":"started"').length === 3) resolve()
-      })
-      child.on('exit', () => reject(new Error(`exited early: ${out}`)))
-    })
+    const service = await startService('verifier', { ...env, CB_VERIFIER_PORT: String(port), CB_WORKERS: '2' }, 2)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     assert.equal(health.status, 200)
-    for (let i = 0; i < 50 && !out.includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 20))
-    const line = out.split('\n').find((l) => l.includes('"msg":"request"'))
+    for (let i = 0; i < 50 && !service.output().includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 20))
+    const line = service.output().split('\n').find((l) => l.includes('"msg":"request"'))
     assert.ok(line, 'an access-log line')
     const logged = JSON.parse(line) as { requestId?: string; status?: number; level?: string }
     assert.equal(logged.status, 200)
     assert.match(logged.requestId ?? '', /^[0-9a-f-]{36}$/)
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    child.kill('SIGTERM')
-    assert.equal(await exited, 0)
-    assert.match(out, /"msg":"shutting down","signal":"SIGTERM"/)
+    assert.equal(await service.stop(), 0)
+    assert.match(service.output(), /"msg":"shutting down","signal":"SIGTERM"/)
   })
 
   describe('verify', () => {

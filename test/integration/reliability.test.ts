@@ -5,7 +5,8 @@ import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { buildAchievementCredential } from '../helpers/builders.ts'
-import { auth, issue, post, startTestSystem, verify, check, type TestSystem } from '../helpers/test-system.ts'
+import { freePort, startService } from '../helpers/processes.ts'
+import { auth, issue, post, startTestSystem, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
 
 describe('reliability', () => {
   let sys: TestSystem
@@ -57,21 +58,31 @@ describe('reliability', () => {
     assert.equal(check((await verify(sys, vc)).body, 'status'), 'failed:revoked')
   })
 
-  it('when two issuer instances share the database and issue concurrently, then every credential gets its own slot (R4)', async () => {
-    const second = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })
+  it('when two issuer processes share the database and issue concurrently, then every credential gets its own slot (R4)', async function () {
+    this.timeout(60_000)
+    // A real second process, as a second instance is deployed: SQLite's write lock and PostgreSQL's row locks
+    // are what keep the two apart, not anything one process knows.
+    const port = await freePort()
+    const second = await startService('issuer', {
+      NODE_ENV: 'test',
+      CB_DATA_DIR: sys.config.dataDir,
+      CB_KMS_SECRET_KEY: TEST_KMS_SECRET,
+      CB_PUBLIC_URL: sys.issuerUrl,
+      CB_ISSUER_PORT: String(port),
+      CB_RATE_LIMIT_PER_MINUTE: '100000',
+      ...(process.env.CB_TEST_DATABASE_URL ? { CB_DATABASE_URL: process.env.CB_TEST_DATABASE_URL } : {}),
+    })
     try {
-      const ids: string[] = []
-      const one = (node: typeof second, n: number) => {
-        const id = `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`
-        ids.push(id)
-        return node.issuer.issue({ credential: buildAchievementCredential(sys.did, { id }) }, null)
-      }
-      await Promise.all(Array.from({ length: 60 }, (_, n) => one(n % 2 ? second : sys.issuer, n)))
+      const ids = Array.from({ length: 60 }, (_, n) => `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
+      const results = await Promise.all(
+        ids.map((id, n) => post(`${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))),
+      )
+      assert.deepEqual(results.map((r) => r.status), ids.map(() => 201))
       const rows = await sql<{ status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
       assert.equal(rows.length, 60)
       assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 60)
     } finally {
-      await second.close()
+      assert.equal(await second.stop(), 0)
     }
   })
 
