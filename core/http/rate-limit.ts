@@ -9,7 +9,11 @@ const FLUSH_MS = 200
 
 interface Bucket {
   window: number
+  /** The window's total in the database when this instance last read it (its own flushed hits included). */
   known: number
+  /** Hits being written right now: still counted, or a flush would briefly open the window again. */
+  flushing: number
+  /** Hits not yet written. */
   pending: number
 }
 
@@ -33,11 +37,11 @@ export class RateLimiter {
     const window = Math.floor(now / WINDOW_MS)
     let b = this.buckets.get(key)
     if (!b || b.window !== window) {
-      b = { window, known: 0, pending: 0 }
+      b = { window, known: 0, flushing: 0, pending: 0 }
       this.buckets.set(key, b)
     }
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * WINDOW_MS - now) / 1000))
-    if (b.known + b.pending >= this.limitPerMinute * factor) return { allowed: false, retryAfterSeconds }
+    if (b.known + b.flushing + b.pending >= this.limitPerMinute * factor) return { allowed: false, retryAfterSeconds }
     b.pending++
     return { allowed: true, retryAfterSeconds }
   }
@@ -58,12 +62,15 @@ export class RateLimiter {
       if (b.pending === 0) continue
       const n = b.pending
       b.pending = 0
+      b.flushing = n
       try {
         await sql(this.ds, `INSERT INTO ${this.table} (bucket, window_start, count) VALUES (?, ?, ?) ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${this.table}.count + excluded.count`, [key, b.window, n])
         const [row] = await sql<{ count: number }>(this.ds, `SELECT count FROM ${this.table} WHERE bucket = ? AND window_start = ?`, [key, b.window])
         b.known = Number(row?.count ?? b.known + n)
       } catch {
         b.pending += n // the database is unavailable: keep counting locally, retry next tick
+      } finally {
+        b.flushing = 0
       }
     }
     await sql(this.ds, `DELETE FROM ${this.table} WHERE window_start < ?`, [current - 1]).catch(() => undefined)
