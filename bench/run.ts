@@ -213,7 +213,7 @@ async function httpFigures(s: Settings): Promise<{ figures: Figure[]; notes: str
   const notes = kinds.map((k) => {
     const f = results.get(k)!
     const w = f.wrk ? `; wrk: ${fmt(f.wrk.perSecond)}/s, p50 ${f.wrk.p50Ms.toFixed(2)} ms, p99 ${f.wrk.p99Ms.toFixed(2)} ms, ${f.wrk.errors} errors` : ''
-    return `HTTP ${k}: server process ${Math.round(f.serverCpuPercent)}% of one core, load generator ${Math.round(f.loadCpuPercent)}%${w}`
+    return `HTTP ${k}: server processes ${Math.round(f.serverCpuPercent)}% of one core, load generator ${Math.round(f.loadCpuPercent)}%${w}`
   })
   return { figures, notes }
 }
