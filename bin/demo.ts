@@ -65,6 +65,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
     tryIt: {
       verify: `curl -s -X POST ${urls.verifier.replace(/\/$/, '')}/credentials/verify -H 'content-type: application/json' -d '{"verifiableCredential":"${jwts[0]}"}'`,
       issue: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/issue -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"${node.identity.did}","credentialSubject":{"id":"${LEARNER}","name":"demo"}}}'`,
+      get: `curl -s ${urls.issuer.replace(/\/$/, '')}/credentials/${encodeURIComponent('urn:credit-bank:demo:achievement-1')} -H 'authorization: Bearer ${client.token}'`,
       revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
     },
   }

@@ -3,6 +3,7 @@ import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { requireScope } from './auth.ts'
+import { credentialsGet } from './routes/credentials-get.ts'
 import { credentialsIssue } from './routes/credentials-issue.ts'
 import { credentialsStatus } from './routes/credentials-status.ts'
 import { statusList } from './routes/status-list.ts'
@@ -27,6 +28,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
     res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/did+json').send(JSON.stringify(await identity.didDocument()))
   })
   api.post('/credentials/issue', perAddress, requireScope(ds, 'credentials:issue'), perClient, body, credentialsIssue(node.issuer))
+  api.get('/credentials/:id', perAddress, requireScope(ds, 'credentials:issue'), perClient, credentialsGet(node.issuer))
   api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
 
@@ -34,7 +36,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
     res.json({
       service: 'credit-bank issuer',
       did: identity.did,
-      endpoints: { didDocument: 'GET /.well-known/did.json', issue: 'POST /credentials/issue', status: 'POST /credentials/status', statusLists: 'GET /status-lists/{id}/{revocation|suspension}' },
+      endpoints: { didDocument: 'GET /.well-known/did.json', issue: 'POST /credentials/issue', credential: 'GET /credentials/{id}', status: 'POST /credentials/status', statusLists: 'GET /status-lists/{id}/{revocation|suspension}' },
     })
   })
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))

@@ -6,7 +6,7 @@ import { epochSeconds } from '../core/clock.ts'
 import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
 import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
 import { CONTEXTS } from '../core/credentials/contexts.ts'
-import { VC_V2_CONTEXT } from '../core/credentials/types.ts'
+import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../core/credentials/types.ts'
 import { validateCredential } from '../core/credentials/validate-credential.ts'
 import { DataIntegrityError, signDataIntegrity } from '../core/proofs/data-integrity.ts'
 import { signJws } from '../core/proofs/jws.ts'
@@ -53,6 +53,17 @@ export class CredentialIssuer {
     this.identity = opts.identity
     this.statusLists = opts.statusLists
     this.clock = opts.clock
+  }
+
+  /**
+   * A credential as it was issued (VC API "get a credential"), for the API client that issued it or an admin: a
+   * client whose request was committed but never answered (a crash, a timeout) gets 409 on retry and fetches it here.
+   */
+  async find(id: string, caller: { clientId: string; admin: boolean }): Promise<IssuedCredential> {
+    const [row] = await sql<{ format: ProofFormat; document: string; client_id: string | null }>(this.ds, 'SELECT format, document, client_id FROM cb_credential WHERE id = ?', [id])
+    if (!row) throw new AppError('not_found', 404, `no credential with id ${id} was issued here`)
+    if (!caller.admin && row.client_id !== caller.clientId) throw new AppError('forbidden', 403, 'this credential was issued by another API client')
+    return asIssued(id, row.format, row.document)
   }
 
   async issue(request: IssueRequest, clientId: string | null): Promise<IssuedCredential> {
@@ -156,13 +167,7 @@ export class CredentialIssuer {
       })) as Record<string, unknown>
       return { id: p.id, format: p.format, verifiableCredential: secured, document: JSON.stringify(secured) }
     }
-    const jwt = await signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt')
-    return {
-      id: p.id,
-      format: p.format,
-      verifiableCredential: { '@context': [VC_V2_CONTEXT], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' },
-      document: jwt,
-    }
+    return asIssued(p.id, p.format, await signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt'))
   }
 
   private async store(m: EntityManager, issued: IssuedCredential[], prepared: Prepared[], slots: { listId: number; index: number }[], clientId: string | null, now: Date): Promise<void> {
@@ -178,6 +183,13 @@ export class CredentialIssuer {
       rows.flat(),
     )
   }
+}
+
+/** The VC API form of a stored credential: an EnvelopedVerifiableCredential around a vc+jwt, the JSON of a Data Integrity one. */
+function asIssued(id: string, format: ProofFormat, document: string): IssuedCredential {
+  const verifiableCredential =
+    format === 'vc+jwt' ? { '@context': [VC_V2_CONTEXT], id: `${VC_JWT_DATA_URL_PREFIX}${document}`, type: 'EnvelopedVerifiableCredential' } : (JSON.parse(document) as Record<string, unknown>)
+  return { id, format, verifiableCredential, document }
 }
 
 /** VC-JOSE-COSE §3.1.2: JWT claims may accompany the credential; when present they must agree with it (the verifier checks). */

@@ -10,5 +10,5 @@ export const credentialsIssue = (issuer: CredentialIssuer): RequestHandler => as
   if (extra.length) throw new AppError('invalid_request', 400, `unexpected field(s): ${extra.join(', ')}`)
   const issued = await issuer.issue({ credential: body.credential, options: body.options }, req.client!.id)
   req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: req.client!.id })
-  res.status(201).location(`/credentials/${encodeURIComponent(issued.id)}`).json({ verifiableCredential: issued.verifiableCredential })
+  res.status(201).location(`${req.baseUrl}/credentials/${encodeURIComponent(issued.id)}`).json({ verifiableCredential: issued.verifiableCredential })
 }

@@ -1,5 +1,6 @@
 // Starts a real issuer and verifier on loopback ephemeral ports, on SQLite (default) or on the PostgreSQL of
 // CB_TEST_DATABASE_URL, with a fixed clock. Tests talk to them over HTTP only.
+import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -139,4 +140,16 @@ export function check(report: Report, id: string): string {
   const c = report.checks.find((x) => x.id === id)
   if (!c) return 'absent'
   return c.status === 'passed' ? 'passed' : `${c.status}:${c.reason}`
+}
+
+export type Problem = { type: string; title: string; status: number; code: string; issues?: { path: string; message: string }[] }
+
+/** Asserts an RFC 9457 problem answer with our stable code. */
+export function assertProblem(res: { status: number; headers: Headers; body: unknown }, status: number, code: string): void {
+  const body = res.body as Problem
+  assert.equal(res.status, status, JSON.stringify(body).slice(0, 300))
+  assert.equal(body.code, code, JSON.stringify(body).slice(0, 300))
+  assert.equal(body.status, status)
+  assert.equal(body.type, `urn:credit-bank:problem:${code}`)
+  assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/)
 }

@@ -9,20 +9,8 @@ import { createApiClient, revokeApiClient } from '../../issuer/api-clients.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { buildAchievementCredential } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type TestSystem } from '../helpers/test-system.ts'
 import { decodeJwt, rawPost, type Json } from '../helpers/attacks.ts'
-
-type Problem = { type: string; title: string; status: number; code: string; issues?: { path: string; message: string }[] }
-
-/** Asserts an RFC 9457 problem answer with our stable code. */
-function assertProblem(res: { status: number; headers: Headers; body: unknown }, status: number, code: string): void {
-  const body = res.body as Problem
-  assert.equal(res.status, status, JSON.stringify(body).slice(0, 300))
-  assert.equal(body.code, code, JSON.stringify(body).slice(0, 300))
-  assert.equal(body.status, status)
-  assert.equal(body.type, `urn:credit-bank:problem:${code}`)
-  assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/)
-}
 
 const statusBody = (credentialId: unknown, statusPurpose: string, status: unknown) => ({ credentialId, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status })
 
