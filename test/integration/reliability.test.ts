@@ -15,6 +15,17 @@ describe('reliability', () => {
   })
   after(() => sys.close())
 
+  /** `credit-bank serve issuer` as a second instance of the test system's bank: same database, key secret and DID. */
+  const issuerProcessEnv = (port: number): Record<string, string> => ({
+    NODE_ENV: 'test',
+    CB_DATA_DIR: sys.config.dataDir,
+    CB_KMS_SECRET_KEY: TEST_KMS_SECRET,
+    CB_PUBLIC_URL: sys.issuerUrl,
+    CB_ISSUER_PORT: String(port),
+    CB_RATE_LIMIT_PER_MINUTE: '100000',
+    ...(process.env.CB_TEST_DATABASE_URL ? { CB_DATABASE_URL: process.env.CB_TEST_DATABASE_URL } : {}),
+  })
+
   it('when the process fails after signing but before commit, then nothing is stored, no slot is consumed, and the next issue succeeds (R1)', async () => {
     const issuer = sys.issuer.issuer as unknown as { store: (...args: unknown[]) => Promise<void> }
     const original = issuer.store
@@ -63,15 +74,7 @@ describe('reliability', () => {
     // A real second process, as a second instance is deployed: SQLite's write lock and PostgreSQL's row locks
     // are what keep the two apart, not anything one process knows.
     const port = await freePort()
-    const second = await startService('issuer', {
-      NODE_ENV: 'test',
-      CB_DATA_DIR: sys.config.dataDir,
-      CB_KMS_SECRET_KEY: TEST_KMS_SECRET,
-      CB_PUBLIC_URL: sys.issuerUrl,
-      CB_ISSUER_PORT: String(port),
-      CB_RATE_LIMIT_PER_MINUTE: '100000',
-      ...(process.env.CB_TEST_DATABASE_URL ? { CB_DATABASE_URL: process.env.CB_TEST_DATABASE_URL } : {}),
-    })
+    const second = await startService('issuer', issuerProcessEnv(port))
     try {
       const ids = Array.from({ length: 60 }, (_, n) => `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
       const results = await Promise.all(
@@ -83,6 +86,52 @@ describe('reliability', () => {
       assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 60)
     } finally {
       assert.equal(await second.stop(), 0)
+    }
+  })
+
+  it('when the issuer process is killed (SIGKILL) in the middle of a burst, then every acknowledged credential survives as given, slots stay unique, and resubmitting the burst completes it exactly once (R2, R3, R6)', async function () {
+    this.timeout(90_000)
+    const ids = Array.from({ length: 120 }, (_, n) => `urn:uuid:6c6d0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
+    const send = (base: string, id: string) => post(`${base}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))
+    const stored = async () => (await sql<{ id: string; status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT id, status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids))
+
+    // 8 clients work through the burst; the process is killed once 30 answers have come back.
+    const port = await freePort()
+    const doomed = await startService('issuer', issuerProcessEnv(port))
+    const acknowledged = new Map<string, unknown>()
+    const queue = [...ids]
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      for (let id = queue.shift(); id; id = queue.shift()) {
+        const res = await send(`http://localhost:${port}`, id).catch(() => undefined) // refused or reset once killed
+        if (res?.status === 201) acknowledged.set(id, res.body.verifiableCredential)
+        if (acknowledged.size >= 30 && doomed.child.exitCode === null) doomed.child.kill('SIGKILL')
+      }
+    }))
+    await doomed.stop()
+    assert.ok(acknowledged.size >= 30 && acknowledged.size < ids.length, `${acknowledged.size} acknowledged before the kill`)
+
+    const survived = await stored()
+    for (const [id, vc] of acknowledged) {
+      const res = await fetch(`${sys.issuerUrl}/credentials/${encodeURIComponent(id)}`, { headers: auth(sys.token) })
+      assert.deepEqual(await res.json(), { verifiableCredential: vc }, `${id} was acknowledged and must be stored as given`)
+    }
+    assert.equal(new Set(survived.map((r) => `${r.status_list_id}/${r.status_index}`)).size, survived.length)
+
+    // The client resubmits the whole burst to a restarted process: what was stored is a 409, the rest is issued.
+    const restartedPort = await freePort()
+    const restarted = await startService('issuer', issuerProcessEnv(restartedPort))
+    try {
+      const storedBefore = new Set(survived.map((r) => r.id))
+      const answers = await Promise.all(ids.map((id) => send(`http://localhost:${restartedPort}`, id)))
+      answers.forEach((res, i) => assert.equal(res.status, storedBefore.has(ids[i]!) ? 409 : 201, ids[i]))
+      const all = await stored()
+      assert.equal(all.length, ids.length)
+      assert.equal(new Set(all.map((r) => `${r.status_list_id}/${r.status_index}`)).size, ids.length)
+      // The child processes sign on the real clock; the verifier's injected clock follows them there.
+      sys.clock.set(new Date())
+      for (const vc of [acknowledged.values().next().value, answers.find((r) => r.status === 201)!.body.verifiableCredential]) assert.equal((await verify(sys, vc)).body.verified, true)
+    } finally {
+      assert.equal(await restarted.stop(), 0)
     }
   })
 
