@@ -1,12 +1,15 @@
 // Verifies a presentation: the holder's signature (authentication key), a single-use challenge, the domain,
-// and every credential inside it with the full credential checks (SECURITY.md B2).
+// and every credential inside it with the full credential checks (SECURITY.md B2). Two securing forms: a vp+jwt
+// (or a VC 1.1 VP JWT), and a JSON presentation with a Data Integrity eddsa-rdfc-2022 proof (as the VC API
+// test suites send it). Each is read into the same shape; the checks after that are shared.
 import { isPlainObject } from '../credentials/validate-credential.ts'
 import { validatePresentation } from '../credentials/validate-presentation.ts'
+import { VC_V1_CONTEXT, type DataModel } from '../credentials/types.ts'
 import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws } from '../proofs/jws.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 import type { VerifierContext } from './verifier-context.ts'
 import { verifyCredential } from './verify-credential.ts'
-import { verifyJwsProof } from './verify-proof.ts'
+import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 import { checkRelatedResources } from './related-resources.ts'
 
 /** Consumes a challenge this verifier issued: true once, then false (used, expired or unknown). */
@@ -19,66 +22,44 @@ export interface PresentationOptions {
 
 const ENVELOPE_PREFIX = 'data:application/vp+jwt,'
 
+/** A presentation read from its securing form, before any check that needs the network or the database. */
+interface ReadPresentation {
+  readonly presentation: Record<string, unknown>
+  readonly model: DataModel
+  readonly securing: 'vp+jwt' | 'jwt-vp-1.1' | 'eddsa-rdfc-2022'
+  readonly holder?: string
+  /** What the holder signed as its answer to the challenge: the JWT `nonce`, or `proof.challenge`. */
+  readonly answeredChallenge: unknown
+  /** Where the holder addressed it: the JWT `aud`, or `proof.domain`. */
+  readonly audiences: readonly unknown[]
+  readonly validity: CheckOutcome
+  verifyProof(): Promise<CheckOutcome>
+}
+
 const rest = (reason: string, message: string) =>
   (['schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials', 'related_resources'] as const).map((id) => skipped(id, reason, message))
+const unreadable = (format: CheckOutcome): VerificationReport => buildReport([format, ...rest('format_failed', 'not a presentation we can read')])
 
 export async function verifyPresentation(input: unknown, options: PresentationOptions, ctx: VerifierContext, consume: ConsumeChallenge): Promise<VerificationReport> {
-  let token: string
-  if (typeof input === 'string') token = input
-  else if (isPlainObject(input) && (input.type === 'EnvelopedVerifiablePresentation' || (Array.isArray(input.type) && input.type.includes('EnvelopedVerifiablePresentation'))) && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
-    token = input.id.slice(ENVELOPE_PREFIX.length)
-  } else {
-    return buildReport([failed('format', 'unsupported_presentation_format', 'send the presentation as a vp+jwt (compact, or enveloped) or a VC 1.1 JWT'), ...rest('format_failed', 'not a presentation we can read')])
-  }
-
-  let jws: DecodedJws
-  try {
-    jws = decodeJws(token)
-  } catch (err) {
-    if (!(err instanceof FormatError)) throw err
-    return buildReport([failed('format', err.code, err.message), ...rest('format_failed', 'not a presentation we can read')])
-  }
-  const { header, payload } = jws
-  let presentation: Record<string, unknown>
-  let model: 'v1' | 'v2'
-  if (header.typ === 'vp+jwt') {
-    if ('vp' in payload || 'vc' in payload) return buildReport([failed('format', 'profile_mismatch', 'a vp+jwt payload is the presentation itself'), ...rest('format_failed', 'not a presentation we can read')])
-    presentation = Object.fromEntries(Object.entries(payload).filter(([k]) => !JWT_CLAIMS.includes(k)))
-    model = 'v2'
-  } else if ((header.typ === undefined || header.typ === 'JWT') && isPlainObject(payload.vp)) {
-    presentation = { ...payload.vp }
-    model = 'v1'
-  } else {
-    return buildReport([failed('format', 'wrong_token_type', `typ "${String(header.typ)}" is not a presentation (expected vp+jwt)`), ...rest('format_failed', 'not a presentation we can read')])
-  }
-  const holder = typeof payload.iss === 'string' ? payload.iss : typeof presentation.holder === 'string' ? presentation.holder : undefined
-  if (presentation.holder !== undefined && payload.iss !== undefined && presentation.holder !== payload.iss) {
-    return buildReport([failed('format', 'claims_mismatch', 'JWT claim iss does not match holder'), ...rest('format_failed', 'inconsistent presentation')])
-  }
-  const checks: CheckOutcome[] = [passed('format', { securing: model === 'v2' ? 'vp+jwt' : 'jwt-vp-1.1' })]
+  const read = readPresentation(input, ctx)
+  if ('status' in read) return unreadable(read)
+  const { presentation, model, holder } = read
+  const checks: CheckOutcome[] = [passed('format', { securing: read.securing })]
   const issues = validatePresentation(presentation, { model })
   checks.push(issues.length ? failed('schema', 'schema_invalid', `${issues[0]!.path} ${issues[0]!.message}`, { issues }) : passed('schema'))
-
-  const proof = holder?.startsWith('did:') ? await verifyJwsProof(jws, holder, 'authentication', ctx.resolver) : failed('proof', 'holder_not_did', 'the presentation must be signed by a holder DID (iss)')
-  checks.push(proof)
-
-  const now = ctx.clock().getTime() / 1000
-  const skew = ctx.clockSkewSeconds
-  if (typeof payload.exp === 'number' && now - skew > payload.exp) checks.push(failed('validity_period', 'expired', 'the presentation has expired'))
-  else if ([payload.nbf, payload.iat].some((t) => typeof t === 'number' && now + skew < t)) checks.push(failed('validity_period', 'not_yet_valid', 'the presentation is dated in the future'))
-  else checks.push(passed('validity_period'))
+  const proof = await read.verifyProof()
+  checks.push(proof, read.validity)
 
   // The challenge is consumed only once the holder's signature holds, so a forged presentation cannot burn it.
-  if (payload.nonce !== options.challenge) checks.push(failed('challenge', 'challenge_mismatch', 'the presentation does not answer this challenge (nonce)'))
+  if (read.answeredChallenge !== options.challenge) checks.push(failed('challenge', 'challenge_mismatch', 'the presentation does not answer this challenge'))
   else if (proof.status !== 'passed') checks.push(skipped('challenge', 'proof_failed', 'the challenge is not consumed by an unproven presentation'))
   else {
     const state = await consume(options.challenge)
     checks.push(state === 'ok' ? passed('challenge') : failed('challenge', `challenge_${state}`, `the challenge is ${state === 'unknown' ? 'not one this verifier issued' : state}`))
   }
 
-  const aud = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud]
   if (options.domain === undefined) checks.push(skipped('domain', 'no_domain_requested', 'no domain was requested'))
-  else checks.push(aud.includes(options.domain) ? passed('domain') : failed('domain', 'domain_mismatch', `the presentation is not addressed to ${options.domain} (aud)`))
+  else checks.push(read.audiences.includes(options.domain) ? passed('domain') : failed('domain', 'domain_mismatch', `the presentation is not addressed to ${options.domain}`))
 
   const items = presentation.verifiableCredential === undefined ? [] : Array.isArray(presentation.verifiableCredential) ? presentation.verifiableCredential : [presentation.verifiableCredential]
   const reports = await Promise.all(items.map((vc) => verifyCredential(vc, ctx)))
@@ -104,3 +85,94 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   checks.push(checkRelatedResources(items, reports))
   return buildReport(checks, { document: presentation, credentials: reports })
 }
+
+/** The presentation in one of the forms we read, or the format check that says why not. */
+function readPresentation(input: unknown, ctx: VerifierContext): ReadPresentation | CheckOutcome {
+  if (typeof input === 'string') return readJwt(input, ctx)
+  if (isPlainObject(input) && typesOf(input.type).includes('EnvelopedVerifiablePresentation') && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
+    return readJwt(input.id.slice(ENVELOPE_PREFIX.length), ctx)
+  }
+  if (isPlainObject(input) && input.proof !== undefined) return readDataIntegrity(input, ctx)
+  return failed('format', 'unsupported_presentation_format', 'send the presentation as a vp+jwt (compact, or enveloped), a VC 1.1 JWT, or JSON with a Data Integrity proof')
+}
+
+function readJwt(token: string, ctx: VerifierContext): ReadPresentation | CheckOutcome {
+  let jws: DecodedJws
+  try {
+    jws = decodeJws(token)
+  } catch (err) {
+    if (!(err instanceof FormatError)) throw err
+    return failed('format', err.code, err.message)
+  }
+  const { header, payload } = jws
+  let presentation: Record<string, unknown>
+  let model: DataModel
+  if (header.typ === 'vp+jwt') {
+    if ('vp' in payload || 'vc' in payload) return failed('format', 'profile_mismatch', 'a vp+jwt payload is the presentation itself')
+    presentation = Object.fromEntries(Object.entries(payload).filter(([k]) => !JWT_CLAIMS.includes(k)))
+    model = 'v2'
+  } else if ((header.typ === undefined || header.typ === 'JWT') && isPlainObject(payload.vp)) {
+    presentation = { ...payload.vp }
+    model = 'v1'
+  } else {
+    return failed('format', 'wrong_token_type', `typ "${String(header.typ)}" is not a presentation (expected vp+jwt)`)
+  }
+  if (presentation.holder !== undefined && payload.iss !== undefined && presentation.holder !== payload.iss) {
+    return failed('format', 'claims_mismatch', 'JWT claim iss does not match holder')
+  }
+  const holder = typeof payload.iss === 'string' ? payload.iss : typeof presentation.holder === 'string' ? presentation.holder : undefined
+
+  const now = ctx.clock().getTime() / 1000
+  const skew = ctx.clockSkewSeconds
+  let validity: CheckOutcome
+  if (typeof payload.exp === 'number' && now - skew > payload.exp) validity = failed('validity_period', 'expired', 'the presentation has expired')
+  else if ([payload.nbf, payload.iat].some((t) => typeof t === 'number' && now + skew < t)) validity = failed('validity_period', 'not_yet_valid', 'the presentation is dated in the future')
+  else validity = passed('validity_period')
+
+  return {
+    presentation,
+    model,
+    securing: model === 'v2' ? 'vp+jwt' : 'jwt-vp-1.1',
+    holder,
+    answeredChallenge: payload.nonce,
+    audiences: Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud],
+    validity,
+    verifyProof: () => (holder?.startsWith('did:') ? verifyJwsProof(jws, holder, 'authentication', ctx.resolver) : Promise.resolve(holderNotDid)),
+  }
+}
+
+/**
+ * A JSON presentation secured with Data Integrity. The proofs carry the challenge and domain; every proof must be by
+ * a key the holder's DID document lists under `authentication`, and all must answer the same challenge, which the
+ * signature then covers.
+ */
+function readDataIntegrity(presentation: Record<string, unknown>, ctx: VerifierContext): ReadPresentation {
+  const proofs = (Array.isArray(presentation.proof) ? presentation.proof : [presentation.proof]).filter(isPlainObject)
+  const holderValue = isPlainObject(presentation.holder) ? presentation.holder.id : presentation.holder
+  const holder = typeof holderValue === 'string' ? holderValue : undefined
+  const challenges = new Set(proofs.map((p) => p.challenge))
+  const answeredChallenge = challenges.size === 1 ? [...challenges][0] : undefined
+  const domainsOf = (p: Record<string, unknown>) => (Array.isArray(p.domain) ? p.domain : p.domain === undefined ? [] : [p.domain])
+  const audiences = proofs.length ? domainsOf(proofs[0]!).filter((d) => proofs.every((p) => domainsOf(p).includes(d))) : []
+  const contexts = presentation['@context']
+  return {
+    presentation,
+    model: Array.isArray(contexts) && contexts[0] === VC_V1_CONTEXT ? 'v1' : 'v2',
+    securing: 'eddsa-rdfc-2022',
+    holder,
+    answeredChallenge,
+    audiences,
+    // Its proofs' `created` and `expires` are checked with the proof; a presentation has no validity period of its own.
+    validity: skipped('validity_period', 'no_validity_period', 'a Data Integrity presentation has no validity period; its proof dates are checked with the proof'),
+    verifyProof: () => {
+      if (!holder?.startsWith('did:')) return Promise.resolve(holderNotDid)
+      if (typeof answeredChallenge !== 'string') return Promise.resolve(failed('proof', 'challenge_missing', 'every proof of a presentation must carry the same challenge'))
+      return verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), { challenge: answeredChallenge })
+    },
+  }
+}
+
+const holderNotDid = failed('proof', 'holder_not_did', 'the presentation must be signed by a holder DID')
+
+// JSON-LD lets `type` be one string or an array.
+const typesOf = (type: unknown): readonly unknown[] => (Array.isArray(type) ? type : [type])

@@ -1,0 +1,119 @@
+// Presentations secured with Data Integrity (eddsa-rdfc-2022, proofPurpose authentication), as the VC API test
+// suites send them: the same report as for a vp+jwt, with the challenge and domain taken from the signed proof.
+import assert from 'node:assert/strict'
+import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
+import { newChallenge, newHolder, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
+import { buildAchievementCredential } from '../helpers/builders.ts'
+import { auth, check, issue, post, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
+
+const DOMAIN = 'https://employer.example'
+
+describe('presentations with a Data Integrity proof (HTTP)', () => {
+  let sys: TestSystem
+  const holder = newHolder()
+  before(async () => {
+    sys = await startTestSystem()
+  })
+  after(() => sys.close())
+
+  const learnerCredential = async (options?: Record<string, unknown>, id?: string) => {
+    const credential = buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holder.did } })
+    const res = await issue(sys, credential, options)
+    assert.equal(res.status, 201)
+    return res.body.verifiableCredential
+  }
+
+  function present(credentials: unknown[], proof: { challenge?: string; domain?: string; purpose?: 'authentication' | 'assertionMethod'; by?: Signer } = {}, presentation: Json = {}) {
+    const by = proof.by ?? holder
+    const unsigned = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, verifiableCredential: credentials, ...presentation }
+    return signDataIntegrity(
+      unsigned,
+      { verificationMethod: by.kid, privateKey: by.privateKey, publicKey: by.publicKey },
+      { created: sys.clock(), proofPurpose: proof.purpose ?? 'authentication', ...(proof.challenge === undefined ? {} : { challenge: proof.challenge }), domain: proof.domain ?? DOMAIN },
+    ) as Promise<Json>
+  }
+
+  it('when a learner presents a vc+jwt and a Data Integrity credential with the challenge, then the presentation and both credentials verify', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const vp = await present([await learnerCredential(), await learnerCredential({ format: 'eddsa-rdfc-2022' })], { challenge })
+    const { status, body } = await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })
+    assert.equal(status, 200)
+    assert.equal(body.verified, true, JSON.stringify(body.checks))
+    assert.deepEqual(
+      body.checks.map((c) => `${c.id}:${c.status}`),
+      ['format:passed', 'schema:passed', 'proof:passed', 'validity_period:skipped', 'challenge:passed', 'domain:passed', 'holder_binding:passed', 'credentials:passed', 'related_resources:skipped'],
+    )
+    assert.deepEqual(body.checks[0]!.details, { securing: 'eddsa-rdfc-2022' })
+    assert.deepEqual(body.credentials?.map((r) => r.verified), [true, true])
+  })
+
+  it('when the same challenge is answered twice, then the second presentation fails with challenge_used', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const vp = await present([await learnerCredential()], { challenge })
+    assert.equal((await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body.verified, true)
+    const again = (await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body
+    assert.equal(again.verified, false)
+    assert.equal(check(again, 'challenge'), 'failed:challenge_used')
+  })
+
+  it('when the proof answers another challenge, then the challenge check fails while the signature itself holds', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const other = await newChallenge(sys, DOMAIN)
+    const body = (await verifyPresentation(sys, await present([await learnerCredential()], { challenge: other }), { challenge, domain: DOMAIN })).body
+    assert.equal(body.verified, false)
+    assert.equal(check(body, 'proof'), 'passed')
+    assert.equal(check(body, 'challenge'), 'failed:challenge_mismatch')
+  })
+
+  it('when the presentation is altered after signing, then the proof fails and the challenge is not burnt', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const vp = await present([await learnerCredential()], { challenge })
+    const tampered = (await verifyPresentation(sys, { ...vp, verifiableCredential: [] }, { challenge, domain: DOMAIN })).body
+    assert.equal(check(tampered, 'proof'), 'failed:signature_invalid')
+    assert.equal(check(tampered, 'challenge'), 'skipped:proof_failed')
+    assert.equal((await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body.verified, true, 'the genuine presentation still answers the challenge')
+  })
+
+  it('when the proof is not for authentication, is by someone other than the holder, or names no holder, then the proof fails', async () => {
+    const credential = await learnerCredential()
+    const cases: [string, Parameters<typeof present>[1], Json][] = [
+      ['failed:proof_purpose_mismatch', { purpose: 'assertionMethod' }, {}],
+      ['failed:kid_not_issuer', { by: newHolder() }, {}],
+      ['failed:holder_not_did', {}, { holder: undefined }],
+    ]
+    for (const [expected, proof, presentation] of cases) {
+      const challenge = await newChallenge(sys, DOMAIN)
+      const vp = await present([credential], { ...proof, challenge }, presentation)
+      assert.equal(check((await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body, 'proof'), expected)
+    }
+  })
+
+  it('when the proof carries no challenge, then the proof fails with challenge_missing and nothing is consumed', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const vp = await present([await learnerCredential()], { challenge })
+    const { challenge: _dropped, ...proof } = vp.proof as Json
+    const body = (await verifyPresentation(sys, { ...vp, proof }, { challenge, domain: DOMAIN })).body
+    assert.equal(check(body, 'proof'), 'failed:challenge_missing')
+    assert.equal(check(body, 'challenge'), 'failed:challenge_mismatch')
+  })
+
+  it('when the proof is addressed to another domain, then the domain check fails', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const body = (await verifyPresentation(sys, await present([await learnerCredential()], { challenge, domain: 'https://other.example' }), { challenge, domain: DOMAIN })).body
+    assert.equal(body.verified, false)
+    assert.equal(check(body, 'domain'), 'failed:domain_mismatch')
+  })
+
+  it('when a credential inside was revoked, then the presentation fails on it', async () => {
+    const id = 'urn:uuid:4d1e0000-0000-4000-8000-000000000001'
+    const credential = await learnerCredential({ format: 'eddsa-rdfc-2022' }, id)
+    const revoked = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    assert.equal(revoked.status, 200)
+    sys.clock.advance(sys.config.statusListTtlSeconds + 1)
+    const challenge = await newChallenge(sys, DOMAIN)
+    const body = (await verifyPresentation(sys, await present([credential], { challenge }), { challenge, domain: DOMAIN })).body
+    assert.equal(body.verified, false)
+    assert.equal(check(body, 'credentials'), 'failed:credential_not_verified')
+    assert.equal(check(body.credentials![0]!, 'status'), 'failed:revoked')
+  })
+})
