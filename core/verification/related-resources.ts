@@ -1,37 +1,42 @@
 // A certification report binds the credentials it covers by digest (VCDM 2.0 §5.3 relatedResource). When a
 // presentation carries the report together with covered credentials, each one must be the very one the report
-// pinned: the digest is taken over the secured form as presented (the compact JWS of a vc+jwt).
+// pinned. The digest is taken over the secured form as presented: the compact JWS of a vc+jwt, and the RFC 8785
+// canonical JSON (proof included) of a Data Integrity credential, so spacing and member order do not matter.
 import { createHash } from 'node:crypto'
+import { canonicalJson } from '../credentials/jcs.ts'
 import { VC_JWT_DATA_URL_PREFIX } from '../credentials/types.ts'
 import { isPlainObject } from '../credentials/validate-credential.ts'
 import { failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 
 const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
 
-/** The compact JWS an item of `verifiableCredential` carries, if it is one. */
-function jwsOf(item: unknown): string | undefined {
+/** The bytes a report's digest of this presented item covers, if it is a secured credential we can digest. */
+export function digestedForm(item: unknown): string | undefined {
   if (typeof item === 'string') return item
-  if (isPlainObject(item) && typeof item.id === 'string' && item.id.startsWith(VC_JWT_DATA_URL_PREFIX)) return item.id.slice(VC_JWT_DATA_URL_PREFIX.length)
-  return undefined
+  if (!isPlainObject(item)) return undefined
+  if (typeof item.id === 'string' && item.id.startsWith(VC_JWT_DATA_URL_PREFIX)) return item.id.slice(VC_JWT_DATA_URL_PREFIX.length)
+  // A JwtProof2020 wrapper (Veramo's VC 1.1 JSON): only its JWT is signed, so only its JWT is digested.
+  if (isPlainObject(item.proof) && item.proof.type === 'JwtProof2020' && typeof item.proof.jwt === 'string') return item.proof.jwt
+  return item.proof === undefined ? undefined : canonicalJson(item)
 }
 
 export function checkRelatedResources(items: readonly unknown[], reports: readonly VerificationReport[]): CheckOutcome {
   const presented = new Map<string, string>()
   reports.forEach((r, i) => {
     const id = r.document?.id
-    const jws = jwsOf(items[i])
-    if (typeof id === 'string' && jws) presented.set(id, jws)
+    const form = digestedForm(items[i])
+    if (typeof id === 'string' && form !== undefined) presented.set(id, form)
   })
   let compared = 0
   for (const report of reports) {
     const related = report.document?.relatedResource
     for (const entry of Array.isArray(related) ? related : related === undefined ? [] : [related]) {
       if (!isPlainObject(entry) || typeof entry.id !== 'string' || typeof entry.digestSRI !== 'string') continue
-      const jws = presented.get(entry.id)
-      if (!jws) continue
+      const form = presented.get(entry.id)
+      if (form === undefined) continue
       const m = SRI.exec(entry.digestSRI)
       if (!m) return failed('related_resources', 'related_resource_digest_malformed', `the digest pinned for ${entry.id} is not a Subresource Integrity value`)
-      const actual = createHash(m[1]!).update(jws, 'ascii').digest('base64')
+      const actual = createHash(m[1]!).update(form, 'utf8').digest('base64')
       if (actual !== m[2]) return failed('related_resources', 'related_resource_digest_mismatch', `${entry.id} is not the credential the report ${String(report.document?.id)} covers: its digest differs`)
       compared++
     }

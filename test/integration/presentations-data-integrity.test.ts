@@ -1,9 +1,11 @@
 // Presentations secured with Data Integrity (eddsa-rdfc-2022, proofPurpose authentication), as the VC API test
 // suites send them: the same report as for a vp+jwt, with the challenge and domain taken from the signed proof.
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newChallenge, newHolder, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
 import { auth, check, issue, post, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
 
 const DOMAIN = 'https://employer.example'
@@ -115,5 +117,31 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     assert.equal(body.verified, false)
     assert.equal(check(body, 'credentials'), 'failed:credential_not_verified')
     assert.equal(check(body.credentials![0]!, 'status'), 'failed:revoked')
+  })
+
+  it('when a report pins Data Integrity credentials, then their digest is over the canonical JSON, so re-spacing passes and a swap fails', async () => {
+    const [first, second] = TEST_COVERED_CREDENTIAL_IDS
+    const covered = [await learnerCredential({ format: 'eddsa-rdfc-2022' }, first), await learnerCredential({ format: 'eddsa-rdfc-2022' }, second)]
+    const sri = (vc: Json) => `sha384-${createHash('sha384').update(canonicalJson(vc)).digest('base64')}`
+    const report = async (pinned: Json[]) => {
+      const base = buildCertificationReportCredential(sys.did)
+      const res = await issue(sys, { ...base, credentialSubject: { ...base.credentialSubject, id: holder.did }, relatedResource: [{ id: first, digestSRI: sri(pinned[0]!) }, { id: second, digestSRI: sri(pinned[1]!) }] }, { format: 'eddsa-rdfc-2022' })
+      assert.equal(res.status, 201, JSON.stringify(res.body))
+      return res.body.verifiableCredential
+    }
+    const genuine = await report(covered)
+    // Members in another order: the same credential, the same canonical form.
+    const reordered = Object.fromEntries(Object.entries(covered[0]!).reverse())
+    let challenge = await newChallenge(sys, DOMAIN)
+    const ok = (await verifyPresentation(sys, await present([genuine, reordered, covered[1]], { challenge }), { challenge, domain: DOMAIN })).body
+    assert.equal(ok.verified, true, JSON.stringify(ok.checks))
+    assert.deepEqual(ok.checks.find((c) => c.id === 'related_resources'), { id: 'related_resources', status: 'passed', details: { compared: 2 } })
+
+    const other = await learnerCredential({ format: 'eddsa-rdfc-2022' })
+    const pinnedOther = await report([other, covered[1]!])
+    challenge = await newChallenge(sys, DOMAIN)
+    const swapped = (await verifyPresentation(sys, await present([pinnedOther, ...covered], { challenge }), { challenge, domain: DOMAIN })).body
+    assert.equal(swapped.verified, false)
+    assert.equal(check(swapped, 'related_resources'), 'failed:related_resource_digest_mismatch')
   })
 })
