@@ -31,7 +31,7 @@ export function decodeCredential(input: unknown): SecuredCredential {
   if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }
   const proofs = Array.isArray(input.proof) ? input.proof : [input.proof]
   if (!proofs.length || !proofs.every(isPlainObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
-  const jwtProof = proofs.find((p) => 'jwt' in p)
+  const jwtProof = proofs.find((p) => 'jwt' in p || p.type === 'JwtProof2020')
   if (jwtProof) return decodeWrappedJwt(input, jwtProof)
   return { kind: 'data-integrity', model, credential: input }
 }

@@ -75,6 +75,17 @@ describe('Veramo VC 1.1 JWTs', () => {
     }
   })
 
+  it('when proof is a string, null, a number, an array, or a JwtProof2020 without its jwt, then the answer is 400 with a stable code, never a 500 (SECURITY.md #27)', async () => {
+    const { vc } = await veramoCredential()
+    for (const proof of ['eyJhbGciOiJFZERTQSJ9', null, 4, [], [vc.proof, 'x'], { type: 'JwtProof2020' }, { type: 'JwtProof2020', jwt: 42 }]) {
+      const { status, body } = await verify(sys, { ...vc, proof })
+      assert.equal(status, 400, `proof ${JSON.stringify(proof)?.slice(0, 40)}: ${JSON.stringify(body.checks?.[0] ?? body)}`)
+      assert.equal(body.verified, false)
+      const first = body.checks.find((c) => c.status === 'failed')!
+      assert.ok(['format', 'schema'].includes(first.id) && /^[a-z_]+$/.test(first.reason ?? ''), JSON.stringify(first))
+    }
+  })
+
   it('when a Veramo credential has expired, even by less than 300 s, then validity_period fails', async () => {
     const { vc } = await veramoCredential(new Date(sys.clock().getTime() - 120_000).toISOString())
     assert.equal(check((await verify(sys, vc)).body, 'validity_period'), 'failed:expired')
