@@ -92,7 +92,13 @@ function readPresentation(input: unknown, ctx: VerifierContext): ReadPresentatio
   if (isPlainObject(input) && typesOf(input.type).includes('EnvelopedVerifiablePresentation') && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
     return readJwt(input.id.slice(ENVELOPE_PREFIX.length), ctx)
   }
-  if (isPlainObject(input) && input.proof !== undefined) return readDataIntegrity(input, ctx)
+  if (isPlainObject(input) && input.proof !== undefined) {
+    // Veramo's JSON form of a VP JWT: only the JWT is signed, and it can be sent as it is.
+    if ((Array.isArray(input.proof) ? input.proof : [input.proof]).some((p) => isPlainObject(p) && ('jwt' in p || p.type === 'JwtProof2020'))) {
+      return failed('format', 'unsupported_presentation_format', 'send the JWT of a JwtProof2020 presentation (its proof.jwt) as the presentation, not the JSON around it')
+    }
+    return readDataIntegrity(input, ctx)
+  }
   return failed('format', 'unsupported_presentation_format', 'send the presentation as a vp+jwt (compact, or enveloped), a VC 1.1 JWT, or JSON with a Data Integrity proof')
 }
 

@@ -99,6 +99,14 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     assert.equal(check(body, 'challenge'), 'failed:challenge_mismatch')
   })
 
+  it('when a JSON presentation carries a JwtProof2020 instead, then the format check asks for the JWT itself (400)', async () => {
+    const challenge = await newChallenge(sys, DOMAIN)
+    const vp = { ...(await present([], { challenge })), proof: { type: 'JwtProof2020', jwt: 'eyJhbGciOiJFZERTQSJ9.e30.c2ln' } }
+    const res = await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })
+    assert.equal(res.status, 400)
+    assert.equal(check(res.body, 'format'), 'failed:unsupported_presentation_format')
+  })
+
   it('when the proof is addressed to another domain, then the domain check fails', async () => {
     const challenge = await newChallenge(sys, DOMAIN)
     const body = (await verifyPresentation(sys, await present([await learnerCredential()], { challenge, domain: 'https://other.example' }), { challenge, domain: DOMAIN })).body
