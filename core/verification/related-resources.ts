@@ -11,7 +11,7 @@ import { failed, passed, skipped, type CheckOutcome, type VerificationReport } f
 const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
 
 /** The bytes a report's digest of this presented item covers, if it is a secured credential we can digest. */
-export function digestedForm(item: unknown): string | undefined {
+function digestedForm(item: unknown): string | undefined {
   if (typeof item === 'string') return item
   if (!isPlainObject(item)) return undefined
   if (typeof item.id === 'string' && item.id.startsWith(VC_JWT_DATA_URL_PREFIX)) return item.id.slice(VC_JWT_DATA_URL_PREFIX.length)
@@ -21,18 +21,18 @@ export function digestedForm(item: unknown): string | undefined {
 }
 
 export function checkRelatedResources(items: readonly unknown[], reports: readonly VerificationReport[]): CheckOutcome {
-  const presented = new Map<string, string>()
+  // Items by credential id; an item is digested only when a report pins it (canonical JSON is not free).
+  const presented = new Map<string, unknown>()
   reports.forEach((r, i) => {
     const id = r.document?.id
-    const form = digestedForm(items[i])
-    if (typeof id === 'string' && form !== undefined) presented.set(id, form)
+    if (typeof id === 'string') presented.set(id, items[i])
   })
   let compared = 0
   for (const report of reports) {
     const related = report.document?.relatedResource
     for (const entry of Array.isArray(related) ? related : related === undefined ? [] : [related]) {
       if (!isPlainObject(entry) || typeof entry.id !== 'string' || typeof entry.digestSRI !== 'string') continue
-      const form = presented.get(entry.id)
+      const form = presented.has(entry.id) ? digestedForm(presented.get(entry.id)) : undefined
       if (form === undefined) continue
       const m = SRI.exec(entry.digestSRI)
       if (!m) return failed('related_resources', 'related_resource_digest_malformed', `the digest pinned for ${entry.id} is not a Subresource Integrity value`)
