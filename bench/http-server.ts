@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { buildAchievementCredential } from '../test/helpers/builders.ts'
+import { freePort } from '../test/helpers/processes.ts'
 import { startBankSystem } from './bank-system.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 
@@ -107,14 +108,6 @@ function processTreeCpuMicros(root: number): number {
   return ticks * 10_000
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Veramo's default verification behind the smallest express app that serves it: JSON body in, verified flag out. */
 async function serveVeramo(): Promise<Served> {

@@ -15,6 +15,11 @@ export type SecuredCredential =
 
 const hasType = (v: Record<string, unknown>, t: string): boolean => v.type === t || (Array.isArray(v.type) && v.type.includes(t))
 
+/** The JwtProof2020 (Veramo's JSON form of a JWT) in a `proof` value, one object or a set, if there is one. */
+export function jwtProofOf(proof: unknown): Record<string, unknown> | undefined {
+  return (Array.isArray(proof) ? proof : [proof]).find((p): p is Record<string, unknown> => isPlainObject(p) && ('jwt' in p || p.type === 'JwtProof2020'))
+}
+
 /** @throws FormatError for anything that is not a credential in a form we accept. */
 export function decodeCredential(input: unknown): SecuredCredential {
   if (typeof input === 'string') return decodeCredentialJwt(input.trim() === input ? input : '\u0000')
@@ -31,7 +36,7 @@ export function decodeCredential(input: unknown): SecuredCredential {
   if (!('proof' in input)) return { kind: 'unsecured', model, credential: input }
   const proofs = Array.isArray(input.proof) ? input.proof : [input.proof]
   if (!proofs.length || !proofs.every(isPlainObject)) throw new FormatError('proof_malformed', 'proof must be an object or an array of objects')
-  const jwtProof = proofs.find((p) => 'jwt' in p || p.type === 'JwtProof2020')
+  const jwtProof = jwtProofOf(proofs)
   if (jwtProof) return decodeWrappedJwt(input, jwtProof)
   return { kind: 'data-integrity', model, credential: input }
 }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../credentials/jcs.ts'
 import { VC_JWT_DATA_URL_PREFIX } from '../credentials/types.ts'
 import { isPlainObject } from '../credentials/validate-credential.ts'
+import { jwtProofOf } from './decode-credential.ts'
 import { failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 
 const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
@@ -16,7 +17,8 @@ function digestedForm(item: unknown): string | undefined {
   if (!isPlainObject(item)) return undefined
   if (typeof item.id === 'string' && item.id.startsWith(VC_JWT_DATA_URL_PREFIX)) return item.id.slice(VC_JWT_DATA_URL_PREFIX.length)
   // A JwtProof2020 wrapper (Veramo's VC 1.1 JSON): only its JWT is signed, so only its JWT is digested.
-  if (isPlainObject(item.proof) && item.proof.type === 'JwtProof2020' && typeof item.proof.jwt === 'string') return item.proof.jwt
+  const jwtProof = jwtProofOf(item.proof)
+  if (jwtProof) return typeof jwtProof.jwt === 'string' ? jwtProof.jwt : undefined
   return item.proof === undefined ? undefined : canonicalJson(item)
 }
 

@@ -8,6 +8,7 @@ import { VC_V1_CONTEXT, type DataModel } from '../credentials/types.ts'
 import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws } from '../proofs/jws.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
 import type { VerifierContext } from './verifier-context.ts'
+import { jwtProofOf } from './decode-credential.ts'
 import { verifyCredential } from './verify-credential.ts'
 import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 import { checkRelatedResources } from './related-resources.ts'
@@ -94,7 +95,7 @@ function readPresentation(input: unknown, ctx: VerifierContext): ReadPresentatio
   }
   if (isPlainObject(input) && input.proof !== undefined) {
     // Veramo's JSON form of a VP JWT: only the JWT is signed, and it can be sent as it is.
-    if ((Array.isArray(input.proof) ? input.proof : [input.proof]).some((p) => isPlainObject(p) && ('jwt' in p || p.type === 'JwtProof2020'))) {
+    if (jwtProofOf(input.proof)) {
       return failed('format', 'unsupported_presentation_format', 'send the JWT of a JwtProof2020 presentation (its proof.jwt) as the presentation, not the JSON around it')
     }
     return readDataIntegrity(input, ctx)

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { loadConfig, type Config } from '../../core/config.ts'
 import { createLogger } from '../../core/log.ts'
+import { sql } from '../../core/store/sql.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
 import { createApiClient } from '../../issuer/api-clients.ts'
 import { createIssuerNode, type IssuerNode } from '../../issuer/issuer-node.ts'
@@ -152,4 +153,10 @@ export function assertProblem(res: { status: number; headers: Headers; body: unk
   assert.equal(body.status, status)
   assert.equal(body.type, `urn:credit-bank:problem:${code}`)
   assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/)
+}
+
+/** The stored credentials among `ids`, each with its status slot as "list/index" (distinct slots = no index used twice). */
+export async function storedSlots(sys: TestSystem, ids: readonly string[]): Promise<{ id: string; slot: string }[]> {
+  const rows = await sql<{ id: string; status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT id, status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
+  return rows.map((r) => ({ id: r.id, slot: `${r.status_list_id}/${r.status_index}` }))
 }

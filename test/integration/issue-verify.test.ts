@@ -5,7 +5,7 @@ import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { sql } from '../../core/store/sql.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issue, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
 
 describe('issue → verify (HTTP)', () => {
   let sys: TestSystem
@@ -175,9 +175,9 @@ describe('issue → verify (HTTP)', () => {
         ids.push(JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).id)
       }
     }
-    const rows = await sql<{ status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
+    const rows = await storedSlots(sys, ids)
     assert.equal(rows.length, 100)
-    assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 100)
+    assert.equal(new Set(rows.map((r) => r.slot)).size, 100)
   })
 
   it('when a status list is full, then issuance rolls over to a new list whose credentials verify', async () => {

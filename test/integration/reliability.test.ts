@@ -6,7 +6,7 @@ import { sql } from '../../core/store/sql.ts'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { buildAchievementCredential } from '../helpers/builders.ts'
 import { freePort, startService } from '../helpers/processes.ts'
-import { auth, issue, post, startTestSystem, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
+import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
 
 describe('reliability', () => {
   let sys: TestSystem
@@ -81,9 +81,9 @@ describe('reliability', () => {
         ids.map((id, n) => post(`${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))),
       )
       assert.deepEqual(results.map((r) => r.status), ids.map(() => 201))
-      const rows = await sql<{ status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
+      const rows = await storedSlots(sys, ids)
       assert.equal(rows.length, 60)
-      assert.equal(new Set(rows.map((r) => `${r.status_list_id}/${r.status_index}`)).size, 60)
+      assert.equal(new Set(rows.map((r) => r.slot)).size, 60)
     } finally {
       assert.equal(await second.stop(), 0)
     }
@@ -93,7 +93,6 @@ describe('reliability', () => {
     this.timeout(90_000)
     const ids = Array.from({ length: 120 }, (_, n) => `urn:uuid:6c6d0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
     const send = (base: string, id: string) => post(`${base}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))
-    const stored = async () => (await sql<{ id: string; status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT id, status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids))
 
     // 8 clients work through the burst; the process is killed once 30 answers have come back.
     const port = await freePort()
@@ -110,12 +109,12 @@ describe('reliability', () => {
     await doomed.stop()
     assert.ok(acknowledged.size >= 30 && acknowledged.size < ids.length, `${acknowledged.size} acknowledged before the kill`)
 
-    const survived = await stored()
+    const survived = await storedSlots(sys, ids)
     for (const [id, vc] of acknowledged) {
       const res = await fetch(`${sys.issuerUrl}/credentials/${encodeURIComponent(id)}`, { headers: auth(sys.token) })
       assert.deepEqual(await res.json(), { verifiableCredential: vc }, `${id} was acknowledged and must be stored as given`)
     }
-    assert.equal(new Set(survived.map((r) => `${r.status_list_id}/${r.status_index}`)).size, survived.length)
+    assert.equal(new Set(survived.map((r) => r.slot)).size, survived.length)
 
     // The client resubmits the whole burst to a restarted process: what was stored is a 409, the rest is issued.
     const restartedPort = await freePort()
@@ -124,9 +123,9 @@ describe('reliability', () => {
       const storedBefore = new Set(survived.map((r) => r.id))
       const answers = await Promise.all(ids.map((id) => send(`http://localhost:${restartedPort}`, id)))
       answers.forEach((res, i) => assert.equal(res.status, storedBefore.has(ids[i]!) ? 409 : 201, ids[i]))
-      const all = await stored()
+      const all = await storedSlots(sys, ids)
       assert.equal(all.length, ids.length)
-      assert.equal(new Set(all.map((r) => `${r.status_list_id}/${r.status_index}`)).size, ids.length)
+      assert.equal(new Set(all.map((r) => r.slot)).size, ids.length)
       // The child processes sign on the real clock; the verifier's injected clock follows them there.
       sys.clock.set(new Date())
       for (const vc of [acknowledged.values().next().value, answers.find((r) => r.status === 201)!.body.verifiableCredential]) assert.equal((await verify(sys, vc)).body.verified, true)
