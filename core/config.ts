@@ -42,6 +42,8 @@ export interface Config {
   readonly clockSkewSeconds: number
   /** CB_DID_CACHE_TTL_SECONDS: how long a resolved DID document is trusted; bounds how long a removed key keeps verifying. Default 300. */
   readonly didCacheTtlSeconds: number
+  /** CB_DID_REFRESH_SECONDS: a DID whose document lacks a signature's `kid` is refetched at most once per this interval. Default 30. */
+  readonly didRefreshSeconds: number
   /** CB_STATUS_LIST_TTL_SECONDS: Cache-Control max-age of published status lists and the verifier's cache cap. Default 60. */
   readonly statusListTtlSeconds: number
   /** CB_FETCH_TIMEOUT_MS: timeout for DID documents and status lists. Default 3000. */
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const tunables = {
     clockSkewSeconds: int('CB_CLOCK_SKEW_SECONDS', 30, 0, 600),
     didCacheTtlSeconds: int('CB_DID_CACHE_TTL_SECONDS', 300, 0, 86400),
+    didRefreshSeconds: int('CB_DID_REFRESH_SECONDS', 30, 0, 86400),
     statusListTtlSeconds: int('CB_STATUS_LIST_TTL_SECONDS', 60, 0, 86400),
     fetchTimeoutMs: int('CB_FETCH_TIMEOUT_MS', 3000, 100, 60000),
     fetchMaxBytes: int('CB_FETCH_MAX_BYTES', 1048576, 1024, 67108864),

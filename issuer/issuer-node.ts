@@ -34,6 +34,8 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       timeoutMs: config.fetchTimeoutMs,
       maxBytes: config.fetchMaxBytes,
       cacheTtlSeconds: config.didCacheTtlSeconds,
+    refreshIntervalSeconds: config.didRefreshSeconds,
+    knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
       clock: deps.clock,
     })
     const { agent, kms } = await createAgent({ dataSource: ds, kmsSecretKey: config.kmsSecretKey, didResolvers: didResolverRegistry(resolver) })

@@ -27,6 +27,8 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
     timeoutMs: config.fetchTimeoutMs,
     maxBytes: config.fetchMaxBytes,
     cacheTtlSeconds: config.didCacheTtlSeconds,
+    refreshIntervalSeconds: config.didRefreshSeconds,
+    knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
     clock,
   })
   const statusLists = new StatusListClient({

@@ -1,14 +1,16 @@
 // did:web resolution (did:web method spec §3.2): strict syntax first, then one hardened fetch, then document checks.
 import { FetchError, isLocalhostName, safeFetch } from '../net/safe-fetch.ts'
 import type { SafeFetchResponse } from '../net/safe-fetch.ts'
-import { didWebDocumentUrl } from './did-web-url.ts'
+import { didWebDocumentUrl, didWebHost, didWebScheme } from './did-web-url.ts'
 import { DidResolutionError } from './types.ts'
 import type { DidDocument } from './types.ts'
 
 /** How did:web documents are fetched. */
 export interface DidWebOptions {
-  /** Development only: `did:web:localhost%3A<port>` (and `*.localhost`) over plain http to loopback. */
+  /** Development only: `did:web:localhost%3A<port>` (and `*.localhost`) may be resolved, to loopback, over plain http. */
   allowInsecureLocalhost: boolean
+  /** The deployment's configured origins: a localhost did:web at one of them uses its scheme (see {@link didWebScheme}). */
+  knownOrigins?: readonly URL[]
   timeoutMs: number
   maxBytes: number
 }
@@ -50,10 +52,9 @@ export function assertDidWebSyntax(did: string): void {
  */
 export async function resolveDidWeb(did: string, opts: DidWebOptions): Promise<DidDocument> {
   assertDidWebSyntax(did)
-  const host = did.slice('did:web:'.length).split(/:|%3[aA]/)[0]!
-  const local = isLocalhostName(host)
-  if (local && !opts.allowInsecureLocalhost) throw new DidResolutionError('invalid_did', `loopback did:web is allowed only in development: ${did}`)
-  const url = didWebDocumentUrl(did, local ? 'http' : 'https')
+  const host = didWebHost(did)
+  if (isLocalhostName(host.replace(/:\d+$/, '')) && !opts.allowInsecureLocalhost) throw new DidResolutionError('invalid_did', `loopback did:web is allowed only in development: ${did}`)
+  const url = didWebDocumentUrl(did, didWebScheme(host, opts))
 
   let response: SafeFetchResponse
   try {

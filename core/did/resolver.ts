@@ -20,14 +20,33 @@ export interface DidResolverOptions {
   maxBytes: number
   /** How long a resolved document is reused, in seconds (SECURITY.md #33: bounds how long a removed key still verifies). 0 disables caching. */
   cacheTtlSeconds: number
+  /**
+   * {@link DidResolver.refresh} refetches a DID at most once per this many seconds (default 30): an unknown
+   * `kid` may be a key added since the document was cached, but a flood of unknown kids is not a flood of fetches.
+   */
+  refreshIntervalSeconds?: number
+  /** The deployment's configured origins (CB_PUBLIC_URL…): a localhost did:web at one of them is fetched with its scheme. */
+  knownOrigins?: readonly URL[]
   clock: Clock
 }
+
+/** Default of {@link DidResolverOptions.refreshIntervalSeconds}. */
+export const DEFAULT_DID_REFRESH_SECONDS = 30
 
 /** Resolves DIDs to checked, deeply frozen DID documents. */
 export interface DidResolver {
   /** @throws DidResolutionError */
   resolve(did: string): Promise<DidDocument>
-  /** Drops one DID's cached document (e.g. after a key rotation is announced), or all of them. */
+  /**
+   * Makes the next resolve of `did` fetch its document again, unless it was fetched less than
+   * `refreshIntervalSeconds` ago (then it is a no-op: what was just fetched is what a refetch would see).
+   * For a `kid` the cached document does not list.
+   */
+  refresh(did: string): void
+  /**
+   * With a DID: the same as {@link refresh} (rate-limited per DID). Without: drops every cached document
+   * at once, unconditionally (e.g. after a key rotation is announced).
+   */
   invalidate(did?: string): void
 }
 
@@ -45,10 +64,17 @@ const DID_SYNTAX = /^did:([a-z0-9]+):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?
  *   const doc = await resolver.resolve('did:web:bank.example')
  */
 export function createDidResolver(opts: DidResolverOptions): DidResolver {
-  const cache = new Map<string, { document: DidDocument; expiresAtMs: number }>()
+  const cache = new Map<string, { document: DidDocument; expiresAtMs: number; fetchedAtMs: number }>()
+  const refreshIntervalMs = (opts.refreshIntervalSeconds ?? DEFAULT_DID_REFRESH_SECONDS) * 1000
   const inflight = new Map<string, Promise<DidDocument>>()
-  // A fetch started before invalidate() must not put its (possibly stale) result into the cache.
+  // A fetch started before invalidate() (of everything) must not put its (possibly stale) result into the cache.
   let generation = 0
+
+  const refresh = (did: string): void => {
+    const hit = cache.get(did)
+    // Nothing cached: the next resolve fetches anyway (or shares the fetch in flight, which is fresh).
+    if (hit && opts.clock().getTime() - hit.fetchedAtMs >= refreshIntervalMs) cache.delete(did)
+  }
 
   const resolveUncached = async (did: string): Promise<DidDocument> => {
     const match = did.length <= MAX_DID_LENGTH ? DID_SYNTAX.exec(did) : null
@@ -84,7 +110,8 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
         .then((document) => {
           const frozen = deepFreeze(document)
           if (started === generation && opts.cacheTtlSeconds > 0) {
-            cache.set(did, { document: frozen, expiresAtMs: opts.clock().getTime() + opts.cacheTtlSeconds * 1000 })
+            const fetchedAtMs = opts.clock().getTime()
+            cache.set(did, { document: frozen, expiresAtMs: fetchedAtMs + opts.cacheTtlSeconds * 1000, fetchedAtMs })
             if (cache.size > MAX_CACHED_DOCUMENTS) cache.delete(cache.keys().next().value!)
           }
           return frozen
@@ -95,15 +122,12 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
       inflight.set(did, fetching)
       return fetching
     },
+    refresh,
     invalidate(did) {
+      if (did !== undefined) return refresh(did)
       generation++
-      if (did === undefined) {
-        cache.clear()
-        inflight.clear()
-      } else {
-        cache.delete(did)
-        inflight.delete(did)
-      }
+      cache.clear()
+      inflight.clear()
     },
   }
 }

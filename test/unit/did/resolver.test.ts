@@ -183,6 +183,10 @@ describe('createDidResolver', () => {
       'did:web:-example.com',
       'did:web:example..com',
       'did:web:localhost%3APORT:a%20b',
+      'did:web:%zz',
+      'did:web:example.com:%zz',
+      'did:web:example.com:%E0%A4%A',
+      'did:web:%',
       'did:web:',
     ]
     for (const example of ssrf) {
@@ -212,14 +216,50 @@ describe('createDidResolver', () => {
       assert.equal(requests.length, 2)
     })
 
-    it('when invalidated, then the next resolve fetches again', async () => {
+    it('when invalidated, then the next resolve fetches again (one DID: once the refresh interval has passed; all: at once)', async () => {
       const resolver = resolverWith()
       await resolver.resolve(did)
+      clock.advance(30)
       resolver.invalidate(did)
       await resolver.resolve(did)
       resolver.invalidate()
       await resolver.resolve(did)
       assert.equal(requests.length, 3)
+    })
+
+    it('when refreshed 20 times within the refresh interval, then at most one request is made, and after the interval one more', async () => {
+      const resolver = resolverWith()
+      await resolver.resolve(did)
+      for (let i = 0; i < 20; i++) {
+        resolver.refresh(did)
+        await resolver.resolve(did)
+      }
+      assert.equal(requests.length, 1, 'the document fetched just now is what a refetch would see')
+      clock.advance(29)
+      resolver.refresh(did)
+      await resolver.resolve(did)
+      assert.equal(requests.length, 1)
+      clock.advance(1)
+      for (let i = 0; i < 20; i++) {
+        resolver.refresh(did)
+        await resolver.resolve(did)
+      }
+      assert.equal(requests.length, 2)
+      clock.advance(30)
+      resolver.invalidate(did)
+      await resolver.resolve(did)
+      assert.equal(requests.length, 3)
+    })
+
+    it('when the refresh interval is configured, then it is the bound', async () => {
+      const resolver = resolverWith({ refreshIntervalSeconds: 5 })
+      await resolver.resolve(did)
+      clock.advance(5)
+      resolver.refresh(did)
+      await resolver.resolve(did)
+      resolver.refresh(did)
+      await resolver.resolve(did)
+      assert.equal(requests.length, 2)
     })
 
     it('when several resolves of one DID run at once, then they share one fetch', async () => {
@@ -239,11 +279,11 @@ describe('createDidResolver', () => {
       assert.equal(requests.length, 2)
     })
 
-    it('when invalidated while a fetch is in flight, then that fetch does not fill the cache', async () => {
+    it('when everything is invalidated while a fetch is in flight, then that fetch does not fill the cache', async () => {
       handler = (_req, res) => setTimeout(() => sendJson(res, buildDocument(did)), 50)
       const resolver = resolverWith()
       const first = resolver.resolve(did)
-      resolver.invalidate(did)
+      resolver.invalidate()
       await first
       await resolver.resolve(did)
       assert.equal(requests.length, 2)
