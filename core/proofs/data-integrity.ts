@@ -10,6 +10,10 @@ import {
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
 import { offlineDocumentLoader } from '../credentials/document-loader.ts'
+import { CONTEXTS } from '../credentials/contexts.ts'
+import { countJsonNodes, isPlainObject } from '../json.ts'
+import { classifyJsonLdError, errorMessage, inlineCanonicalizer, type CanonicalizeCode, type Canonicalizer } from './canonicalizer.ts'
+import { findNonCompactForm } from './compact-form.ts'
 
 const PROOF_TYPE = 'DataIntegrityProof'
 const CRYPTOSUITE = 'eddsa-rdfc-2022'
@@ -21,22 +25,27 @@ const KEY_CACHE_MAX_ENTRIES = 1024
 const DATE_TIME_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const DID_URL_WITH_FRAGMENT = /^did:[a-z0-9]+:[^\s#]+#[^\s#]+$/
 const MULTIKEY_CONTEXT_URL = 'https://w3id.org/security/multikey/v1'
+/**
+ * JSON values (objects, arrays, scalars) a secured document may have. Canonicalization cost grows with it; a
+ * certification report over a hundred credentials, or a presentation of fifty, stays far below.
+ */
+export const MAX_DOCUMENT_NODES = 20_000
+const ALLOWED_CONTEXTS: ReadonlySet<string> = new Set(CONTEXTS.keys())
 
 export type ProofPurpose = 'assertionMethod' | 'authentication'
 
 /** Stable codes of a failed proof or a failed signing attempt. */
 export type DataIntegrityCode =
+  | CanonicalizeCode
   | 'no_proof'
-  | 'malformed_proof'
   | 'unsupported_cryptosuite'
   | 'proof_purpose_mismatch'
   | 'proof_expired'
   | 'challenge_mismatch'
   | 'domain_mismatch'
   | 'verification_method_unresolved'
-  | 'unknown_context'
-  | 'jsonld_safe_mode' // a term or @id that would be dropped when expanding (SECURITY.md #42)
-  | 'jsonld_invalid' // any other JSON-LD processing error, e.g. redefining a protected term
+  | 'jsonld_not_compact' // the JSON is not the compact form of its contexts, so it may hide what is signed
+  | 'document_too_large'
   | 'signature_invalid'
 
 /** Thrown by {@link signDataIntegrity} when the document itself cannot be signed (nothing is signed). */
@@ -81,6 +90,8 @@ export interface VerifyDataIntegrityOptions {
   /** When given, the proof's `domain` must equal it (or, if an array, contain it). */
   domain?: string
   now: Date
+  /** Where canonicalization runs; default on the caller's thread. The verifier passes its worker pool. */
+  canonicalizer?: Canonicalizer
 }
 
 export interface DataIntegrityProofResult {
@@ -120,6 +131,9 @@ export async function signDataIntegrity<T extends object>(
   const { proof: existing, ...unsecured } = structuredClone(document) as T & { proof?: unknown }
   const proofSet = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]
   if (!proofSet.every(isPlainObject)) throw new TypeError('document.proof must be an object or an array of objects')
+  // What the bank signs must verify: a shape its verifiers refuse is refused here, before anything is signed.
+  const notCompact = findNonCompactForm(unsecured, ALLOWED_CONTEXTS)
+  if (notCompact) throw new DataIntegrityError(notCompact.code, `${notCompact.path}: ${notCompact.message}`)
 
   const suite = new DataIntegrityProof({ signer: nativeSigner(signer), date: opts.created, cryptosuite: eddsaRdfc2022 })
   suite.ensureSuiteContext({ document: unsecured, addSuiteContext: false })
@@ -147,7 +161,12 @@ export async function signDataIntegrity<T extends object>(
  * `eddsa-rdfc-2022`, the expected `proofPurpose`, a verification method the caller resolves, a valid
  * signature over the document canonicalized in JSON-LD safe mode with bundled contexts only, `created`
  * not more than 5 minutes after `now`, `expires` (if any) not before `now`, and (if given) the
- * challenge and domain. Never throws for a bad document; throws TypeError for bad options.
+ * challenge and domain. The document must be in the compact form of its allow-listed contexts
+ * (compact-form.ts), so that what the caller reads from the JSON is what the proofs sign.
+ *
+ * Cheap before expensive (DESIGN.md): size, compact form, proof options and key resolution are checked
+ * first; only proofs that pass them are canonicalized, by `opts.canonicalizer`. Never throws for a bad
+ * document; throws TypeError for bad options.
  */
 export async function verifyDataIntegrity(
   document: object,
@@ -164,21 +183,37 @@ export async function verifyDataIntegrity(
   if (!Array.isArray(proofValue) && !isPlainObject(proofValue)) {
     return { verified: false, proofs: [], code: 'malformed_proof', message: 'proof must be an object or an array' }
   }
+  if (countJsonNodes(document, MAX_DOCUMENT_NODES) > MAX_DOCUMENT_NODES) {
+    return { verified: false, proofs: [], code: 'document_too_large', message: `the document has more than ${MAX_DOCUMENT_NODES} JSON values` }
+  }
+  const notCompact = findNonCompactForm(document, ALLOWED_CONTEXTS)
+  if (notCompact) {
+    return { verified: false, proofs: [], code: notCompact.code, message: `${notCompact.path}: ${notCompact.message}` }
+  }
   const proofSet: unknown[] = Array.isArray(proofValue) ? proofValue : [proofValue]
-  // One suite per call: it caches the document's canonical hash, so a proof set canonicalizes it once.
-  const suite = new DataIntegrityProof({ cryptosuite: verifyingCryptosuite })
-  const proofs = await Promise.all(proofSet.map((proof) => verifyOneProof(suite, unsecured, proof, opts)))
+  const prepared = await Promise.all(proofSet.map((proof) => prepareProof(proof, opts)))
+  const ready = prepared.filter((p): p is ReadyProof => 'multikey' in p)
+  const canonical = ready.length ? await (opts.canonicalizer ?? inlineCanonicalizer).verifyData(unsecured, ready.map((p) => p.proof)) : undefined
+  const proofs = await Promise.all(
+    prepared.map(async (p) => {
+      if (!('multikey' in p)) return p
+      if (!canonical!.ok) return fail(p.verificationMethod, canonical!.code, canonical!.message)
+      return checkSignature(p, canonical!.verifyData[ready.indexOf(p)]!)
+    }),
+  )
   const failed = proofs.find((p) => !p.verified)
   if (failed === undefined) return { verified: true, proofs }
   return { verified: false, proofs, code: failed.code, message: failed.message }
 }
 
-async function verifyOneProof(
-  suite: DataIntegrityProof,
-  unsecured: object,
-  proof: unknown,
-  opts: VerifyDataIntegrityOptions,
-): Promise<DataIntegrityProofResult> {
+interface ReadyProof {
+  verificationMethod: string
+  proof: Record<string, unknown>
+  multikey: MultikeyVerificationMethod
+}
+
+/** Everything about one proof that needs no canonicalization: its options, and its key from the signer's DID document. */
+async function prepareProof(proof: unknown, opts: VerifyDataIntegrityOptions): Promise<ReadyProof | DataIntegrityProofResult> {
   if (!isPlainObject(proof)) return fail('', 'malformed_proof', 'a proof must be an object')
   const verificationMethod = typeof proof.verificationMethod === 'string' ? proof.verificationMethod : ''
   const problem = checkProofOptions(proof, opts)
@@ -191,28 +226,23 @@ async function verifyOneProof(
     // The caller's refusal (e.g. key not under this relationship) keeps the caller's code.
     return fail(verificationMethod, errorCode(err) ?? 'verification_method_unresolved', errorMessage(err))
   }
-  let multikey: MultikeyVerificationMethod
   try {
-    multikey = await toMultikey(resolved, verificationMethod)
+    return { verificationMethod, proof, multikey: await toMultikey(resolved, verificationMethod) }
   } catch (err) {
     return fail(verificationMethod, 'verification_method_unresolved', errorMessage(err))
   }
+}
 
-  let verifyData: Uint8Array
+async function checkSignature(p: ReadyProof, verifyData: Uint8Array): Promise<DataIntegrityProofResult> {
+  const suite = new DataIntegrityProof({ cryptosuite: verifyingCryptosuite })
   try {
-    verifyData = await suite.createVerifyData({ document: unsecured, proof, documentLoader: offlineDocumentLoader })
-  } catch (err) {
-    const failure = classifyJsonLdError(err) ?? { code: 'malformed_proof' as const, message: errorMessage(err) }
-    return fail(verificationMethod, failure.code, failure.message)
-  }
-  try {
-    const valid = await suite.verifySignature({ verifyData, verificationMethod: multikey, proof })
-    if (!valid) return fail(verificationMethod, 'signature_invalid', 'the signature does not match the document')
+    const valid = await suite.verifySignature({ verifyData, verificationMethod: p.multikey, proof: p.proof })
+    if (!valid) return fail(p.verificationMethod, 'signature_invalid', 'the signature does not match the document')
   } catch (err) {
     // proofValue that is not valid base58btc
-    return fail(verificationMethod, 'malformed_proof', errorMessage(err))
+    return fail(p.verificationMethod, 'malformed_proof', errorMessage(err))
   }
-  return { verificationMethod, verified: true }
+  return { verificationMethod: p.verificationMethod, verified: true }
 }
 
 /** Checks that need no key and no canonicalization; returns the first problem found. */
@@ -417,48 +447,11 @@ function assertVerifyOptions(opts: VerifyDataIntegrityOptions): void {
   }
 }
 
-/**
- * Maps a jsonld.js error (possibly wrapping our loader's error) to a stable code; undefined when the
- * error is not a JSON-LD processing error.
- */
-function classifyJsonLdError(err: unknown): { code: DataIntegrityCode; message: string } | undefined {
-  for (let e: unknown = err, depth = 0; isObject(e) && depth < 8; e = causeOf(e), depth++) {
-    if (e.code === 'unknown_context') return { code: 'unknown_context', message: errorMessage(e) }
-  }
-  if (!isObject(err) || typeof err.name !== 'string' || !err.name.startsWith('jsonld.')) return undefined
-  if (err.name === 'jsonld.ValidationError') {
-    return { code: 'jsonld_safe_mode', message: `JSON-LD safe mode: ${safeModeDetail(err)}` }
-  }
-  return { code: 'jsonld_invalid', message: errorMessage(err) }
-}
-
-function safeModeDetail(err: Record<string, unknown>): string {
-  const event = isObject(err.details) && isObject(err.details.event) ? err.details.event : undefined
-  if (event === undefined) return errorMessage(err)
-  return `${String(event.message)} ${JSON.stringify(event.details ?? {})}`
-}
-
-function causeOf(e: Record<string, unknown>): unknown {
-  if (e.cause !== undefined) return e.cause
-  return isObject(e.details) ? e.details.cause : undefined
-}
-
 function fail(verificationMethod: string, code: string, message: string): DataIntegrityProofResult {
   return { verificationMethod, verified: false, code, message }
 }
 
 function errorCode(err: unknown): string | undefined {
-  return isObject(err) && typeof err.code === 'string' && err.code !== '' ? err.code : undefined
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : isObject(err) && typeof err.message === 'string' ? err.message : String(err)
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return isObject(value) && !Array.isArray(value)
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return typeof code === 'string' && code !== '' ? code : undefined
 }
