@@ -7,22 +7,32 @@ import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,
   CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID,
+  OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
 } from '../core/credentials/types.ts'
 import commonSchema from './common.v1.schema.json' with { type: 'json' }
 import achievementCredentialSchema from './achievement-credential.v1.schema.json' with { type: 'json' }
 import certificationReportCredentialSchema from './certification-report-credential.v1.schema.json' with { type: 'json' }
 import bitstringStatusListCredentialSchema from './bitstring-status-list-credential.schema.json' with { type: 'json' }
+import ob3AchievementCredentialSchema from './ob3-achievement-credential.schema.json' with { type: 'json' }
 
-export { commonSchema, achievementCredentialSchema, certificationReportCredentialSchema, bitstringStatusListCredentialSchema }
+export {
+  commonSchema,
+  achievementCredentialSchema,
+  certificationReportCredentialSchema,
+  bitstringStatusListCredentialSchema,
+  ob3AchievementCredentialSchema,
+}
 
 /** Schemas a credential can be checked against, by `$id`. */
 export type CredentialSchemaId =
+  | typeof OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
   | typeof ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
   | typeof CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID
   | typeof BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID
 
-/** Every schema `$id` we publish, for `credentialSchema` look-ups. */
+/** Every schema `$id` we publish, for `credentialSchema` look-ups; also the order in which they are applied and reported. */
 export const CREDENTIAL_SCHEMA_IDS: readonly CredentialSchemaId[] = [
+  OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,
@@ -107,6 +117,7 @@ function ajv(): Ajv2020Module.default {
     achievementCredentialSchema,
     certificationReportCredentialSchema,
     bitstringStatusListCredentialSchema,
+    ob3AchievementCredentialSchema,
   ])
   compiled = instance
   return instance

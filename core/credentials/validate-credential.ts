@@ -1,4 +1,5 @@
-// Checks a credential against the W3C VC Data Model (2.0, or 1.1 for JWTs from outside) and, by type, our JSON Schemas.
+// Checks a credential against the W3C VC Data Model (2.0, or 1.1 for JWTs from outside) and the profiles it claims:
+// Open Badges 3.0 for OB 3.0 types, the credit bank's own profile where its context or schema is named.
 // Used by the issuer before signing and by the verifier after decoding. Browser-safe.
 import type { Issue } from '../errors.ts'
 import {
@@ -13,6 +14,9 @@ import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,
   CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID,
+  CREDIT_BANK_CONTEXT,
+  OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+  OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   VC_V1_CONTEXT,
   VC_V2_CONTEXT,
   type DataModel,
@@ -35,9 +39,9 @@ export function isDataModelV2(doc: unknown): boolean {
 }
 
 /**
- * Checks a credential. Model `v2` applies VCDM 2.0 (SECURITY.md B5 #34–#44) and then, by `type`
- * (and by a `credentialSchema` naming one of ours), the JSON Schema of our types; a credential of
- * any other type is held to the base model only. Model `v1` applies the VCDM 1.1 rules to a decoded
+ * Checks a credential. Model `v2` applies VCDM 2.0 (SECURITY.md B5 #34–#44) and then the JSON Schemas
+ * of the profiles the credential claims, as {@link profilesFor} lists them; a credential that claims
+ * none is held to the base model only. Model `v1` applies the VCDM 1.1 rules to a decoded
  * Veramo-style JWT (`vc` claim merged with `iss`, `sub`, `nbf`, `exp`, `jti`).
  *
  * Returns every problem found (empty array = valid). Never throws on bad input; never mutates it.
@@ -71,7 +75,7 @@ export function collectCredentialIssues(credential: JsonObject, model: DataModel
   checkLanguageString(credential, 'name', '', add)
   checkLanguageString(credential, 'description', '', add)
   checkRelatedResources(credential, add)
-  const schemaIds = schemasFor(credential)
+  const schemaIds = profilesFor(credential, model)
   if (schemaIds.includes(CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID)) checkReportDigests(credential, add)
   // The base rules say more precisely what is wrong; drop schema issues about the same values.
   const reported = new Set(base.map((i) => i.path))
@@ -313,22 +317,49 @@ function checkRelatedResources(doc: JsonObject, add: AddIssue): void {
   })
 }
 
-// ---- our types ----------------------------------------------------------------------------------
+// ---- profiles -----------------------------------------------------------------------------------
 
-function schemasFor(doc: JsonObject): CredentialSchemaId[] {
-  const types = Array.isArray(doc.type) ? (doc.type as unknown[]) : []
+/** The types Open Badges 3.0 defines for an awarded achievement (AchievementCredential and its alias). */
+const OB3_CREDENTIAL_TYPES: readonly string[] = ['AchievementCredential', 'OpenBadgeCredential']
+
+/** `credentialSchema` ids we know, to the schema we apply for them: ours, and 1EdTech's for OB 3.0. */
+const DECLARED_SCHEMAS: ReadonlyMap<unknown, CredentialSchemaId> = new Map<unknown, CredentialSchemaId>([
+  ...CREDENTIAL_SCHEMA_IDS.map((id) => [id, id] as const),
+  [OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID],
+])
+
+/**
+ * The JSON Schemas {@link validateCredential} applies to a credential beyond the VC Data Model, in
+ * {@link CREDENTIAL_SCHEMA_IDS} order: a credential is judged by the profiles it claims (DESIGN.md).
+ * - Open Badges 3.0 ({@link OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID}) for an `AchievementCredential` or
+ *   `OpenBadgeCredential`, whoever issued it;
+ * - the credit bank's profile ({@link ACHIEVEMENT_CREDENTIAL_SCHEMA_ID}) only for such a credential that
+ *   uses the credit-bank context ({@link CREDIT_BANK_CONTEXT}), so the bank's own credentials get both;
+ * - the certification-report and status-list schemas by type;
+ * - and any schema named by `credentialSchema` (ours, or 1EdTech's OB 3.0 schema id), whatever the type.
+ *
+ * Model `v1` (VC 1.1 JWTs from outside) gets none: only the 1.1 data model is checked.
+ *
+ * @example
+ * profilesFor(otherIssuersBadge, 'v2') // ['https://w3id.org/credit-bank/schemas/ob3-achievement-credential.json']
+ */
+export function profilesFor(credential: unknown, model: DataModel): CredentialSchemaId[] {
+  if (model === 'v1' || !isPlainObject(credential)) return []
+  const types: readonly unknown[] = Array.isArray(credential.type) ? credential.type : []
+  const contexts: readonly unknown[] = Array.isArray(credential['@context']) ? credential['@context'] : []
   const ids = new Set<CredentialSchemaId>()
-  if (types.includes('AchievementCredential') || types.includes('OpenBadgeCredential')) ids.add(ACHIEVEMENT_CREDENTIAL_SCHEMA_ID)
+  if (types.some((t) => OB3_CREDENTIAL_TYPES.includes(t as string))) {
+    ids.add(OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID)
+    if (contexts.includes(CREDIT_BANK_CONTEXT)) ids.add(ACHIEVEMENT_CREDENTIAL_SCHEMA_ID)
+  }
   if (types.includes('CertificationReportCredential')) ids.add(CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID)
   if (types.includes('BitstringStatusListCredential')) ids.add(BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID)
-  // A credential that names one of our schemas is held to it whatever its type.
-  const declared = Array.isArray(doc.credentialSchema) ? (doc.credentialSchema as unknown[]) : [doc.credentialSchema]
+  const declared: readonly unknown[] = Array.isArray(credential.credentialSchema) ? credential.credentialSchema : [credential.credentialSchema]
   for (const schema of declared) {
-    const id = isPlainObject(schema) ? schema.id : undefined
-    const known = CREDENTIAL_SCHEMA_IDS.find((known) => known === id)
+    const known = isPlainObject(schema) ? DECLARED_SCHEMAS.get(schema.id) : undefined
     if (known) ids.add(known)
   }
-  return [...ids]
+  return CREDENTIAL_SCHEMA_IDS.filter((id) => ids.has(id))
 }
 
 // A report must pin every credential it covers, so a verifier can tell that none was swapped.

@@ -25,7 +25,7 @@ function assertIssueAt(issues: readonly Issue[], path: string): void {
 describe('validatePresentation', () => {
   describe('model v2', () => {
     it('when it carries an embedded credential and an enveloped one, then reports no issue', () => {
-      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID), envelope()], {
+      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), envelope()], {
         id: 'urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5',
         proof: { type: 'DataIntegrityProof', proofPurpose: 'authentication' },
       })
@@ -71,7 +71,7 @@ describe('validatePresentation', () => {
       { name: 'an envelope has no @context', presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), '@context': undefined }]), path: '/verifiableCredential/0/@context' },
       {
         name: 'an embedded credential is invalid',
-        presentation: () => buildPresentation(TEST_LEARNER_DID, [withValue(buildAchievementCredential(TEST_ISSUER_DID), '/credentialSubject/achievement/frameworkLevel', 9)]),
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [withValue(buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), '/credentialSubject/achievement/frameworkLevel', 9)]),
         path: '/verifiableCredential/0/credentialSubject/achievement/frameworkLevel',
       },
       {
@@ -92,13 +92,13 @@ describe('validatePresentation', () => {
     }
 
     it('when an embedded credential carries __proto__, then reports it once', () => {
-      const credential = { ...buildAchievementCredential(TEST_ISSUER_DID), ...(JSON.parse('{"__proto__": {"admin": true}}') as object) }
+      const credential = { ...buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), ...(JSON.parse('{"__proto__": {"admin": true}}') as object) }
       const issues = validatePresentation(buildPresentation(TEST_LEARNER_DID, [credential]), { model: 'v2' })
       assert.deepEqual(issues.map((i) => i.path), ['/verifiableCredential/0/__proto__'])
     })
 
     it('when validating, then never mutates the input', () => {
-      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID), JWT])
+      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), JWT])
       const before = structuredClone(presentation)
       validatePresentation(presentation, { model: 'v2' })
       assert.deepEqual(presentation, before)
