@@ -94,7 +94,7 @@ export class CredentialIssuer {
         for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
           const part = prepared.slice(i, i + ROWS_PER_INSERT)
           const partSlots = slots.slice(i, i + ROWS_PER_INSERT)
-          const signed = await Promise.all(part.map((p, j) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!) }, p, key, now)))
+          const signed = await Promise.all(part.map((p, j) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now)))
           issued.push(...signed)
           await writing
           writing = this.store(m, signed, part, partSlots, clientId, now)

@@ -7,9 +7,11 @@ import { VC_V2_CONTEXT } from '../core/credentials/types.ts'
 import { AppError } from '../core/errors.ts'
 import type { BankIdentity } from '../core/identity/bank-identity.ts'
 import { signJws } from '../core/proofs/jws.ts'
+import { signDataIntegrity } from '../core/proofs/data-integrity.ts'
 import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../core/status/bitstring.ts'
 import { permuteIndex } from '../core/status/permutation.ts'
 import { forUpdate, sql, transaction } from '../core/store/sql.ts'
+import type { ProofFormat } from './issue-credential.ts'
 
 export const STATUS_PURPOSES = ['revocation', 'suspension'] as const
 export type StatusPurpose = (typeof STATUS_PURPOSES)[number]
@@ -27,9 +29,14 @@ export interface StatusListEntry {
   readonly statusListCredential: string
 }
 
+/** Both forms of one list version: the same bits, the same validFrom, one signing. */
 export interface SignedStatusList {
+  /** The vc+jwt at {@link StatusLists.listUrl}. */
   readonly jwt: string
   readonly etag: string
+  /** The JSON BitstringStatusListCredential with an eddsa-rdfc-2022 proof; its `id` is {@link StatusLists.jsonListUrl}. */
+  readonly json: string
+  readonly jsonEtag: string
 }
 
 interface ListRow {
@@ -55,19 +62,29 @@ export class StatusLists {
     if (this.size < MIN_STATUS_LIST_SIZE) throw new RangeError(`status lists need at least ${MIN_STATUS_LIST_SIZE} entries`)
   }
 
+  /** The list's URL: the vc+jwt by default, the JSON form by content negotiation (Accept: application/vc, …). */
   listUrl(listId: number, purpose: StatusPurpose): string {
     return `${this.baseUrl}/status-lists/${listId}/${purpose}`
   }
 
-  /** One revocation and one suspension entry for a slot: the two lists of a list id share the index. */
-  entries(slot: StatusSlot): StatusListEntry[] {
-    return STATUS_PURPOSES.map((purpose) => ({
-      id: `${this.listUrl(slot.listId, purpose)}#${slot.index}`,
-      type: 'BitstringStatusListEntry',
-      statusPurpose: purpose,
-      statusListIndex: String(slot.index),
-      statusListCredential: this.listUrl(slot.listId, purpose),
-    }))
+  /**
+   * The JSON form's own URL: `<listUrl>.json`, the JSON (Data Integrity) list with no Accept header needed. A
+   * Data Integrity credential points here, so a client that sends no Accept (the W3C suite's document loader, a
+   * static mirror or CDN that ignores Accept) gets JSON; the suffix keeps it beside the negotiated URL.
+   */
+  jsonListUrl(listId: number, purpose: StatusPurpose): string {
+    return `${this.listUrl(listId, purpose)}.json`
+  }
+
+  /**
+   * One revocation and one suspension entry for a slot: the two lists of a list id share the index. A credential
+   * secured as vc+jwt points to the vc+jwt list, a Data Integrity one to the JSON list (same bits).
+   */
+  entries(slot: StatusSlot, format: ProofFormat = 'vc+jwt'): StatusListEntry[] {
+    return STATUS_PURPOSES.map((purpose) => {
+      const url = format === 'vc+jwt' ? this.listUrl(slot.listId, purpose) : this.jsonListUrl(slot.listId, purpose)
+      return { id: `${url}#${slot.index}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(slot.index), statusListCredential: url }
+    })
   }
 
   /**
@@ -119,41 +136,56 @@ export class StatusLists {
     })
   }
 
-  /** The signed BitstringStatusListCredential (vc+jwt), re-signed only when the list changed; shared by all instances. */
+  /**
+   * The signed BitstringStatusListCredential in both forms, re-signed only when the list changed; shared by all
+   * instances. Both forms are signed together from one read of the bits, so they always agree.
+   */
   async signedList(listId: number, purpose: StatusPurpose): Promise<SignedStatusList> {
     const [list] = await sql<{ version: number; size: number }>(this.ds, 'SELECT version, size FROM cb_status_list WHERE id = ?', [listId])
     if (!list) throw new AppError('not_found', 404, `no status list ${listId}`)
     const version = Number(list.version)
-    const [cached] = await sql<{ version: number; jwt: string }>(this.ds, 'SELECT version, jwt FROM cb_status_list_credential WHERE list_id = ? AND purpose = ?', [listId, purpose])
-    if (cached && Number(cached.version) === version) return withEtag(cached.jwt)
+    const cached = await this.cachedList(listId, purpose)
+    if (cached && Number(cached.version) === version && cached.ld_document !== null) return withEtags(cached.jwt, cached.ld_document)
 
     const column = purpose === 'revocation' ? 'revoked' : 'suspended'
     const set = await sql<{ status_index: number }>(this.ds, `SELECT status_index FROM cb_credential WHERE status_list_id = ? AND ${column} = 1`, [listId])
     const now = this.clock()
     const url = this.listUrl(listId, purpose)
-    const credential = {
+    const jsonUrl = this.jsonListUrl(listId, purpose)
+    const encodedList = encodeBitstring(Number(list.size), set.map((r) => Number(r.status_index)))
+    const credential = (id: string) => ({
       '@context': [VC_V2_CONTEXT],
-      id: url,
+      id,
       type: ['VerifiableCredential', 'BitstringStatusListCredential'],
       issuer: this.identity.did,
       validFrom: now.toISOString(),
-      credentialSubject: {
-        id: `${url}#list`,
-        type: 'BitstringStatusList',
-        statusPurpose: purpose,
-        encodedList: encodeBitstring(Number(list.size), set.map((r) => Number(r.status_index))),
-      },
-    }
-    const jwt = await signJws({ ...credential, iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, await this.identity.activeKey(), 'vc+jwt')
+      credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList },
+    })
+    const key = await this.identity.activeKey()
+    const jwt = await signJws({ ...credential(url), iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, key, 'vc+jwt')
+    const secured = await signDataIntegrity(credential(jsonUrl), { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now })
+    // A row from before the JSON form existed (ld_document NULL) is completed at the same version.
     await sql(
       this.ds,
-      `INSERT INTO cb_status_list_credential (list_id, purpose, version, jwt) VALUES (?, ?, ?, ?)
-       ON CONFLICT (list_id, purpose) DO UPDATE SET version = excluded.version, jwt = excluded.jwt
-       WHERE cb_status_list_credential.version < excluded.version`,
-      [listId, purpose, version, jwt],
+      `INSERT INTO cb_status_list_credential (list_id, purpose, version, jwt, ld_document) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (list_id, purpose) DO UPDATE SET version = excluded.version, jwt = excluded.jwt, ld_document = excluded.ld_document
+       WHERE cb_status_list_credential.version < excluded.version OR cb_status_list_credential.ld_document IS NULL`,
+      [listId, purpose, version, jwt, JSON.stringify(secured)],
     )
-    return withEtag(jwt)
+    // What is stored, not what was just signed: two instances racing serve the same bytes (and ETags).
+    const stored = await this.cachedList(listId, purpose)
+    return withEtags(stored!.jwt, stored!.ld_document!)
+  }
+
+  private async cachedList(listId: number, purpose: StatusPurpose): Promise<{ version: number; jwt: string; ld_document: string | null } | undefined> {
+    const [row] = await sql<{ version: number; jwt: string; ld_document: string | null }>(
+      this.ds,
+      'SELECT version, jwt, ld_document FROM cb_status_list_credential WHERE list_id = ? AND purpose = ?',
+      [listId, purpose],
+    )
+    return row
   }
 }
 
-const withEtag = (jwt: string): SignedStatusList => ({ jwt, etag: `"${createHash('sha256').update(jwt).digest('base64url').slice(0, 27)}"` })
+const etagOf = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+const withEtags = (jwt: string, json: string): SignedStatusList => ({ jwt, etag: etagOf(jwt), json, jsonEtag: etagOf(json) })

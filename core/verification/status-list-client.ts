@@ -4,10 +4,16 @@ import type { Clock } from '../clock.ts'
 import type { DidResolver } from '../did/resolver.ts'
 import { FetchError, safeFetch } from '../net/safe-fetch.ts'
 import { BitstringError, decodeBitstring } from '../status/bitstring.ts'
-import { issuerOf } from '../credentials/types.ts'
+import { issuerOf, VC_V2_CONTEXT } from '../credentials/types.ts'
 import { FormatError } from '../proofs/jws.ts'
 import { decodeCredential } from './decode-credential.ts'
-import { verifyJwsProof } from './verify-proof.ts'
+import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
+
+/**
+ * What the client asks for: the vc+jwt first (a signature over bytes checks faster than canonicalizing
+ * JSON-LD), the JSON form with a Data Integrity proof otherwise (what most other issuers publish).
+ */
+export const STATUS_LIST_ACCEPT = 'application/vc+jwt, application/vc+ld+json;q=0.9, application/vc;q=0.9, application/ld+json;q=0.8, application/json;q=0.8'
 
 /** BSL error names, as the spec's verification algorithm raises them. */
 export type StatusListErrorCode = 'STATUS_RETRIEVAL_ERROR' | 'STATUS_VERIFICATION_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR' | 'MALFORMED_VALUE_ERROR'
@@ -65,7 +71,7 @@ export class StatusListClient {
         timeoutMs: this.opts.timeoutMs,
         maxBytes: this.opts.maxBytes,
         allowInsecureLocalhost: this.opts.allowInsecureLocalhost,
-        accept: 'application/vc+jwt, application/vc, application/json',
+        accept: STATUS_LIST_ACCEPT,
         ...(previous?.etag && previous.issuer === issuer ? { ifNoneMatch: previous.etag } : {}),
       })
     } catch (err) {
@@ -86,7 +92,13 @@ export class StatusListClient {
     return entry
   }
 
-  private async verify(token: string, url: string, issuer: string): Promise<StatusList> {
+  /** A list is a compact vc+jwt or a JSON credential with a Data Integrity proof, told apart by its first character. */
+  private async verify(body: string, url: string, issuer: string): Promise<StatusList> {
+    const credential = body.startsWith('{') ? await this.verifyDataIntegrity(body, url, issuer) : await this.verifyJwt(body, url, issuer)
+    return this.readList(credential, url)
+  }
+
+  private async verifyJwt(token: string, url: string, issuer: string): Promise<Record<string, unknown>> {
     let decoded
     try {
       decoded = decodeCredential(token)
@@ -96,10 +108,46 @@ export class StatusListClient {
     }
     if (decoded.kind !== 'jwt' || decoded.model !== 'v2') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} must be a vc+jwt`)
     const c = decoded.credential
-    const listIssuer = issuerOf(c)
-    if (listIssuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`)
+    assertIssuer(c, url, issuer)
     const proof = await verifyJwsProof(decoded.jws, issuer, 'assertionMethod', this.opts.resolver)
     if (proof.status !== 'passed') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} signature: ${proof.message}`)
+    return c
+  }
+
+  /**
+   * A JSON BitstringStatusListCredential secured with Data Integrity, by a key of `issuer` under assertionMethod.
+   * What is read afterwards must be what the proof covers (DESIGN.md): only the VC 2.0 context, whose terms are
+   * protected, and every member name a term of it, so no IRI key, keyword alias or value object can move or hide
+   * a value the checks read by name.
+   */
+  private async verifyDataIntegrity(text: string, url: string, issuer: string): Promise<Record<string, unknown>> {
+    const invalid = (why: string): StatusListError => new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} ${why}`)
+    let c: unknown
+    try {
+      c = JSON.parse(text)
+    } catch {
+      throw invalid('is neither a vc+jwt nor JSON')
+    }
+    if (!isObject(c)) throw invalid('is not a JSON object')
+    const contexts = c['@context']
+    if (!Array.isArray(contexts) || contexts.length !== 1 || contexts[0] !== VC_V2_CONTEXT) throw invalid(`must use exactly the context ["${VC_V2_CONTEXT}"]`)
+    const subject = c.credentialSubject
+    for (const [where, object] of [['', c], ['credentialSubject.', subject]] as const) {
+      if (!isObject(object)) continue
+      const odd = Object.keys(object).find((k) => (k.startsWith('@') && !(where === '' && k === '@context')) || k.includes(':'))
+      if (odd !== undefined) throw invalid(`has ${where}${odd}, which is not a term of the VC 2.0 context`)
+    }
+    // A value object (`{"@value": …}`) is the same RDF as a string, but a check reading a string would skip it.
+    for (const field of ['validFrom', 'validUntil'] as const) if (field in c && typeof c[field] !== 'string') throw invalid(`has a ${field} that is not a string`)
+    if (!('proof' in c)) throw invalid('has no proof')
+    assertIssuer(c, url, issuer)
+    const proof = await verifyDataIntegrityProof(c, issuer, 'assertionMethod', this.opts.resolver, this.opts.clock())
+    if (proof.status !== 'passed') throw invalid(`proof: ${proof.message ?? proof.reason ?? 'does not verify'}`)
+    return c
+  }
+
+  /** BSL §3.2 steps shared by both forms: type, validity, the decoded bitstring (capped: gzip bombs). */
+  private readList(c: Record<string, unknown>, url: string): StatusList {
     const types = Array.isArray(c.type) ? c.type : [c.type]
     const subject = c.credentialSubject as Record<string, unknown> | undefined
     if (!types.includes('BitstringStatusListCredential') || subject?.type !== 'BitstringStatusList') throw new StatusListError('STATUS_VERIFICATION_ERROR', `${url} is not a BitstringStatusListCredential`)
@@ -112,6 +160,16 @@ export class StatusListClient {
       throw err
     }
   }
+}
+
+/** SECURITY.md #55: the list must be issued by the credential's issuer (checked before any signature work). */
+function assertIssuer(c: Record<string, unknown>, url: string, issuer: string): void {
+  const listIssuer = issuerOf(c)
+  if (listIssuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`)
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function parseMaxAge(cacheControl: string | undefined): number {
