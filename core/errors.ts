@@ -6,7 +6,12 @@ export type ErrorCode =
   | 'invalid_json' // 400: body is not JSON
   | 'unknown_option_provided' // 400: VC API options outside the allow-list
   | 'issuer_mismatch' // 400: credential.issuer is not this bank
-  | 'proof_not_allowed' // 400: caller supplied proof or credentialStatus
+  | 'proof_not_allowed' // 400: caller supplied a proof
+  | 'status_not_allowed' // 400: caller supplied credentialStatus (the bank attaches status when it issues)
+  | 'invalid_credential_id' // 400: an API client's credential id is not urn:uuid:, https: or its own urn:credit-bank:<namespace>:
+  | 'reserved_credential_id' // 403: an API client's credential id on the bank's own origin or in another client's namespace
+  | 'reserved_credential_type' // 403: a type only the bank produces (certification reports, status lists), asked for by an API client
+  | 'reserved_claim' // 403: a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
   | 'unsupported_credential_type' // 422
   | 'revocation_irreversible' // 400: a revoked credential cannot be un-revoked
   | 'unauthorized' // 401: missing or malformed bearer token

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm'
 import type { Clock } from '../core/clock.ts'
 import { AppError } from '../core/errors.ts'
 import { sql } from '../core/store/sql.ts'
+import { clientNamespace, RESERVED_NAMESPACES } from './client-issuing-policy.ts'
 
 export const SCOPES = ['credentials:issue', 'credentials:status', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
@@ -14,15 +15,34 @@ export interface ApiClient {
   readonly scopes: readonly Scope[]
 }
 
+/** What `clients list` shows: never the token or its hash. */
+export interface ApiClientInfo extends ApiClient {
+  /** Its credential ids may be urn:credit-bank:<namespace>:… (issuer/client-issuing-policy.ts). */
+  readonly namespace: string
+  readonly createdAt: string
+  /** Updated at most once a minute (LAST_USED_RESOLUTION_MS), so a busy client costs no write per request. */
+  readonly lastUsedAt: string | null
+  readonly revokedAt: string | null
+}
+
+/** `last_used_at` is written when it is older than this: at most one write a minute per client, on any instance. */
+export const LAST_USED_RESOLUTION_MS = 60_000
+
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 
-export async function createApiClient(ds: DataSource, clock: Clock, input: { name: string; scopes: readonly string[] }): Promise<ApiClient & { token: string }> {
+export async function createApiClient(ds: DataSource, clock: Clock, input: { name: string; scopes: readonly string[] }): Promise<ApiClient & { namespace: string; token: string }> {
   const name = input.name.trim()
   if (!name || name.length > 200) throw new AppError('invalid_request', 400, 'a client name of 1 to 200 characters is required')
   const unknown = input.scopes.filter((s) => !SCOPES.includes(s as Scope))
   if (!input.scopes.length || unknown.length) throw new AppError('invalid_request', 400, `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
   const token = `cbt_${randomBytes(32).toString('base64url')}`
   const client = { id: randomUUID(), name, scopes: [...new Set(input.scopes)] as Scope[] }
+  // Credential ids of the namespace urn:credit-bank:<namespace>: belong to one client: no two active clients share one.
+  const namespace = clientNamespace(client)
+  if (RESERVED_NAMESPACES.has(namespace)) throw new AppError('invalid_request', 400, `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`)
+  const active = await sql<{ id: string; name: string }>(ds, 'SELECT id, name FROM cb_api_client WHERE revoked_at IS NULL')
+  const holder = active.find((c) => clientNamespace(c) === namespace)
+  if (holder) throw new AppError('invalid_request', 400, `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`)
   await sql(ds, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [
     client.id,
     client.name,
@@ -30,25 +50,58 @@ export async function createApiClient(ds: DataSource, clock: Clock, input: { nam
     client.scopes.join(' '),
     clock().toISOString(),
   ])
-  return { ...client, token }
+  return { ...client, namespace, token }
 }
 
-export async function revokeApiClient(ds: DataSource, clock: Clock, id: string): Promise<void> {
+/** Revokes a client's token at once on every instance (authentication reads the database on every request). False if no such client. */
+export async function revokeApiClient(ds: DataSource, clock: Clock, id: string): Promise<boolean> {
+  const [row] = await sql<{ id: string }>(ds, 'SELECT id FROM cb_api_client WHERE id = ?', [id])
+  if (!row) return false
   await sql(ds, 'UPDATE cb_api_client SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [clock().toISOString(), id])
+  return true
+}
+
+/** Every client, oldest first, revoked ones included; never the token or its hash. */
+export async function listApiClients(ds: DataSource): Promise<ApiClientInfo[]> {
+  const rows = await sql<{ id: string; name: string; scopes: string; created_at: string; last_used_at: string | null; revoked_at: string | null }>(
+    ds,
+    'SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM cb_api_client ORDER BY created_at, id',
+  )
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    scopes: r.scopes.split(' ') as Scope[],
+    namespace: clientNamespace(r),
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at ?? null,
+    revokedAt: r.revoked_at ?? null,
+  }))
 }
 
 /**
  * Finds the client of a bearer token. The lookup is by the token's SHA-256, so timing reveals nothing about the
  * token; the digests are then compared in constant time as well.
  */
-export async function authenticateToken(ds: DataSource, token: string): Promise<ApiClient | undefined> {
+export async function authenticateToken(ds: DataSource, token: string, clock: Clock): Promise<ApiClient | undefined> {
   if (!/^cbt_[A-Za-z0-9_-]{43}$/.test(token)) return undefined
   const digest = sha256(token)
-  const [row] = await sql<{ id: string; name: string; scopes: string; token_hash: string }>(
+  const [row] = await sql<{ id: string; name: string; scopes: string; token_hash: string; last_used_at: string | null }>(
     ds,
-    'SELECT id, name, scopes, token_hash FROM cb_api_client WHERE token_hash = ? AND revoked_at IS NULL',
+    'SELECT id, name, scopes, token_hash, last_used_at FROM cb_api_client WHERE token_hash = ? AND revoked_at IS NULL',
     [digest.toString('hex')],
   )
   if (!row || !timingSafeEqual(Buffer.from(row.token_hash, 'hex'), digest)) return undefined
+  await touchLastUsed(ds, row.id, row.last_used_at ?? null, clock())
   return { id: row.id, name: row.name, scopes: row.scopes.split(' ') as Scope[] }
+}
+
+/**
+ * Records when a client was last seen, at minute resolution: nothing is written while the stored time is less than
+ * a minute old, and the conditional UPDATE keeps instances racing on the same minute to one write. A failed write
+ * never fails the request.
+ */
+async function touchLastUsed(ds: DataSource, id: string, lastUsedAt: string | null, now: Date): Promise<void> {
+  if (lastUsedAt !== null && now.getTime() - Date.parse(lastUsedAt) < LAST_USED_RESOLUTION_MS) return
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString()
+  await sql(ds, 'UPDATE cb_api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)', [now.toISOString(), id, staleBefore]).catch(() => undefined)
 }

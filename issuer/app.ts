@@ -3,6 +3,7 @@ import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { requireScope } from './auth.ts'
+import { ClientIssuingPolicy } from './client-issuing-policy.ts'
 import { credentialsGet } from './routes/credentials-get.ts'
 import { credentialsIssue } from './routes/credentials-issue.ts'
 import { credentialsStatus } from './routes/credentials-status.ts'
@@ -27,9 +28,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
     res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/did+json').send(JSON.stringify(await identity.didDocument()))
   })
-  api.post('/credentials/issue', perAddress, requireScope(ds, 'credentials:issue'), perClient, body, credentialsIssue(node.issuer))
-  api.get('/credentials/:id', perAddress, requireScope(ds, 'credentials:issue'), perClient, credentialsGet(node.issuer))
-  api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status'), perClient, body, credentialsStatus(node.statusLists))
+  api.post('/credentials/issue', perAddress, requireScope(ds, 'credentials:issue', node.clock), perClient, body, credentialsIssue(node.issuer, new ClientIssuingPolicy({ bankUrl: config.publicUrl })))
+  api.get('/credentials/:id', perAddress, requireScope(ds, 'credentials:issue', node.clock), perClient, credentialsGet(node.issuer))
+  api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status', node.clock), perClient, body, credentialsStatus(node.statusLists))
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
 
   api.get('/', (_req, res) => {

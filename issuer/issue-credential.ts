@@ -22,6 +22,9 @@ const ROWS_PER_INSERT = 100
 /** VC API IssueCredentialOptions we support (additionalProperties: false). */
 const OPTION_KEYS = new Set(['credentialId', 'format'])
 
+/** Refuses (throws an AppError) a credential the caller may not have signed; `at` prefixes issue paths in a batch. */
+export type Admit = (credential: Readonly<Record<string, unknown>>, at: string) => void
+
 export interface IssueRequest {
   readonly credential: unknown
   readonly options?: unknown
@@ -61,13 +64,17 @@ export class CredentialIssuer {
    */
   async find(id: string, caller: { clientId: string; admin: boolean }): Promise<IssuedCredential> {
     const [row] = await sql<{ format: ProofFormat; document: string; client_id: string | null }>(this.ds, 'SELECT format, document, client_id FROM cb_credential WHERE id = ?', [id])
-    if (!row) throw new AppError('not_found', 404, `no credential with id ${id} was issued here`)
-    if (!caller.admin && row.client_id !== caller.clientId) throw new AppError('forbidden', 403, 'this credential was issued by another API client')
+    // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
+    if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 404, 'no credential with this id was issued here for this API client')
     return asIssued(id, row.format, row.document)
   }
 
-  async issue(request: IssueRequest, clientId: string | null): Promise<IssuedCredential> {
-    const [issued] = await this.issueMany([request], clientId)
+  /**
+   * `admit` is the generic API's client policy (issuer/client-issuing-policy.ts): it sees each credential once the
+   * bank's own checks passed and throws to refuse it. The bank's own use cases pass none.
+   */
+  async issue(request: IssueRequest, clientId: string | null, admit?: Admit): Promise<IssuedCredential> {
+    const [issued] = await this.issueMany([request], clientId, admit)
     return issued!
   }
 
@@ -75,9 +82,9 @@ export class CredentialIssuer {
    * Issues a batch atomically: every credential is validated first, then status slots are allocated, credentials
    * signed and rows written in one transaction — a crash anywhere leaves neither a credential nor a used slot.
    */
-  async issueMany(requests: readonly IssueRequest[], clientId: string | null): Promise<IssuedCredential[]> {
+  async issueMany(requests: readonly IssueRequest[], clientId: string | null, admit?: Admit): Promise<IssuedCredential[]> {
     const now = this.clock()
-    const prepared = requests.map((r, i) => this.prepare(r, now, requests.length > 1 ? `/${i}` : ''))
+    const prepared = requests.map((r, i) => this.prepare(r, now, requests.length > 1 ? `/${i}` : '', admit))
     const ids = new Set<string>()
     for (const p of prepared) {
       if (ids.has(p.id)) throw new AppError('duplicate_credential', 409, `credential id ${p.id} appears twice in this batch`)
@@ -110,16 +117,15 @@ export class CredentialIssuer {
   }
 
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */
-  private prepare(request: IssueRequest, now: Date, at: string): Prepared {
+  private prepare(request: IssueRequest, now: Date, at: string, admit: Admit | undefined): Prepared {
     const { credential, options } = request
     const opts = parseOptions(options, at)
     if (credential === null || typeof credential !== 'object' || Array.isArray(credential)) {
       throw new InvalidRequestError('credential must be a JSON object', [{ path: `${at}/credential`, message: 'expected an object' }])
     }
     const input = credential as Record<string, unknown>
-    for (const field of ['proof', 'credentialStatus'] as const) {
-      if (field in input) throw new AppError('proof_not_allowed', 400, `credential.${field} is set by the bank when it issues; remove it from the request`)
-    }
+    if ('proof' in input) throw new AppError('proof_not_allowed', 400, 'credential.proof is set by the bank when it signs; remove it from the request')
+    if ('credentialStatus' in input) throw new AppError('status_not_allowed', 400, 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
     const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
     if (issuerId !== undefined && issuerId !== this.identity.did) {
       throw new AppError('issuer_mismatch', 400, `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
@@ -147,6 +153,7 @@ export class CredentialIssuer {
     if (input.issuer === undefined) throw new InvalidRequestError('credential.issuer is required', [{ path: `${at}/credential/issuer`, message: `set it to ${this.identity.did}` }])
     const issues = validateCredential(out, { model: 'v2' })
     if (issues.length) throw new InvalidRequestError('the credential does not conform to the VC Data Model 2.0 or its type\'s schema', prefix(issues, `${at}/credential`))
+    admit?.(out, at)
     return { id, format: opts.format, credential: out }
   }
 

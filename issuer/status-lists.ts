@@ -125,8 +125,8 @@ export class StatusLists {
         `SELECT status_list_id, revoked, suspended, client_id FROM cb_credential WHERE id = ?${forUpdate(m)}`,
         [credentialId],
       )
-      if (!row) throw new AppError('not_found', 404, `no credential with id ${credentialId} was issued here`)
-      if (!caller.admin && row.client_id !== caller.clientId) throw new AppError('forbidden', 403, 'this credential was issued by another API client')
+      // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
+      if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 404, 'no credential with this id was issued here for this API client')
       const current = Number(row[column]) === 1
       if (current === value) return { changed: false }
       if (purpose === 'revocation' && !value) throw new AppError('revocation_irreversible', 400, 'a revoked credential cannot be un-revoked; issue a new one')

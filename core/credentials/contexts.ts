@@ -1,7 +1,7 @@
 // The JSON-LD contexts we bundle, by URL: the only documents the offline document loader serves.
 import { readFileSync } from 'node:fs'
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context'
-import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from './types.ts'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_EXAMPLES_V2_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from './types.ts'
 
 function readVendored(fileName: string): object {
   const url = new URL(`../../schemas/contexts/${fileName}`, import.meta.url)
@@ -36,6 +36,7 @@ export const CONTEXTS: ReadonlyMap<string, object> = new Map<string, object>(
       [VC_V1_CONTEXT, fromCredentialsContext(VC_V1_CONTEXT)],
       [OB3_CONTEXT, readVendored('ob-v3p0-context-3.0.3.jsonld')],
       [CREDIT_BANK_CONTEXT, readVendored('credit-bank-v1.jsonld')],
+      [VC_EXAMPLES_V2_CONTEXT, readVendored('credentials-examples-v2.jsonld')],
     ] as const
   ).map(([url, document]) => [url, deepFreeze(document)]),
 )

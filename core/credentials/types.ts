@@ -2,6 +2,11 @@
 
 /** W3C VC Data Model 2.0 base context. Must be the first `@context` item of every v2 credential. */
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2'
+/**
+ * W3C VC Data Model 2.0 examples context: maps every term no other context defines into the examples vocabulary
+ * (`@vocab`). The W3C test suites and the specification's examples use it.
+ */
+export const VC_EXAMPLES_V2_CONTEXT = 'https://www.w3.org/ns/credentials/examples/v2'
 /** W3C VC Data Model 1.1 base context (Veramo-style JWTs from outside; we never issue it). */
 export const VC_V1_CONTEXT = 'https://www.w3.org/2018/credentials/v1'
 /** Open Badges 3.0 context (AchievementCredential, Profile, Achievement …). */

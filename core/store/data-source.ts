@@ -8,12 +8,13 @@ import type { DbConfig } from '../config.ts'
 import { CreateIssuerTables1732900000000 } from './migrations/1732900000000-create-issuer-tables.ts'
 import { CreateVerifierTables1732900000001 } from './migrations/1732900000001-create-verifier-tables.ts'
 import { StatusListDataIntegrity1796000000000 } from './migrations/1796000000000-status-list-data-integrity.ts'
+import { ApiClientLastUsed1796100000000 } from './migrations/1796100000000-api-client-last-used.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
 /** Hand-written migrations only (never `synchronize`): Veramo's first, ours after. */
 const migrationsFor = (role: DatabaseRole) =>
-  role === 'issuer' ? [...veramoMigrations, CreateIssuerTables1732900000000, StatusListDataIntegrity1796000000000] : [CreateVerifierTables1732900000001]
+  role === 'issuer' ? [...veramoMigrations, CreateIssuerTables1732900000000, StatusListDataIntegrity1796000000000, ApiClientLastUsed1796100000000] : [CreateVerifierTables1732900000001]
 
 /**
  * typeorm calls `sqlite3.verbose()`, which patches every statement to record a stack trace (about 7% of batched

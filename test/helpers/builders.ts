@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib'
 import {
   CREDIT_BANK_CONTEXT,
   OB3_CONTEXT,
+  VC_EXAMPLES_V2_CONTEXT,
   VC_V1_CONTEXT,
   VC_V2_CONTEXT,
   type AchievementCredential,
@@ -111,6 +112,22 @@ export function buildCertificationReportCredential(issuerDid: string, overrides:
     ],
   }
   return applyOverrides(credential, overrides) as CertificationReportCredential
+}
+
+/**
+ * A credential an API client may have the bank sign through POST /credentials/issue: VCDM 2.0 with the W3C
+ * examples context, none of the types or claims the bank keeps for itself (issuer/client-issuing-policy.ts).
+ */
+export function buildClientCredential(issuerDid: string, overrides: Overrides = {}): Record<string, unknown> {
+  const credential = {
+    '@context': [VC_V2_CONTEXT, VC_EXAMPLES_V2_CONTEXT],
+    type: ['VerifiableCredential', 'ExampleAlumniCredential'],
+    issuer: issuerDid,
+    validFrom: '2025-03-01T00:00:00Z',
+    name: 'Alumni of Example University',
+    credentialSubject: { id: TEST_LEARNER_DID, alumniOf: { name: 'Example University' } },
+  }
+  return applyOverrides(credential, overrides)
 }
 
 /** A valid BitstringStatusListCredential with an all-zero list of 131,072 entries (the BSL minimum). */

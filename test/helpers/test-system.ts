@@ -31,6 +31,8 @@ export interface TestSystem {
   readonly did: string
   /** Bearer token with every scope but admin. */
   readonly token: string
+  /** The API client of `token` (name "test", namespace urn:credit-bank:test:). */
+  readonly clientId: string
   close(): Promise<void>
 }
 
@@ -76,7 +78,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const verifier = await createVerifierNode(config, { clock, log })
   issuerHttp.server.on('request', createIssuerApp(issuer))
   verifierHttp.server.on('request', createVerifierApp(verifier))
-  const { token } = await createApiClient(issuer.ds, clock, { name: 'test', scopes: ['credentials:issue', 'credentials:status'] })
+  const { token, id: clientId } = await createApiClient(issuer.ds, clock, { name: 'test', scopes: ['credentials:issue', 'credentials:status'] })
   return {
     config,
     clock,
@@ -86,6 +88,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     verifierUrl: `http://localhost:${verifierHttp.port}`,
     did: config.bankDid,
     token,
+    clientId,
     async close() {
       for (const s of [issuerHttp.server, verifierHttp.server]) {
         s.closeAllConnections()
@@ -120,6 +123,16 @@ export const auth = (token: string) => ({ authorization: `Bearer ${token}` })
 /** Issues through the API and returns the compact JWT (or the DI JSON). */
 export async function issue(sys: TestSystem, credential: unknown, options?: Record<string, unknown>): Promise<HttpResult<{ verifiableCredential: Record<string, unknown> }>> {
   return post(`${sys.issuerUrl}/credentials/issue`, { credential, ...(options ? { options } : {}) }, auth(sys.token))
+}
+
+/**
+ * The bank issuing in its own name, as its recognition and report flows do (no API client policy): credit-bank
+ * achievements with `recognizingInstitution`, certification reports. The test client owns the credential (it may
+ * fetch it and change its status over HTTP). Same answer shape as `issue`; a refusal throws.
+ */
+export async function issueAsBank(sys: TestSystem, credential: unknown, options?: Record<string, unknown>): Promise<HttpResult<{ verifiableCredential: Record<string, unknown> }>> {
+  const issued = await sys.issuer.issuer.issue({ credential, ...(options ? { options } : {}) }, sys.clientId)
+  return { status: 201, headers: new Headers(), body: { verifiableCredential: issued.verifiableCredential } }
 }
 
 export const jwtOf = (vc: Record<string, unknown>): string => String(vc.id).replace(/^data:application\/vc\+jwt,/, '')

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildAchievementCredential } from '../helpers/builders.ts'
-import { issue, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
+import { issueAsBank, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
 import { freePort, runCli as run, startService } from '../helpers/processes.ts'
@@ -85,7 +85,7 @@ describe('credit-bank CLI', function () {
     let cliEnv: Record<string, string>
     before(async () => {
       sys = await startTestSystem()
-      jwt = jwtOf((await issue(sys, { ...buildAchievementCredential(sys.did), validFrom: '2026-01-01T00:00:00Z' })).body.verifiableCredential)
+      jwt = jwtOf((await issueAsBank(sys, { ...buildAchievementCredential(sys.did), validFrom: '2026-01-01T00:00:00Z' })).body.verifiableCredential)
       cliEnv = { ...env, CB_TRUSTED_ISSUERS: sys.did }
     })
     after(() => sys.close())

@@ -1,7 +1,7 @@
 // GET /credentials/{id}: a credential as issued, for the API client that issued it — also after a retry got 409.
 import assert from 'node:assert/strict'
 import { createApiClient } from '../../issuer/api-clients.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
+import { buildClientCredential } from '../helpers/builders.ts'
 import { assertProblem, auth, issue, startTestSystem, type HttpResult, type TestSystem } from '../helpers/test-system.ts'
 
 describe('GET /credentials/{id}', () => {
@@ -19,7 +19,7 @@ describe('GET /credentials/{id}', () => {
 
   it('when the issuing client follows the 201 Location, then it gets the very credential it was given, not cacheable', async () => {
     const id = 'urn:uuid:9e0d1c2b-0000-4000-8000-000000000001'
-    const issued = await issue(sys, buildAchievementCredential(sys.did, { id }))
+    const issued = await issue(sys, buildClientCredential(sys.did, { id }))
     assert.equal(issued.status, 201)
     assert.equal(issued.headers.get('location'), pathOf(id))
     const res = await get(issued.headers.get('location')!, sys.token)
@@ -30,7 +30,7 @@ describe('GET /credentials/{id}', () => {
 
   it('when a Data Integrity credential is fetched, then it comes back as the secured JSON it was issued as', async () => {
     const id = 'urn:uuid:9e0d1c2b-0000-4000-8000-000000000002'
-    const issued = await issue(sys, buildAchievementCredential(sys.did, { id }), { format: 'eddsa-rdfc-2022' })
+    const issued = await issue(sys, buildClientCredential(sys.did, { id }), { format: 'eddsa-rdfc-2022' })
     assert.equal(issued.status, 201)
     const res = await get(pathOf(id), sys.token)
     assert.equal(res.status, 200)
@@ -40,24 +40,27 @@ describe('GET /credentials/{id}', () => {
 
   it('when a retried request gets 409 because the first one was stored, then the client fetches the stored credential', async () => {
     const id = 'urn:uuid:9e0d1c2b-0000-4000-8000-000000000003'
-    const first = await issue(sys, buildAchievementCredential(sys.did, { id }))
-    const retry = await issue(sys, buildAchievementCredential(sys.did, { id }))
+    const first = await issue(sys, buildClientCredential(sys.did, { id }))
+    const retry = await issue(sys, buildClientCredential(sys.did, { id }))
     assertProblem(retry, 409, 'duplicate_credential')
     assert.deepEqual((await get(pathOf(id), sys.token)).body, { verifiableCredential: first.body.verifiableCredential })
   })
 
-  it('when another API client asks, then 403 forbidden; an admin gets it', async () => {
+  it('when another API client asks, then 404 not_found, the answer an unknown id gets (no telling which ids exist); an admin gets it', async () => {
     const id = 'urn:uuid:9e0d1c2b-0000-4000-8000-000000000004'
-    const issued = await issue(sys, buildAchievementCredential(sys.did, { id }))
+    const issued = await issue(sys, buildClientCredential(sys.did, { id }))
     const other = await createApiClient(sys.issuer.ds, sys.clock, { name: 'other registrar', scopes: ['credentials:issue'] })
-    assertProblem(await get(pathOf(id), other.token), 403, 'forbidden')
+    const theirs = await get(pathOf(id), other.token)
+    assertProblem(theirs, 404, 'not_found')
+    const unknown = await get(pathOf('urn:uuid:9e0d1c2b-0000-4000-8000-0000000000fe'), other.token)
+    assert.equal(theirs.body.title, unknown.body.title)
     const admin = await createApiClient(sys.issuer.ds, sys.clock, { name: 'operator', scopes: ['admin'] })
     assert.deepEqual((await get(pathOf(id), admin.token)).body, { verifiableCredential: issued.body.verifiableCredential })
   })
 
   it('when the caller has no token, a wrong token, or only the status scope, then 401 or 403 and nothing of the credential', async () => {
     const id = 'urn:uuid:9e0d1c2b-0000-4000-8000-000000000005'
-    await issue(sys, buildAchievementCredential(sys.did, { id }))
+    await issue(sys, buildClientCredential(sys.did, { id }))
     assertProblem(await get(pathOf(id)), 401, 'unauthorized')
     assertProblem(await get(pathOf(id), 'cbt_' + 'A'.repeat(43)), 401, 'unauthorized')
     const statusOnly = await createApiClient(sys.issuer.ds, sys.clock, { name: 'status desk', scopes: ['credentials:status'] })

@@ -4,8 +4,8 @@ import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { sql } from '../../core/store/sql.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
+import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
 
 describe('issue → verify (HTTP)', () => {
   let sys: TestSystem
@@ -20,7 +20,7 @@ describe('issue → verify (HTTP)', () => {
   const expireCaches = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
 
   it('when the bank issues an AchievementCredential, then it answers 201 with an EnvelopedVerifiableCredential that verifies check by check', async () => {
-    const res = await issue(sys, buildAchievementCredential(sys.did))
+    const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
     assert.equal(res.status, 201)
     const vc = res.body.verifiableCredential
     assert.equal(vc.type, 'EnvelopedVerifiableCredential')
@@ -37,7 +37,7 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when a CertificationReportCredential is issued as eddsa-rdfc-2022, then the Data Integrity proof verifies', async () => {
-    const res = await issue(sys, buildCertificationReportCredential(sys.did), { format: 'eddsa-rdfc-2022' })
+    const res = await issueAsBank(sys, buildCertificationReportCredential(sys.did), { format: 'eddsa-rdfc-2022' })
     assert.equal(res.status, 201)
     const vc = res.body.verifiableCredential
     assert.equal((vc.proof as { cryptosuite: string }).cryptosuite, 'eddsa-rdfc-2022')
@@ -60,7 +60,7 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when a credential we issued is checked with plain jose against our published DID document, then it verifies', async () => {
-    const res = await issue(sys, buildAchievementCredential(sys.did))
+    const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
     const jwt = jwtOf(res.body.verifiableCredential)
     const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as { id: string; assertionMethod: string[]; verificationMethod: { id: string; publicKeyJwk: Record<string, string> }[] }
     assert.equal(doc.id, sys.did)
@@ -71,7 +71,7 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when the bank revokes a credential, then it fails on status — also when sent as a bare JWT', async () => {
-    const res = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001' }))
+    const res = await issueAsBank(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001' }))
     const vc = res.body.verifiableCredential
     assert.equal(check((await verify(sys, vc)).body, 'status'), 'passed')
     const r = await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', true)
@@ -93,7 +93,7 @@ describe('issue → verify (HTTP)', () => {
 
   it('when a credential is suspended and then unsuspended, then it fails and then passes again', async () => {
     const id = 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000002'
-    const vc = (await issue(sys, buildAchievementCredential(sys.did, { id }))).body.verifiableCredential
+    const vc = (await issueAsBank(sys, buildAchievementCredential(sys.did, { id }))).body.verifiableCredential
     await revoke(id, 'suspension', true)
     expireCaches()
     assert.equal(check((await verify(sys, vc)).body, 'status'), 'failed:suspended')
@@ -105,7 +105,7 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when the status list is fetched again with its ETag, then the issuer answers 304, and it is public and cacheable', async () => {
-    const vc = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    const vc = (await issueAsBank(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
     const { body } = await verify(sys, vc)
     const entry = ((body.credential?.credentialStatus ?? []) as { statusListCredential: string }[])[0]!
     const first = await fetch(entry.statusListCredential)
@@ -119,7 +119,7 @@ describe('issue → verify (HTTP)', () => {
   it('when a credential is expired or not yet valid, then validity_period fails at the boundary (skew included)', async () => {
     const validFrom = new Date(sys.clock().getTime() + 3600_000).toISOString()
     const validUntil = new Date(sys.clock().getTime() + 7200_000).toISOString()
-    const vc = (await issue(sys, buildAchievementCredential(sys.did, { validFrom, validUntil }))).body.verifiableCredential
+    const vc = (await issueAsBank(sys, buildAchievementCredential(sys.did, { validFrom, validUntil }))).body.verifiableCredential
     assert.equal(check((await verify(sys, vc)).body, 'validity_period'), 'failed:not_yet_valid')
     const skew = sys.config.clockSkewSeconds
     sys.clock.set(new Date(Date.parse(validFrom) - (skew - 1) * 1000))
@@ -145,11 +145,11 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when the bank rotates its key, then new credentials use the new key and old ones still verify', async () => {
-    const before = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    const before = (await issueAsBank(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
     const oldKid = JSON.parse(Buffer.from(jwtOf(before).split('.')[0]!, 'base64url').toString()).kid as string
     const newKid = await sys.issuer.identity.rotate()
     assert.notEqual(newKid, oldKid)
-    const after = (await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
+    const after = (await issueAsBank(sys, buildAchievementCredential(sys.did))).body.verifiableCredential
     assert.equal(JSON.parse(Buffer.from(jwtOf(after).split('.')[0]!, 'base64url').toString()).kid, newKid)
     const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as { assertionMethod: string[] }
     assert.deepEqual(doc.assertionMethod, [oldKid, newKid])
@@ -158,8 +158,8 @@ describe('issue → verify (HTTP)', () => {
 
   it('when the same credential id is issued twice, then the second gets 409 and only one is stored', async () => {
     const id = 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000003'
-    assert.equal((await issue(sys, buildAchievementCredential(sys.did, { id }))).status, 201)
-    const [a, b] = await Promise.all([issue(sys, buildAchievementCredential(sys.did, { id })), issue(sys, buildAchievementCredential(sys.did, { id }))])
+    assert.equal((await issue(sys, buildClientCredential(sys.did, { id }))).status, 201)
+    const [a, b] = await Promise.all([issue(sys, buildClientCredential(sys.did, { id })), issue(sys, buildClientCredential(sys.did, { id }))])
     assert.deepEqual([a.status, b.status], [409, 409])
     assert.equal((a.body as unknown as { code: string }).code, 'duplicate_credential')
     const rows = await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])
@@ -169,7 +169,7 @@ describe('issue → verify (HTTP)', () => {
   it('when 100 credentials are issued 10 at a time, then each gets its own status slot and all are stored', async () => {
     const ids: string[] = []
     for (let round = 0; round < 10; round++) {
-      const results = await Promise.all(Array.from({ length: 10 }, () => issue(sys, buildAchievementCredential(sys.did))))
+      const results = await Promise.all(Array.from({ length: 10 }, () => issueAsBank(sys, buildAchievementCredential(sys.did))))
       for (const r of results) {
         assert.equal(r.status, 201)
         ids.push(JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).id)
@@ -182,7 +182,7 @@ describe('issue → verify (HTTP)', () => {
 
   it('when a status list is full, then issuance rolls over to a new list whose credentials verify', async () => {
     await sql(sys.issuer.ds, 'UPDATE cb_status_list SET next_position = size - 1')
-    const [last, next] = [await issue(sys, buildAchievementCredential(sys.did)), await issue(sys, buildAchievementCredential(sys.did))]
+    const [last, next] = [await issueAsBank(sys, buildAchievementCredential(sys.did)), await issueAsBank(sys, buildAchievementCredential(sys.did))]
     const listOf = (r: typeof last) => ((JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).credentialStatus as { statusListCredential: string }[])[0]!.statusListCredential)
     assert.match(listOf(last), /\/status-lists\/1\/revocation$/)
     assert.match(listOf(next), /\/status-lists\/2\/revocation$/)
@@ -223,7 +223,7 @@ describe('presentations (HTTP)', () => {
   const challenge = async () => (await post<{ challenge: string }>(`${sys.verifierUrl}/challenges`, { domain: 'https://employer.example' })).body.challenge
   const verifyVp = (vp: string, c: string, domain = 'https://employer.example') => post<Report>(`${sys.verifierUrl}/presentations/verify`, { verifiablePresentation: vp, options: { challenge: c, domain } })
   const learnerCredential = async (id?: string) =>
-    (await issue(sys, buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holderDid } }))).body.verifiableCredential
+    (await issueAsBank(sys, buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holderDid } }))).body.verifiableCredential
 
   it('when a learner presents a credential with the challenge, then the presentation and every credential in it verify', async () => {
     const c = await challenge()
@@ -280,7 +280,7 @@ describe('presentations (HTTP)', () => {
     const report = async (digests: string[]) => {
       const base = buildCertificationReportCredential(sys.did)
       const credential = { ...base, credentialSubject: { ...base.credentialSubject, id: holderDid }, relatedResource: [{ id: first, digestSRI: digests[0] }, { id: second, digestSRI: digests[1] }] }
-      const res = await issue(sys, credential)
+      const res = await issueAsBank(sys, credential)
       assert.equal(res.status, 201, JSON.stringify(res.body))
       return res.body.verifiableCredential
     }

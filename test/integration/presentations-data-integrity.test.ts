@@ -6,7 +6,7 @@ import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newChallenge, newHolder, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
-import { auth, check, issue, post, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issueAsBank, post, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
 
 const DOMAIN = 'https://employer.example'
 
@@ -20,7 +20,7 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
 
   const learnerCredential = async (options?: Record<string, unknown>, id?: string) => {
     const credential = buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holder.did } })
-    const res = await issue(sys, credential, options)
+    const res = await issueAsBank(sys, credential, options)
     assert.equal(res.status, 201)
     return res.body.verifiableCredential
   }
@@ -133,7 +133,7 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     const sri = (vc: Json) => `sha384-${createHash('sha384').update(canonicalJson(vc)).digest('base64')}`
     const report = async (pinned: Json[]) => {
       const base = buildCertificationReportCredential(sys.did)
-      const res = await issue(sys, { ...base, credentialSubject: { ...base.credentialSubject, id: holder.did }, relatedResource: [{ id: first, digestSRI: sri(pinned[0]!) }, { id: second, digestSRI: sri(pinned[1]!) }] }, { format: 'eddsa-rdfc-2022' })
+      const res = await issueAsBank(sys, { ...base, credentialSubject: { ...base.credentialSubject, id: holder.did }, relatedResource: [{ id: first, digestSRI: sri(pinned[0]!) }, { id: second, digestSRI: sri(pinned[1]!) }] }, { format: 'eddsa-rdfc-2022' })
       assert.equal(res.status, 201, JSON.stringify(res.body))
       return res.body.verifiableCredential
     }

@@ -4,7 +4,7 @@ import { createLogger } from '../../core/log.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
+import { buildClientCredential } from '../helpers/builders.ts'
 import { freePort, startService } from '../helpers/processes.ts'
 import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
 
@@ -34,7 +34,7 @@ describe('reliability', () => {
       throw new Error('simulated crash between signing and commit')
     }
     try {
-      const res = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
+      const res = await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
       assert.equal(res.status, 500)
       assert.equal((res.body as unknown as { code: string }).code, 'internal')
       assert.doesNotMatch(JSON.stringify(res.body), /simulated|stack/)
@@ -44,13 +44,13 @@ describe('reliability', () => {
     assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', ['urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001'])).length, 0)
     const [{ next: after }] = (await sql<{ next: number }>(sys.issuer.ds, 'SELECT COALESCE(SUM(next_position), 0) AS next FROM cb_status_list')) as [{ next: number }]
     assert.equal(Number(after), Number(before))
-    const again = await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
+    const again = await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
     assert.equal(again.status, 201)
   })
 
   it('when an issued and then revoked credential survives a restart, then the new process serves it re-signed with the bit set (R6, R7)', async () => {
     const id = 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c002'
-    const vc = (await issue(sys, buildAchievementCredential(sys.did, { id }))).body.verifiableCredential
+    const vc = (await issue(sys, buildClientCredential(sys.did, { id }))).body.verifiableCredential
     const r = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
     assert.equal(r.status, 200)
     // A second process on the same database sees both the credential and the bit.
@@ -78,7 +78,7 @@ describe('reliability', () => {
     try {
       const ids = Array.from({ length: 60 }, (_, n) => `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
       const results = await Promise.all(
-        ids.map((id, n) => post(`${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))),
+        ids.map((id, n) => post(`${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did, { id }) }, auth(sys.token))),
       )
       assert.deepEqual(results.map((r) => r.status), ids.map(() => 201))
       const rows = await storedSlots(sys, ids)
@@ -92,7 +92,7 @@ describe('reliability', () => {
   it('when the issuer process is killed (SIGKILL) in the middle of a burst, then every acknowledged credential survives as given, slots stay unique, and resubmitting the burst completes it exactly once (R2, R3, R6)', async function () {
     this.timeout(90_000)
     const ids = Array.from({ length: 120 }, (_, n) => `urn:uuid:6c6d0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
-    const send = (base: string, id: string) => post(`${base}/credentials/issue`, { credential: buildAchievementCredential(sys.did, { id }) }, auth(sys.token))
+    const send = (base: string, id: string) => post(`${base}/credentials/issue`, { credential: buildClientCredential(sys.did, { id }) }, auth(sys.token))
 
     // 8 clients work through the burst; the process is killed once 30 answers have come back.
     const port = await freePort()

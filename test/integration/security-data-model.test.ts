@@ -2,8 +2,8 @@
 // signed) and, when signed anyway, by the verifier's schema check.
 import assert from 'node:assert/strict'
 import { sql } from '../../core/store/sql.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, withValue } from '../helpers/builders.ts'
-import { check, issue, jwtOf, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, withValue } from '../helpers/builders.ts'
+import { check, issue, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
 import { resignAsBank, type Json } from '../helpers/attacks.ts'
 
 const V1 = 'https://www.w3.org/2018/credentials/v1'
@@ -83,7 +83,7 @@ const idRows: Row[] = [
   ['evidence.id given twice', '/evidence', [{ id: ['https://a.example/1', 'https://a.example/2'], type: ['Evidence'] }]],
 ]
 const typedRows: Row[] = [
-  ['credentialStatus (of any shape)', '/credentialStatus', { id: 'https://bank.example/status/1#5', statusPurpose: 'revocation' }, 'proof_not_allowed'],
+  ['credentialStatus (of any shape)', '/credentialStatus', { id: 'https://bank.example/status/1#5', statusPurpose: 'revocation' }, 'status_not_allowed'],
   ['evidence without type', '/evidence', [{ id: 'https://bank.example/evidence/1' }]],
   ['termsOfUse without type', '/termsOfUse', { id: 'https://bank.example/terms' }],
   ['refreshService without type', '/refreshService', { id: 'https://bank.example/refresh' }],
@@ -151,8 +151,8 @@ describe('security B5: data model (HTTP)', () => {
   }
 
   it('when the unmodified credentials are issued, then the issuer accepts them (control)', async () => {
-    assert.equal((await issue(sys, buildAchievementCredential(sys.did))).status, 201)
-    assert.equal((await issue(sys, buildCertificationReportCredential(sys.did))).status, 201)
+    assert.equal((await issueAsBank(sys, buildAchievementCredential(sys.did))).status, 201)
+    assert.equal((await issueAsBank(sys, buildCertificationReportCredential(sys.did))).status, 201)
   })
 
   const sections: [string, Row[]][] = [
@@ -186,7 +186,8 @@ describe('security B5: data model (HTTP)', () => {
     }
 
     it('when a Data Integrity credential uses a term no context defines, then the issuer refuses it rather than dropping it silently', async () => {
-      const credential = withValue(buildAchievementCredential(sys.did), '/undefinedTerm', 'signed but dropped?')
+      // Only the VC v2 context, no @vocab: the term is defined nowhere.
+      const credential = withValue(buildClientCredential(sys.did, { '@context': ['https://www.w3.org/ns/credentials/v2'], credentialSubject: { id: 'did:example:learner' } }), '/undefinedTerm', 'signed but dropped?')
       await expectRefused(credential, 'invalid_request', { format: 'eddsa-rdfc-2022' })
     })
   })
@@ -206,7 +207,7 @@ describe('security B5: data model (HTTP)', () => {
   describe('the verifier refuses the same inputs when they arrive signed (the schema check, not the signature, rejects them)', () => {
     let jwt: string
     before(async () => {
-      jwt = jwtOf((await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential)
+      jwt = jwtOf((await issueAsBank(sys, buildAchievementCredential(sys.did))).body.verifiableCredential)
     })
 
     const edits: [string, (p: Json) => void][] = [

@@ -8,7 +8,7 @@ import { sql } from '../../core/store/sql.ts'
 import { createApiClient, revokeApiClient } from '../../issuer/api-clients.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
+import { buildAchievementCredential, buildClientCredential } from '../helpers/builders.ts'
 import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type TestSystem } from '../helpers/test-system.ts'
 import { decodeJwt, rawPost, type Json } from '../helpers/attacks.ts'
 
@@ -28,7 +28,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
   const credentialCount = async (): Promise<number> => Number((await sql<{ n: number }>(sys.issuer.ds, 'SELECT COUNT(*) AS n FROM cb_credential'))[0]!.n)
   const issued = async (overrides: Json = {}, token = sys.token) => {
-    const res = await post<{ verifiableCredential: Json }>(`${sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did, overrides) }, auth(token))
+    const res = await post<{ verifiableCredential: Json }>(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did, overrides) }, auth(token))
     assert.equal(res.status, 201, JSON.stringify(res.body))
     const jwt = jwtOf(res.body.verifiableCredential)
     return { jwt, id: String(decodeJwt(jwt).payload.id), vc: res.body.verifiableCredential }
@@ -42,7 +42,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
   after(() => sys.close())
 
   describe('#45 authentication', () => {
-    const credential = () => ({ credential: buildAchievementCredential(sys.did) })
+    const credential = () => ({ credential: buildClientCredential(sys.did) })
     const headerCases: [string, Record<string, string>][] = [
       ['no Authorization header', {}],
       ['HTTP Basic', { authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` }],
@@ -92,22 +92,22 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       it(`when the credential names ${what}, then the issuer answers 400 issuer_mismatch and signs nothing`, async () => {
         const before = await credentialCount()
         const value = typeof issuer === 'function' ? issuer() : issuer
-        assertProblem(await issue(sys, buildAchievementCredential(sys.did, { issuer: value })), 400, 'issuer_mismatch')
+        assertProblem(await issue(sys, buildClientCredential(sys.did, { issuer: value })), 400, 'issuer_mismatch')
         assert.equal(await credentialCount(), before)
       })
     }
 
-    const supplied: [string, Json][] = [
-      ['a proof', { proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofValue: 'z111' } }],
-      ['a JwtProof2020 proof', { proof: { type: 'JwtProof2020', jwt: 'eyJ.eyJ.sig' } }],
-      ['a null proof', { proof: null }],
-      ['a credentialStatus in another list', { credentialStatus: { id: 'https://bank.example/status-lists/1/revocation#7', type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: 'https://bank.example/status-lists/1/revocation' } }],
-      ['a credentialStatus array', { credentialStatus: [] }],
+    const supplied: [string, Json, string][] = [
+      ['a proof', { proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofValue: 'z111' } }, 'proof_not_allowed'],
+      ['a JwtProof2020 proof', { proof: { type: 'JwtProof2020', jwt: 'eyJ.eyJ.sig' } }, 'proof_not_allowed'],
+      ['a null proof', { proof: null }, 'proof_not_allowed'],
+      ['a credentialStatus in another list', { credentialStatus: { id: 'https://bank.example/status-lists/1/revocation#7', type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: 'https://bank.example/status-lists/1/revocation' } }, 'status_not_allowed'],
+      ['a credentialStatus array', { credentialStatus: [] }, 'status_not_allowed'],
     ]
-    for (const [what, overrides] of supplied) {
+    for (const [what, overrides, code] of supplied) {
       for (const format of ['vc+jwt', 'eddsa-rdfc-2022']) {
-        it(`when the caller supplies ${what} (${format}), then the issuer answers 400 proof_not_allowed`, async () => {
-          assertProblem(await issue(sys, buildAchievementCredential(sys.did, overrides), { format }), 400, 'proof_not_allowed')
+        it(`when the caller supplies ${what} (${format}), then the issuer answers 400 ${code}`, async () => {
+          assertProblem(await issue(sys, buildClientCredential(sys.did, overrides), { format }), 400, code)
         })
       }
     }
@@ -121,7 +121,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       ['options a number', 1],
     ] as const) {
       it(`when the request has ${what}, then the issuer answers 400 unknown_option_provided`, async () => {
-        const res = await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did), options }, auth(sys.token))
+        const res = await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did), options }, auth(sys.token))
         assertProblem(res, 400, 'unknown_option_provided')
       })
     }
@@ -145,27 +145,27 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
   describe('#49 duplicates', () => {
     it('when the same credential.id is issued twice, then the second answer is 409 duplicate_credential and one credential exists', async () => {
       const id = 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a01'
-      assert.equal((await issue(sys, buildAchievementCredential(sys.did, { id }))).status, 201)
-      assertProblem(await issue(sys, buildAchievementCredential(sys.did, { id, name: 'Another name' })), 409, 'duplicate_credential')
+      assert.equal((await issue(sys, buildClientCredential(sys.did, { id }))).status, 201)
+      assertProblem(await issue(sys, buildClientCredential(sys.did, { id, name: 'Another name' })), 409, 'duplicate_credential')
       assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])).length, 1)
     })
 
     it('when the same options.credentialId is issued twice, then the second answer is 409 duplicate_credential', async () => {
       const credentialId = 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a02'
-      assert.equal((await issue(sys, buildAchievementCredential(sys.did), { credentialId })).status, 201)
-      assertProblem(await issue(sys, buildAchievementCredential(sys.did), { credentialId }), 409, 'duplicate_credential')
+      assert.equal((await issue(sys, buildClientCredential(sys.did), { credentialId })).status, 201)
+      assertProblem(await issue(sys, buildClientCredential(sys.did), { credentialId }), 409, 'duplicate_credential')
     })
 
     it('when one id is issued eight times in parallel, then exactly one answer is 201, the rest 409, and one credential exists', async () => {
       const id = 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a03'
-      const answers = await Promise.all(Array.from({ length: 8 }, () => issue(sys, buildAchievementCredential(sys.did, { id }))))
+      const answers = await Promise.all(Array.from({ length: 8 }, () => issue(sys, buildClientCredential(sys.did, { id }))))
       assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409])
       for (const a of answers.filter((x) => x.status === 409)) assert.equal((a.body as unknown as Problem).code, 'duplicate_credential')
       assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])).length, 1)
     })
 
     it('when credential.id and options.credentialId differ, then the issuer answers 400 invalid_request', async () => {
-      assertProblem(await issue(sys, buildAchievementCredential(sys.did, { id: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a04' }), { credentialId: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a05' }), 400, 'invalid_request')
+      assertProblem(await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a04' }), { credentialId: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a05' }), 400, 'invalid_request')
     })
   })
 
@@ -176,9 +176,15 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       for (const purpose of ['revocation', 'suspension']) assertProblem(await setStatus(statusBody('urn:uuid:00000000-0000-4000-8000-000000000000', purpose, true)), 404, 'not_found')
     })
 
-    it('when another API client revokes or suspends our credential, then the answer is 403 forbidden and it still verifies', async () => {
+    it('when another API client revokes or suspends our credential, then the answer is 404 not_found, as for an unknown id, and it still verifies', async () => {
       const { id, vc } = await issued()
-      for (const purpose of ['revocation', 'suspension']) assertProblem(await setStatus(statusBody(id, purpose, true), otherToken), 403, 'forbidden')
+      for (const purpose of ['revocation', 'suspension']) {
+        const res = await setStatus(statusBody(id, purpose, true), otherToken)
+        assertProblem(res, 404, 'not_found')
+        // The same answer as for an id never issued: a client cannot learn which ids exist.
+        const unknown = await setStatus(statusBody(`${id}0`, purpose, true), otherToken)
+        assert.equal((res.body as unknown as Problem).title, (unknown.body as unknown as Problem).title)
+      }
       const res = await verify(sys, vc)
       assert.equal(check(res.body, 'status'), 'passed')
       assert.equal(res.body.verified, true)
@@ -219,7 +225,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     })
 
     it('when a credential id itself holds SQL, then it is stored and revoked as plain data, touching no other credential', async () => {
-      const id = "urn:sqli:'OR'1'='1;--"
+      const id = "urn:credit-bank:test:'OR'1'='1;--"
       const hostile = await issued({ id })
       const bystander = await issued()
       assert.equal((await setStatus(statusBody(id, 'revocation', true))).status, 200)
@@ -239,9 +245,9 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
   describe('#52 prototype pollution', () => {
     const bodies: [string, () => string][] = [
-      ['a top-level __proto__ key', () => `{"__proto__":{"admin":true},"credential":${JSON.stringify(buildAchievementCredential(sys.did))}}`],
-      ['a __proto__ key inside the credential', () => JSON.stringify({ credential: buildAchievementCredential(sys.did) }).replace('"type":', '"__proto__":{"admin":true},"type":')],
-      ['a __proto__ key inside options', () => `{"credential":${JSON.stringify(buildAchievementCredential(sys.did))},"options":{"__proto__":{"admin":true}}}`],
+      ['a top-level __proto__ key', () => `{"__proto__":{"admin":true},"credential":${JSON.stringify(buildClientCredential(sys.did))}}`],
+      ['a __proto__ key inside the credential', () => JSON.stringify({ credential: buildClientCredential(sys.did) }).replace('"type":', '"__proto__":{"admin":true},"type":')],
+      ['a __proto__ key inside options', () => `{"credential":${JSON.stringify(buildClientCredential(sys.did))},"options":{"__proto__":{"admin":true}}}`],
       ['constructor.prototype inside the credential subject', () => JSON.stringify({ credential: buildAchievementCredential(sys.did) }).replace('"creditsEarned":', '"constructor":{"prototype":{"admin":true}},"creditsEarned":')],
     ]
     for (const [what, body] of bodies) {
@@ -271,7 +277,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
     it('when the body is larger than 256 KB, then issuer and verifier answer 413 payload_too_large', async () => {
       for (const t of targets()) {
-        const credential = buildAchievementCredential(sys.did, { description: 'x'.repeat(262_144) })
+        const credential = buildClientCredential(sys.did, { description: 'x'.repeat(262_144) })
         const res = await rawPost(t.url, JSON.stringify({ credential, verifiableCredential: credential }), { 'content-type': 'application/json', ...t.headers })
         assertProblem({ ...res, body: JSON.parse(res.text) }, 413, 'payload_too_large')
       }
@@ -297,14 +303,14 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     const longType = () => ['VerifiableCredential', 'AchievementCredential', ...new Array<number>(16_000).fill(0)]
 
     it('when a credential carries a 16,000-item type array, then the issuer answers 400 invalid_request listing at most 100 issues', async () => {
-      const res = await issue(sys, buildAchievementCredential(sys.did, { type: longType() }))
+      const res = await issue(sys, buildClientCredential(sys.did, { type: longType() }))
       assertProblem(res, 400, 'invalid_request')
       const issues = (res.body as unknown as { issues: unknown[] }).issues
       assert.ok(issues.length > 0 && issues.length <= 100, `${issues.length} issues`)
     })
 
     it('when the verifier gets an unsigned credential with a 16,000-item type array, then it answers 400 schema_invalid listing at most 100 issues', async () => {
-      const res = await verify(sys, buildAchievementCredential(sys.did, { type: longType() }))
+      const res = await verify(sys, buildClientCredential(sys.did, { type: longType() }))
       assert.equal(res.status, 400)
       assert.equal(check(res.body, 'schema'), 'failed:schema_invalid')
       const issues = (res.body.checks.find((c) => c.id === 'schema')?.details as { issues: unknown[] }).issues
@@ -352,7 +358,7 @@ describe('security B6 #53: request bursts (CB_RATE_LIMIT_PER_MINUTE = 5)', () =>
 
   it('when one API client sends a burst of issue requests, then the sixth answer is 429 rate_limited with Retry-After, other clients are unaffected, and the next window is open again', async () => {
     const answers = []
-    for (let i = 0; i < 7; i++) answers.push(await issue(sys, buildAchievementCredential(sys.did)))
+    for (let i = 0; i < 7; i++) answers.push(await issue(sys, buildClientCredential(sys.did)))
     assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201, 429, 429])
     const limited = answers[5]!
     assertProblem(limited, 429, 'rate_limited')
@@ -360,10 +366,10 @@ describe('security B6 #53: request bursts (CB_RATE_LIMIT_PER_MINUTE = 5)', () =>
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${limited.headers.get('retry-after')}`)
 
     const other = await createApiClient(sys.issuer.ds, sys.clock, { name: 'other', scopes: ['credentials:issue'] })
-    assert.equal((await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did) }, auth(other.token))).status, 201)
+    assert.equal((await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did) }, auth(other.token))).status, 201)
 
     sys.clock.advance(retryAfter)
-    assert.equal((await issue(sys, buildAchievementCredential(sys.did))).status, 201)
+    assert.equal((await issue(sys, buildClientCredential(sys.did))).status, 201)
   })
 
   it('when one address sends a burst of verify requests, then the sixth answer is 429 rate_limited with Retry-After', async () => {
@@ -405,7 +411,7 @@ describe('security B6 #54: provoked 500s and log hygiene', () => {
   })
 
   it('when credentials are issued, revoked and verified, then the logs hold no JWT, bearer token or private key', async () => {
-    const res = await post<{ verifiableCredential: Json }>(`${issuerUrl}/credentials/issue`, { credential: buildAchievementCredential(sys.did) }, auth(sys.token))
+    const res = await post<{ verifiableCredential: Json }>(`${issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did) }, auth(sys.token))
     assert.equal(res.status, 201)
     const jwt = jwtOf(res.body.verifiableCredential)
     const id = String(decodeJwt(jwt).payload.id)
@@ -423,7 +429,7 @@ describe('security B6 #54: provoked 500s and log hygiene', () => {
     await sys.issuer.ds.query('DROP TABLE cb_status_list_credential')
     await sys.issuer.ds.query('ALTER TABLE cb_status_list RENAME TO cb_status_list_broken')
     lines.length = 0
-    const res = await rawPost(`${issuerUrl}/credentials/issue`, JSON.stringify({ credential: buildAchievementCredential(sys.did) }), { 'content-type': 'application/json', ...auth(sys.token) })
+    const res = await rawPost(`${issuerUrl}/credentials/issue`, JSON.stringify({ credential: buildClientCredential(sys.did) }), { 'content-type': 'application/json', ...auth(sys.token) })
     assert.equal(res.status, 500)
     const body = JSON.parse(res.text) as Problem & Record<string, unknown>
     assert.equal(body.code, 'internal')

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, buildV1Credential, withValue } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
 import { b64u, decodeJwt, envelope, FakeHost, FakeHosts, forgeJws, newHolder, resignAsBank, signPresentation, signSegments, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 /** Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493. */
@@ -44,7 +44,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
   before(async () => {
     sys = await startTestSystem()
     host = await new FakeHost().start()
-    const res = await issue(sys, buildAchievementCredential(sys.did))
+    const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
     assert.equal(res.status, 201)
     jwt = jwtOf(res.body.verifiableCredential)
     credentialId = String(decodeJwt(jwt).payload.id)
@@ -252,7 +252,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     }
 
     it('when the signature is re-encoded with non-canonical spare bits, then it still verifies, and revocation (keyed on the decoded credential) still applies to that string', async () => {
-      const res = await issue(sys, buildAchievementCredential(sys.did))
+      const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
       const token = jwtOf(res.body.verifiableCredential)
       const variant = nonCanonical(token)
       assert.notEqual(variant, token)
@@ -324,7 +324,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     const at = (offsetSeconds: number) => new Date(Date.parse(TEST_NOW) + offsetSeconds * 1000).toISOString().replace('.000Z', 'Z')
 
     it('when validUntil passed by 29 s, 31 s or 299 s, then it passes within the 30 s skew and is expired beyond it (no 300 s did-jwt default)', async () => {
-      const res = await issue(sys, buildAchievementCredential(sys.did, { validFrom: at(-3600), validUntil: at(600) }))
+      const res = await issueAsBank(sys, buildAchievementCredential(sys.did, { validFrom: at(-3600), validUntil: at(600) }))
       assert.equal(res.status, 201)
       const vc = res.body.verifiableCredential
       sys.clock.set(at(600 + 29))
@@ -339,7 +339,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     })
 
     it('when a credential was issued with validUntil already 100 s in the past, then it is expired', async () => {
-      const res = await issue(sys, buildAchievementCredential(sys.did, { validFrom: at(-3600), validUntil: at(-100) }))
+      const res = await issueAsBank(sys, buildAchievementCredential(sys.did, { validFrom: at(-3600), validUntil: at(-100) }))
       assert.equal(res.status, 201)
       const r = await verify(sys, res.body.verifiableCredential)
       assert.equal(check(r.body, 'validity_period'), 'failed:expired')
@@ -348,7 +348,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
 
     it('when validFrom is 29 s, 31 s or a day in the future, then it passes within the skew and is not yet valid beyond it', async () => {
       for (const [ahead, expected] of [[29, 'passed'], [31, 'failed:not_yet_valid'], [86400, 'failed:not_yet_valid']] as const) {
-        const res = await issue(sys, buildAchievementCredential(sys.did, { validFrom: at(ahead) }))
+        const res = await issueAsBank(sys, buildAchievementCredential(sys.did, { validFrom: at(ahead) }))
         assert.equal(res.status, 201)
         assert.equal(check((await verify(sys, res.body.verifiableCredential)).body, 'validity_period'), expected, `${ahead} s ahead`)
       }

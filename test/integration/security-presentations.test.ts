@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, withValue } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../helpers/test-system.ts'
 import { b64u, decodeJwt, envelope, FakeHosts, forgeJws, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 
 describe('security B2: presentations and replay (HTTP)', () => {
@@ -13,7 +13,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
   let jwt: string
 
   const issueFor = async (subject: string, overrides: Json = {}): Promise<string> => {
-    const res = await issue(sys, withValue(buildAchievementCredential(sys.did, overrides), '/credentialSubject/id', subject))
+    const res = await issueAsBank(sys, withValue(buildAchievementCredential(sys.did, overrides), '/credentialSubject/id', subject))
     assert.equal(res.status, 201, JSON.stringify(res.body))
     return jwtOf(res.body.verifiableCredential)
   }

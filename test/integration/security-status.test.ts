@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { buildAchievementCredential } from '../helpers/builders.ts'
-import { auth, check, issue, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
 import { decodeJwt, FakeHost, FakeHosts, forgeJws, resignAsBank, statusListPayload, vcJwtPayload, type Json, type Signer } from '../helpers/attacks.ts'
 
 const FETCH_TIMEOUT_MS = 400
@@ -235,7 +235,7 @@ describe('security B7: status lists (HTTP)', () => {
     }
 
     it('when a bank-signed credential points its status at an internal host, then the status check fails with status_list_untrusted_origin', async () => {
-      const jwt = jwtOf((await issue(sys, buildAchievementCredential(sys.did))).body.verifiableCredential)
+      const jwt = jwtOf((await issueAsBank(sys, buildAchievementCredential(sys.did))).body.verifiableCredential)
       internal.hits.length = 0
       const forged = await resignAsBank(sys, jwt, (_h, p) => {
         for (const e of p.credentialStatus as Json[]) e.statusListCredential = `http://127.0.0.1:${internal.port}${LIST_PATH}`
@@ -251,7 +251,7 @@ describe('security B7: status lists (HTTP)', () => {
     /** The verifier caches lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock. */
     const expireCache = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const issueOne = async () => {
-      const res = await issue(sys, buildAchievementCredential(sys.did))
+      const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
       assert.equal(res.status, 201)
       const jwt = jwtOf(res.body.verifiableCredential)
       return { jwt, id: String(decodeJwt(jwt).payload.id) }
