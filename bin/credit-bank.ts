@@ -7,7 +7,7 @@ import { loadConfig } from '../core/config.ts'
 import { ConfigError } from '../core/errors.ts'
 import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
-import { createApiClient, SCOPES } from '../issuer/api-clients.ts'
+import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClientInfo } from '../issuer/api-clients.ts'
 import { createIssuerNode } from '../issuer/issuer-node.ts'
 import { createVerifierContext } from '../verifier/verifier-node.ts'
 import { seedDemo } from './demo.ts'
@@ -20,6 +20,8 @@ Usage:
   credit-bank serve issuer|verifier|wallet   start one service (CB_WORKERS processes share its port)
   credit-bank clients create --name NAME --scopes ${SCOPES.join(',')} [--json]
                                              create an API client; its token is printed once
+  credit-bank clients list [--json]          list API clients: id, name, id namespace, scopes, created, last used, revoked
+  credit-bank clients revoke ID              revoke a client's token (refused at once by every running instance)
   credit-bank keys rotate                    add a new signing key to the bank's DID (old credentials keep verifying)
   credit-bank keys list                      list the bank's published keys
   credit-bank verify FILE|-                  verify a credential (JWT or JSON); exit 0 only if verified
@@ -75,11 +77,26 @@ async function main(argv: string[]): Promise<number> {
       return new Promise<number>(() => undefined) // runs until a signal
     }
     case 'clients': {
-      if (sub !== 'create' || !values.name || !values.scopes) return usage('clients create --name NAME --scopes SCOPES')
+      const clientId = positionals[2]
+      if (sub === 'create' && (!values.name || !values.scopes)) return usage('clients create --name NAME --scopes SCOPES')
+      if (sub === 'revoke' && (!clientId || positionals.length > 3)) return usage('clients revoke ID (the id `clients list` shows)')
+      if (sub !== 'create' && sub !== 'list' && sub !== 'revoke') return usage('clients create | clients list | clients revoke ID')
       const node = await createIssuerNode(config, { clock: systemClock, log })
       try {
-        const client = await createApiClient(node.ds, systemClock, { name: values.name, scopes: values.scopes.split(',').map((s) => s.trim()) })
-        process.stdout.write(values.json ? JSON.stringify(client) + '\n' : `client ${client.id} (${client.name}) scopes ${client.scopes.join(',')}\ntoken (shown once): ${client.token}\n`)
+        if (sub === 'create') {
+          const client = await createApiClient(node.ds, systemClock, { name: values.name!, scopes: values.scopes!.split(',').map((s) => s.trim()) })
+          process.stdout.write(values.json ? JSON.stringify(client) + '\n' : `client ${client.id} (${client.name}) scopes ${client.scopes.join(',')} ids urn:credit-bank:${client.namespace}:…\ntoken (shown once): ${client.token}\n`)
+        } else if (sub === 'list') {
+          const clients = await listApiClients(node.ds)
+          process.stdout.write(values.json ? JSON.stringify(clients) + '\n' : formatClients(clients))
+        } else {
+          // Authentication reads the database on every request: every running instance refuses the token from now on.
+          if (!(await revokeApiClient(node.ds, systemClock, clientId!))) {
+            process.stderr.write(`no API client ${clientId}; \`credit-bank clients list\` shows the ids\n`)
+            return 1
+          }
+          process.stdout.write(`client ${clientId} revoked; its token is refused from now on\n`)
+        }
       } finally {
         await node.close()
       }
@@ -152,6 +169,17 @@ function superviseWorkers(count: number, log: Logger): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
   })
+}
+
+/** `clients list` for a person: one client per line, never a token or its hash. */
+function formatClients(clients: readonly ApiClientInfo[]): string {
+  if (!clients.length) return 'no API clients; create one with: credit-bank clients create --name NAME --scopes ...\n'
+  const rows = [
+    ['ID', 'NAME', 'NAMESPACE', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
+    ...clients.map((c) => [c.id, c.name, c.namespace, c.scopes.join(','), c.createdAt, c.lastUsedAt ?? 'never', c.revokedAt ?? '-']),
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n'
 }
 
 function usage(problem: string): number {
