@@ -7,6 +7,7 @@ import { loadConfig } from '../core/config.ts'
 import { ConfigError } from '../core/errors.ts'
 import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
+import { formatReport, languageFromEnv, parseLanguage } from './format-report.ts'
 import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClientInfo } from '../issuer/api-clients.ts'
 import { createIssuerNode } from '../issuer/issuer-node.ts'
 import { createVerifierContext } from '../verifier/verifier-node.ts'
@@ -24,7 +25,10 @@ Usage:
   credit-bank clients revoke ID              revoke a client's token (refused at once by every running instance)
   credit-bank keys rotate                    add a new signing key to the bank's DID (old credentials keep verifying)
   credit-bank keys list                      list the bank's published keys
-  credit-bank verify FILE|-                  verify a credential (JWT or JSON); exit 0 only if verified
+  credit-bank verify FILE|- [--json|--human] [--lang zh|en]
+                                             verify a credential (JWT or JSON); exit 0 only if verified. On a terminal
+                                             it prints a readable summary (language from LC_ALL/LANG, or --lang);
+                                             --json, or output to a pipe or file, prints the report as JSON
   credit-bank migrate                        run database migrations and exit
 
 Configuration comes from CB_* environment variables (see README.md).`
@@ -33,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { demo: { type: 'boolean' }, name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { demo: { type: 'boolean' }, name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' }, human: { type: 'boolean' }, lang: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   })
   const [command, sub] = positionals
   if (values.help || !command || command === 'help') {
@@ -115,6 +119,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify': {
       if (!sub) return usage('verify FILE|-')
+      if (values.json && values.human) return usage('verify takes --json or --human, not both')
+      const lang = values.lang === undefined ? languageFromEnv(process.env) : parseLanguage(values.lang)
+      if (!lang) return usage('--lang must be zh or en')
       const text = readFileSync(sub === '-' ? 0 : sub, 'utf8').trim()
       let input: unknown = text
       if (text.startsWith('{')) {
@@ -127,7 +134,9 @@ async function main(argv: string[]): Promise<number> {
       }
       const body = input as { verifiableCredential?: unknown }
       const report = await verifyCredential(typeof body === 'object' && body && 'verifiableCredential' in body ? body.verifiableCredential : input, createVerifierContext(config, systemClock))
-      process.stdout.write(JSON.stringify(report, null, 2) + '\n')
+      // A person at a terminal reads the summary; scripts (--json, or output to a pipe or file) keep the JSON report.
+      const human = values.human === true || (values.json !== true && process.stdout.isTTY === true)
+      process.stdout.write(human ? formatReport(report, lang) : JSON.stringify(report, null, 2) + '\n')
       return report.verified ? 0 : 1
     }
     case 'migrate': {

@@ -1,13 +1,14 @@
 // The operators' `credit-bank` command, run as a real process.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { buildAchievementCredential } from '../helpers/builders.ts'
 import { issueAsBank, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { sql } from '../../core/store/sql.ts'
-import { freePort, runCli as run, startService } from '../helpers/processes.ts'
+import { BIN, freePort, runCli as run, startService } from '../helpers/processes.ts'
 
 describe('credit-bank CLI', function () {
   this.timeout(60_000)
@@ -110,6 +111,64 @@ describe('credit-bank CLI', function () {
     it('when the input is neither a JWT nor JSON, then it exits non-zero', async () => {
       assert.notEqual((await run(['verify', '-'], cliEnv, '{not json')).code, 0)
       assert.equal((await run(['verify', '-'], cliEnv, 'garbage')).code, 1)
+    })
+
+    // The test's stdout is a pipe, not a terminal: --human asks for what a person at a terminal would see.
+    it('when a person asks in Chinese (--human --lang zh), then it prints the verdict, the issuer, what the credential says and each check', async () => {
+      const { code, stdout } = await run(['verify', '-', '--human', '--lang', 'zh'], cliEnv, jwt)
+      assert.equal(code, 0)
+      const lines = stdout.split('\n')
+      assert.equal(lines[0], '✓ 已通过验证')
+      assert.match(stdout, new RegExp(`^颁发机构 +江苏学分银行 \\(${sys.did}\\)$`, 'm'))
+      assert.match(stdout, /^学习成果 +Data Structures \(Course\)$/m)
+      assert.match(stdout, /^学分 +3$/m)
+      assert.deepEqual(lines.slice(lines.indexOf('核验项目') + 1).filter(Boolean).map((l) => l.trim().split(/\s+/)[0]), ['✓', '✓', '✓', '✓', '✓', '✓'])
+      assert.throws(() => JSON.parse(stdout))
+    })
+
+    it('when the locale is Chinese or English, then --human follows it, and --lang overrides it', async () => {
+      assert.match((await run(['verify', '-', '--human'], { ...cliEnv, LANG: 'zh_CN.UTF-8' }, jwt)).stdout, /^✓ 已通过验证$/m)
+      assert.match((await run(['verify', '-', '--human'], { ...cliEnv, LANG: 'en_US.UTF-8' }, jwt)).stdout, /^✓ Verified$/m)
+      assert.match((await run(['verify', '-', '--human', '--lang', 'en'], { ...cliEnv, LC_ALL: 'zh_CN.UTF-8' }, jwt)).stdout, /^✓ Verified$/m)
+    })
+
+    it('when a tampered credential is shown to a person, then it exits 1 and the signature line says why', async () => {
+      const [h, p, s] = jwt.split('.')
+      const payload = JSON.parse(Buffer.from(p!, 'base64url').toString())
+      payload.credentialSubject.creditsEarned = 30
+      const { code, stdout } = await run(['verify', '-', '--human', '--lang', 'en'], cliEnv, `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`)
+      assert.equal(code, 1)
+      assert.match(stdout, /^✗ Not verified$/m)
+      assert.match(stdout, /^ {2}✗ Signature +.+ \[signature_invalid\]$/m)
+    })
+
+    it('when the output is a terminal, then a person gets the summary in the language of the locale without asking', async () => {
+      // script(1) from util-linux runs the command on a pseudo-terminal, as an operator's shell would.
+      const file = path.join(dataDir, 'credential.jwt')
+      writeFileSync(file, jwt)
+      const command = [process.execPath, BIN, 'verify', file].map((a) => `'${a}'`).join(' ')
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', CB_LOG_LEVEL: 'silent', ...cliEnv, LANG: 'zh_CN.UTF-8' } }, (err, out) => (err ? reject(err) : resolve(out))),
+      )
+      assert.match(stdout, /^✓ 已通过验证\r?$/m)
+      assert.match(stdout, /^核验项目\r?$/m)
+    })
+
+    it('when the output is not a terminal or --json is given, then scripts get the JSON report whatever the locale', async () => {
+      for (const args of [['verify', '-'], ['verify', '-', '--json'], ['verify', '-', '--json', '--lang', 'zh']]) {
+        const { code, stdout } = await run(args, { ...cliEnv, LANG: 'zh_CN.UTF-8' }, jwt)
+        assert.equal(code, 0)
+        assert.equal((JSON.parse(stdout) as { verified: boolean }).verified, true, args.join(' '))
+      }
+    })
+
+    it('when --json and --human are both given, or --lang is not zh or en, then it exits 2 with usage', async () => {
+      const both = await run(['verify', '-', '--json', '--human'], cliEnv, jwt)
+      assert.equal(both.code, 2)
+      assert.match(both.stderr, /--json or --human/)
+      const french = await run(['verify', '-', '--lang', 'fr'], cliEnv, jwt)
+      assert.equal(french.code, 2)
+      assert.match(french.stderr, /--lang must be zh or en/)
     })
   })
 })
