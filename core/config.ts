@@ -1,6 +1,7 @@
 // One validated, frozen configuration object, read from CB_* environment variables at start-up.
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { ConfigError } from './errors.ts'
 import { didWebFromUrl } from './did/did-web-url.ts'
@@ -57,10 +58,30 @@ export interface Config {
   /** CB_MAX_BODY_BYTES (262144) and CB_MAX_JSON_DEPTH (32): request body caps, checked before any crypto. */
   readonly maxBodyBytes: number
   readonly maxJsonDepth: number
+  /**
+   * Every HTTP server the program starts: CB_REQUEST_TIMEOUT_SECONDS (30) for a whole request, headers and body, to
+   * arrive (408 after); CB_HEADERS_TIMEOUT_SECONDS (10, at most the request timeout) for its headers;
+   * CB_KEEP_ALIVE_TIMEOUT_SECONDS (5) an idle kept-alive connection stays open; CB_MAX_CONNECTIONS (1024) open
+   * connections per process, more are closed at once. A slow client holds a connection for seconds, not minutes.
+   */
+  readonly requestTimeoutSeconds: number
+  readonly headersTimeoutSeconds: number
+  readonly keepAliveTimeoutSeconds: number
+  readonly maxConnections: number
   /** CB_KEY_REFRESH_SECONDS: how often an issuer instance re-reads the bank's keys (picks up `keys rotate`). Default 10. */
   readonly keyRefreshSeconds: number
   /** CB_WORKERS: processes `credit-bank serve` runs (node:cluster, sharing the port). Default 1. */
   readonly workers: number
+  /** CB_CANONICALIZE_WORKERS: threads the verifier canonicalizes Data Integrity documents in. Default: cores - 1, at least 1. */
+  readonly canonicalizeWorkers: number
+  /** CB_CANONICALIZE_TIMEOUT_MS: deadline of one document's canonicalization. Default 3000. */
+  readonly canonicalizeTimeoutMs: number
+  /** CB_CANONICALIZE_QUEUE: documents waiting for a canonicalization thread beyond which more are refused at once. Default 64. */
+  readonly canonicalizeQueue: number
+  /** CB_MAX_PRESENTATION_CREDENTIALS: credentials one presentation may carry. Default 50. */
+  readonly maxPresentationCredentials: number
+  /** CB_REQUIRE_HOLDER_BINDING: every presentation's credentials must be about its holder, whatever the request asks. Default false. */
+  readonly requireHolderBinding: boolean
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -147,9 +168,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     rateLimitPerMinute: int('CB_RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000_000),
     maxBodyBytes: int('CB_MAX_BODY_BYTES', 262144, 1024, 16777216),
     maxJsonDepth: int('CB_MAX_JSON_DEPTH', 32, 4, 256),
+    requestTimeoutSeconds: int('CB_REQUEST_TIMEOUT_SECONDS', 30, 1, 3600),
+    headersTimeoutSeconds: int('CB_HEADERS_TIMEOUT_SECONDS', 10, 1, 3600),
+    keepAliveTimeoutSeconds: int('CB_KEEP_ALIVE_TIMEOUT_SECONDS', 5, 0, 3600),
+    maxConnections: int('CB_MAX_CONNECTIONS', 1024, 1, 1_000_000),
     keyRefreshSeconds: int('CB_KEY_REFRESH_SECONDS', 10, 0, 3600),
     workers: int('CB_WORKERS', 1, 1, 64),
+    canonicalizeWorkers: int('CB_CANONICALIZE_WORKERS', Math.max(1, availableParallelism() - 1), 1, 64),
+    canonicalizeTimeoutMs: int('CB_CANONICALIZE_TIMEOUT_MS', 3000, 100, 60000),
+    canonicalizeQueue: int('CB_CANONICALIZE_QUEUE', 64, 1, 100000),
+    maxPresentationCredentials: int('CB_MAX_PRESENTATION_CREDENTIALS', 50, 1, 1000),
+    requireHolderBinding: bool('CB_REQUIRE_HOLDER_BINDING', false),
   }
+  if (tunables.headersTimeoutSeconds > tunables.requestTimeoutSeconds) problems.push(`CB_HEADERS_TIMEOUT_SECONDS (${tunables.headersTimeoutSeconds}) must not exceed CB_REQUEST_TIMEOUT_SECONDS (${tunables.requestTimeoutSeconds})`)
   const verifierUrl = url('CB_VERIFIER_PUBLIC_URL', `http://localhost:${ports.verifier}`)
   const walletUrl = url('CB_WALLET_PUBLIC_URL', `http://localhost:${ports.wallet}`)
   const trustedIssuers = (env.CB_TRUSTED_ISSUERS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
@@ -187,7 +218,7 @@ function developmentSecret(dataDir: string): string {
   const file = path.join(dataDir, 'kms-secret.key')
   warnOnce(`CB_KMS_SECRET_KEY is not set: using the development secret in ${file}. This is refused when NODE_ENV=production.`)
   if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dataDir, { recursive: true })
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(32).toString('hex')
   writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
   return secret

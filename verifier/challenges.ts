@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../core/clock.ts'
 import { forUpdate, sql, transaction } from '../core/store/sql.ts'
+import type { ConsumeChallenge } from '../core/verification/verify-presentation.ts'
 
 export class ChallengeStore {
   constructor(
@@ -19,15 +20,15 @@ export class ChallengeStore {
   }
 
   /** Marks the challenge used; exactly one caller, on any instance, gets 'ok'. */
-  consume = (challenge: string): Promise<'ok' | 'unknown' | 'expired' | 'used'> =>
+  consume: ConsumeChallenge = (challenge) =>
     transaction(this.ds, async (m) => {
-      const [row] = await sql<{ expires_at: string; used_at: string | null }>(m, `SELECT expires_at, used_at FROM cb_challenge WHERE id = ?${forUpdate(m)}`, [challenge])
-      if (!row) return 'unknown'
-      if (row.used_at) return 'used'
+      const [row] = await sql<{ expires_at: string; used_at: string | null; domain: string | null }>(m, `SELECT expires_at, used_at, domain FROM cb_challenge WHERE id = ?${forUpdate(m)}`, [challenge])
+      if (!row) return { state: 'unknown' as const }
+      if (row.used_at) return { state: 'used' as const }
       const now = this.clock().toISOString()
-      if (row.expires_at <= now) return 'expired'
+      if (row.expires_at <= now) return { state: 'expired' as const }
       await sql(m, 'UPDATE cb_challenge SET used_at = ? WHERE id = ?', [now, challenge])
-      return 'ok'
+      return { state: 'ok' as const, ...(row.domain === null ? {} : { domain: row.domain }) }
     })
 
   /** Drops challenges that expired more than a day ago. */

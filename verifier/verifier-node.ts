@@ -8,6 +8,7 @@ import type { Logger } from '../core/log.ts'
 import { openDataSource } from '../core/store/data-source.ts'
 import { StatusListClient } from '../core/verification/status-list-client.ts'
 import type { VerifierContext } from '../core/verification/verifier-context.ts'
+import { WorkerCanonicalizer } from '../core/proofs/canonicalizer.ts'
 import { ChallengeStore } from './challenges.ts'
 
 export interface VerifierNode {
@@ -39,21 +40,33 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
     maxBytes: config.fetchMaxBytes,
     maxCacheSeconds: config.statusListTtlSeconds,
   })
-  return { resolver, statusLists, clock, clockSkewSeconds: config.clockSkewSeconds, trustedIssuers: new Set(config.trustedIssuers) }
+  const canonicalizer = new WorkerCanonicalizer({ workers: config.canonicalizeWorkers, timeoutMs: config.canonicalizeTimeoutMs, maxQueue: config.canonicalizeQueue })
+  return {
+    resolver,
+    statusLists,
+    clock,
+    clockSkewSeconds: config.clockSkewSeconds,
+    trustedIssuers: new Set(config.trustedIssuers),
+    canonicalizer,
+    maxPresentationCredentials: config.maxPresentationCredentials,
+    requireHolderBinding: config.requireHolderBinding,
+  }
 }
 
 export async function createVerifierNode(config: Readonly<Config>, deps: { clock: Clock; log: Logger }): Promise<VerifierNode> {
   const ds = await openDataSource(config.verifierDb, 'verifier')
   const limiter = new RateLimiter(ds, 'cb_verifier_rate_limit', config.rateLimitPerMinute, deps.clock)
+  const context = createVerifierContext(config, deps.clock)
   return {
     config,
     log: deps.log,
     ds,
-    context: createVerifierContext(config, deps.clock),
+    context,
     challenges: new ChallengeStore(ds, deps.clock, config.challengeTtlSeconds),
     limiter,
     async close() {
       await limiter.close()
+      await context.canonicalizer.close()
       await ds.destroy()
     },
   }

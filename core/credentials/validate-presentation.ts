@@ -13,9 +13,10 @@ import {
   type AddIssue,
   type JsonObject,
 } from './validate-credential.ts'
-import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT, type DataModel } from './types.ts'
+import { type DataModel } from './types.ts'
+import { envelopeIssues } from './envelope.ts'
 
-const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential'
+const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential' as const
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
@@ -56,7 +57,7 @@ function checkCredentials(presentation: JsonObject, model: DataModel, issues: Is
     } else if (!isPlainObject(item)) {
       add('', 'must be a credential object (embedded, or an EnvelopedVerifiableCredential); a bare string, number or URL is not allowed')
     } else if (model === 'v2' && isEnvelope(item)) {
-      checkEnvelope(item, add)
+      for (const issue of envelopeIssues(item, ENVELOPED_CREDENTIAL)) add(issue.path, issue.message)
     } else {
       for (const issue of collectCredentialIssues(item, model)) add(issue.path, issue.message)
     }
@@ -66,16 +67,6 @@ function checkCredentials(presentation: JsonObject, model: DataModel, issues: Is
 // An item that says it is enveloped, or whose id is a data: URL (it can only be an envelope then).
 function isEnvelope(item: JsonObject): boolean {
   return typesOf(item.type).includes(ENVELOPED_CREDENTIAL) || (typeof item.id === 'string' && item.id.startsWith('data:'))
-}
-
-// VCDM 2.0 §4.13.2 and VC-JOSE-COSE §3.1.1.
-function checkEnvelope(item: JsonObject, add: AddIssue): void {
-  // The VCDM 2.0 and VC API examples write an envelope's @context as the bare v2 URL; accept that form too.
-  if (item['@context'] !== VC_V2_CONTEXT) checkContext(item, 'v2', add)
-  if (!typesOf(item.type).includes(ENVELOPED_CREDENTIAL)) add('/type', `must be "${ENVELOPED_CREDENTIAL}" for a credential given as a data: URL`)
-  const id = item.id
-  if (typeof id !== 'string' || !id.startsWith(VC_JWT_DATA_URL_PREFIX) || !COMPACT_JWS.test(id.slice(VC_JWT_DATA_URL_PREFIX.length)))
-    add('/id', `must be a ${VC_JWT_DATA_URL_PREFIX}<compact JWT> URL`)
 }
 
 // JSON-LD lets `type` be one string or an array; both appear for envelopes in the wild.

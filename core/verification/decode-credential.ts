@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util'
 import { issuerOf, VC_JWT_DATA_URL_PREFIX, VC_V1_CONTEXT, type DataModel } from '../credentials/types.ts'
 import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws } from '../proofs/jws.ts'
 import { epochSeconds } from '../clock.ts'
+import { envelopeIssues } from '../credentials/envelope.ts'
 
 export type SecuredCredential =
   | { kind: 'jwt'; model: DataModel; jws: DecodedJws; credential: Record<string, unknown>; token: string }
@@ -25,9 +26,9 @@ export function decodeCredential(input: unknown): SecuredCredential {
   if (typeof input === 'string') return decodeCredentialJwt(input.trim() === input ? input : '\u0000')
   if (!isPlainObject(input)) throw new FormatError('credential_malformed', 'a credential is a compact JWT string or a JSON object')
   if (hasType(input, 'EnvelopedVerifiableCredential')) {
-    const id = input.id
-    if (typeof id !== 'string' || !id.startsWith(VC_JWT_DATA_URL_PREFIX)) throw new FormatError('envelope_malformed', `an EnvelopedVerifiableCredential's id must be a ${VC_JWT_DATA_URL_PREFIX}<jwt> URL`)
-    const inner = decodeCredentialJwt(id.slice(VC_JWT_DATA_URL_PREFIX.length))
+    const [problem] = envelopeIssues(input, 'EnvelopedVerifiableCredential')
+    if (problem) throw new FormatError('envelope_malformed', `EnvelopedVerifiableCredential ${problem.path} ${problem.message}`)
+    const inner = decodeCredentialJwt((input.id as string).slice(VC_JWT_DATA_URL_PREFIX.length))
     // The media type names the profile: a VC 1.1 JWT is not application/vc+jwt (SECURITY.md #18).
     if (inner.model !== 'v2') throw new FormatError('profile_mismatch', 'an application/vc+jwt envelope must hold a vc+jwt (VC Data Model 2.0), not a VC 1.1 JWT')
     return inner
@@ -86,8 +87,8 @@ function credentialFromV1(payload: Record<string, unknown>): Record<string, unkn
   }
   set('issuer', payload.iss, 'iss')
   set('id', payload.jti, 'jti')
-  if (typeof payload.nbf === 'number') set('issuanceDate', new Date(payload.nbf * 1000).toISOString().replace('.000Z', 'Z'), 'nbf')
-  if (typeof payload.exp === 'number') set('expirationDate', new Date(payload.exp * 1000).toISOString().replace('.000Z', 'Z'), 'exp')
+  if (payload.nbf !== undefined) set('issuanceDate', claimDate(payload.nbf, 'nbf'), 'nbf')
+  if (payload.exp !== undefined) set('expirationDate', claimDate(payload.exp, 'exp'), 'exp')
   if (payload.sub !== undefined) {
     const subject = vc.credentialSubject
     if (!isPlainObject(subject)) throw new FormatError('credential_malformed', 'vc.credentialSubject must be an object')
@@ -95,6 +96,13 @@ function credentialFromV1(payload: Record<string, unknown>): Record<string, unkn
     vc.credentialSubject = { ...subject, id: payload.sub }
   }
   return vc
+}
+
+/** RFC 7519 NumericDate → XSD dateTime; a value no date can hold (1e20, -1e20, not a number) is malformed, not a crash. */
+function claimDate(value: unknown, claim: string): string {
+  const ms = typeof value === 'number' ? value * 1000 : NaN
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) throw new FormatError('claims_malformed', `JWT claim ${claim} must be a NumericDate (seconds since 1970)`)
+  return new Date(ms).toISOString().replace('.000Z', 'Z')
 }
 
 /**

@@ -1,7 +1,9 @@
 // Verifies a credential from public information alone and reports, check by check, why it passes or fails.
-import { isPlainObject, validateCredential } from '../credentials/validate-credential.ts'
+import { isPlainObject, profilesFor, validateCredential } from '../credentials/validate-credential.ts'
 import { BitstringError, isBitSet, parseStatusIndex } from '../status/bitstring.ts'
 import { issuerOf } from '../credentials/types.ts'
+import { didWebHost } from '../did/did-web-url.ts'
+import { DidResolutionError } from '../did/types.ts'
 import { FormatError } from '../proofs/jws.ts'
 import { decodeCredential, type SecuredCredential } from './decode-credential.ts'
 import { buildReport, failed, passed, skipped, type CheckOutcome, type VerificationReport } from './report.ts'
@@ -14,7 +16,16 @@ import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 const notChecked = (reason: string, message: string) =>
   (['schema', 'proof', 'validity_period', 'status', 'issuer_trust'] as const).map((id) => skipped(id, reason, message))
 
-export async function verifyCredential(input: unknown, ctx: VerifierContext): Promise<VerificationReport> {
+/** The checks a caller may leave out (VC API `options.checks`); format, schema and proof always run. */
+export const OPTIONAL_CREDENTIAL_CHECKS = ['validity_period', 'status', 'issuer_trust'] as const
+export type OptionalCredentialCheck = (typeof OPTIONAL_CREDENTIAL_CHECKS)[number]
+
+export interface CredentialVerifyOptions {
+  /** Optional checks to run; default all. The others are reported as skipped (`not_requested`). */
+  readonly checks?: ReadonlySet<OptionalCredentialCheck>
+}
+
+export async function verifyCredential(input: unknown, ctx: VerifierContext, options: CredentialVerifyOptions = {}): Promise<VerificationReport> {
   let secured: SecuredCredential
   try {
     secured = decodeCredential(input)
@@ -25,24 +36,34 @@ export async function verifyCredential(input: unknown, ctx: VerifierContext): Pr
   const c = secured.credential
   const checks: CheckOutcome[] = [passed('format', { securing: secured.kind === 'jwt' ? (secured.model === 'v2' ? 'vc+jwt' : 'jwt-vc-1.1') : secured.kind, dataModel: secured.model })]
 
+  // A credential is held to the profiles it claims: the data model always, OB 3.0 for its types, the bank's where named.
   const issues = validateCredential(c, { model: secured.model })
-  checks.push(issues.length ? failed('schema', 'schema_invalid', `${issues.length} problem(s): ${issues[0]!.path} ${issues[0]!.message}`, { issues }) : passed('schema'))
+  const schemas = profilesFor(c, secured.model)
+  checks.push(issues.length ? failed('schema', 'schema_invalid', `${issues.length} problem(s): ${issues[0]!.path} ${issues[0]!.message}`, { issues, schemas }) : passed('schema', { schemas }))
 
   const issuer = issuerOf(c)
   const now = ctx.clock()
+  let proof: CheckOutcome
   if (!issuer || !issuer.startsWith('did:')) {
-    checks.push(failed('proof', 'issuer_not_did', 'the issuer must be a DID so its keys can be resolved'))
+    proof = failed('proof', 'issuer_not_did', 'the issuer must be a DID so its keys can be resolved')
   } else if (secured.kind === 'jwt') {
-    checks.push(await verifyJwsProof(secured.jws, issuer, 'assertionMethod', ctx.resolver))
+    proof = await verifyJwsProof(secured.jws, issuer, 'assertionMethod', ctx.resolver)
   } else if (secured.kind === 'data-integrity') {
-    checks.push(await verifyDataIntegrityProof(c, issuer, 'assertionMethod', ctx.resolver, now))
+    proof = await verifyDataIntegrityProof(c, issuer, 'assertionMethod', ctx.resolver, now, { canonicalizer: ctx.canonicalizer })
   } else {
-    checks.push(failed('proof', 'no_proof', 'the credential carries no proof'))
+    proof = failed('proof', 'no_proof', 'the credential carries no proof')
   }
+  checks.push(proof)
 
-  checks.push(validityPeriod(secured, now, ctx.clockSkewSeconds))
-  checks.push(await statusCheck(c, issuer, ctx))
-  checks.push(issuer && ctx.trustedIssuers.has(issuer) ? passed('issuer_trust', { issuer }) : failed('issuer_trust', 'issuer_not_trusted', `${issuer ?? 'the issuer'} is not among the issuers this verifier trusts`))
+  const requested = (id: OptionalCredentialCheck) => !options.checks || options.checks.has(id)
+  const notRequested = (id: OptionalCredentialCheck) => skipped(id, 'not_requested', `the request did not ask for the ${id} check`)
+  checks.push(requested('validity_period') ? validityPeriod(secured, now, ctx.clockSkewSeconds) : notRequested('validity_period'))
+  // Nothing is fetched for a credential whose proof failed: its status list URL is the sender's word, not the issuer's.
+  if (!requested('status')) checks.push(notRequested('status'))
+  else if (proof.status !== 'passed') checks.push(skipped('status', 'proof_failed', 'the status is not looked up for a credential whose proof failed'))
+  else checks.push(await statusCheck(c, issuer, ctx))
+  if (!requested('issuer_trust')) checks.push(notRequested('issuer_trust'))
+  else checks.push(issuer && ctx.trustedIssuers.has(issuer) ? passed('issuer_trust', { issuer }) : failed('issuer_trust', 'issuer_not_trusted', `${issuer ?? 'the issuer'} is not among the issuers this verifier trusts`))
   return buildReport(checks, { document: c })
 }
 
@@ -58,10 +79,13 @@ export function validityPeriod(secured: SecuredCredential, now: Date, skewSecond
   const ends = [until, claims.exp].map(toMillis).filter((x): x is number => x !== undefined)
   const notBefore = Math.max(...starts, -Infinity)
   const notAfter = Math.min(...ends, Infinity)
-  if (t + skew < notBefore) return failed('validity_period', 'not_yet_valid', `valid from ${new Date(notBefore).toISOString()}`)
-  if (t - skew > notAfter) return failed('validity_period', 'expired', `expired at ${new Date(notAfter).toISOString()}`)
-  return passed('validity_period', { ...(starts.length ? { validFrom: new Date(notBefore).toISOString() } : {}), ...(ends.length ? { validUntil: new Date(notAfter).toISOString() } : {}) })
+  if (t + skew < notBefore) return failed('validity_period', 'not_yet_valid', `valid from ${iso(notBefore)}`)
+  if (t - skew > notAfter) return failed('validity_period', 'expired', `expired at ${iso(notAfter)}`)
+  return passed('validity_period', { ...(starts.length ? { validFrom: iso(notBefore) } : {}), ...(ends.length ? { validUntil: iso(notAfter) } : {}) })
 }
+
+/** A JWT may carry a NumericDate no Date can hold (1e20): it still compares, and is named rather than formatted. */
+const iso = (ms: number): string => (Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : ms > 0 ? 'the far future' : 'the distant past')
 
 function toMillis(v: unknown): number | undefined {
   if (typeof v === 'number' && Number.isFinite(v)) return v * 1000
@@ -80,18 +104,26 @@ const BSL_REASONS: Record<string, string> = {
   MALFORMED_VALUE_ERROR: 'status_entry_malformed',
 }
 
-/** Bitstring Status List v1.0 §3.2: every revocation/suspension entry checked; unreachable or unverifiable fails closed. */
+/** Status purposes of Bitstring Status List v1.0 §2.1 that say nothing about validity; anything else is malformed. */
+const INFORMATIVE_PURPOSES = new Set(['refresh', 'message'])
+
+/**
+ * Bitstring Status List v1.0 §3.2: every revocation/suspension entry checked; unreachable or unverifiable fails
+ * closed. An entry this verifier cannot read (no or an unknown purpose, another entry type) fails too: skipping it
+ * would let a credential whose status we cannot see pass as unrevoked.
+ */
 async function statusCheck(c: Record<string, unknown>, issuer: string | undefined, ctx: VerifierContext): Promise<CheckOutcome> {
   if (c.credentialStatus === undefined) return skipped('status', 'no_status', 'the credential has no credentialStatus')
   const entries = Array.isArray(c.credentialStatus) ? c.credentialStatus : [c.credentialStatus]
   const results: Record<string, unknown>[] = []
   for (const e of entries) {
-    if (!isPlainObject(e) || e.type !== 'BitstringStatusListEntry') return failed('status', 'unsupported_status_type', `status entries of type ${isPlainObject(e) ? String(e.type) : typeof e} cannot be checked`)
+    if (!isPlainObject(e) || e.type !== 'BitstringStatusListEntry') return failed('status', 'unsupported_status_type', `status entries of type ${isPlainObject(e) ? JSON.stringify(e.type) : typeof e} cannot be checked`)
     const purpose = e.statusPurpose
-    if (purpose !== 'revocation' && purpose !== 'suspension') {
+    if (typeof purpose === 'string' && INFORMATIVE_PURPOSES.has(purpose)) {
       results.push({ statusPurpose: purpose, checked: false })
       continue
     }
+    if (purpose !== 'revocation' && purpose !== 'suspension') return failed('status', 'status_entry_malformed', `the status entry's statusPurpose ${JSON.stringify(purpose)} is not one this verifier can check`)
     try {
       const index = parseStatusIndex(e.statusListIndex)
       const url = allowedStatusUrl(e.statusListCredential, issuer)
@@ -122,7 +154,13 @@ function allowedStatusUrl(value: unknown, issuer: string | undefined): string {
     throw new BitstringError('MALFORMED_VALUE_ERROR', 'statusListCredential must be a URL')
   }
   if (!issuer?.startsWith('did:web:')) throw new StatusUrlError(`status lists are only fetched for did:web issuers, from their own origin; ${issuer ?? 'this issuer'} has none`)
-  const host = decodeURIComponent(issuer.split(':')[2] ?? '')
+  let host: string
+  try {
+    host = didWebHost(issuer)
+  } catch (err) {
+    if (err instanceof DidResolutionError) throw new StatusUrlError(err.message)
+    throw err
+  }
   if (url.host !== host) throw new StatusUrlError(`the status list ${url.origin} is not on the issuer's origin ${host}`)
   return url.href
 }

@@ -12,16 +12,24 @@ import { jwtProofOf } from './decode-credential.ts'
 import { verifyCredential } from './verify-credential.ts'
 import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
 import { checkRelatedResources } from './related-resources.ts'
+import { ENVELOPE_TYPES, envelopeIssues } from '../credentials/envelope.ts'
 
-/** Consumes a challenge this verifier issued: true once, then false (used, expired or unknown). */
-export type ConsumeChallenge = (challenge: string) => Promise<'ok' | 'unknown' | 'expired' | 'used'>
+/**
+ * Consumes a challenge if this verifier issued it: 'ok' once (with the domain it was issued for, if any), then 'used';
+ * 'expired' past its lifetime; 'unknown' when this verifier never issued it.
+ */
+export type ConsumeChallenge = (challenge: string) => Promise<{ state: 'ok' | 'unknown' | 'expired' | 'used'; domain?: string }>
 
 export interface PresentationOptions {
+  /**
+   * The challenge the presentation must answer: one from this verifier's POST /challenges (then single-use, and bound
+   * to the domain it was issued for), or one the relying party made itself (VC API), which then answers for its freshness.
+   */
   readonly challenge: string
   readonly domain?: string
+  /** Require every credential to be about the holder (also forced by the verifier's configuration). */
+  readonly holderBinding?: boolean
 }
-
-const ENVELOPE_PREFIX = 'data:application/vp+jwt,'
 
 /** A presentation read from its securing form, before any check that needs the network or the database. */
 interface ReadPresentation {
@@ -45,6 +53,11 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   const read = readPresentation(input, ctx)
   if ('status' in read) return unreadable(read)
   const { presentation, model, holder } = read
+  const items = presentation.verifiableCredential === undefined ? [] : Array.isArray(presentation.verifiableCredential) ? presentation.verifiableCredential : [presentation.verifiableCredential]
+  // Bounded before anything is verified: each credential costs a signature check, and a Data Integrity one a canonicalization.
+  if (items.length > ctx.maxPresentationCredentials) {
+    return unreadable(failed('format', 'too_many_credentials', `a presentation may carry at most ${ctx.maxPresentationCredentials} credentials; this one has ${items.length}`))
+  }
   const checks: CheckOutcome[] = [passed('format', { securing: read.securing })]
   const issues = validatePresentation(presentation, { model })
   checks.push(issues.length ? failed('schema', 'schema_invalid', `${issues[0]!.path} ${issues[0]!.message}`, { issues }) : passed('schema'))
@@ -52,28 +65,23 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   checks.push(proof, read.validity)
 
   // The challenge is consumed only once the holder's signature holds, so a forged presentation cannot burn it.
+  let issuedFor: string | undefined
   if (read.answeredChallenge !== options.challenge) checks.push(failed('challenge', 'challenge_mismatch', 'the presentation does not answer this challenge'))
   else if (proof.status !== 'passed') checks.push(skipped('challenge', 'proof_failed', 'the challenge is not consumed by an unproven presentation'))
   else {
-    const state = await consume(options.challenge)
-    checks.push(state === 'ok' ? passed('challenge') : failed('challenge', `challenge_${state}`, `the challenge is ${state === 'unknown' ? 'not one this verifier issued' : state}`))
+    const { state, domain } = await consume(options.challenge)
+    issuedFor = domain
+    if (state === 'ok') checks.push(passed('challenge', { issuedBy: 'verifier' }))
+    else if (state === 'unknown') checks.push(passed('challenge', { issuedBy: 'caller' }))
+    else checks.push(failed('challenge', `challenge_${state}`, `the challenge was ${state === 'used' ? 'already used' : 'expired'}`))
   }
+  checks.push(domainCheck(read.audiences, options.domain, issuedFor))
 
-  if (options.domain === undefined) checks.push(skipped('domain', 'no_domain_requested', 'no domain was requested'))
-  else checks.push(read.audiences.includes(options.domain) ? passed('domain') : failed('domain', 'domain_mismatch', `the presentation is not addressed to ${options.domain}`))
-
-  const items = presentation.verifiableCredential === undefined ? [] : Array.isArray(presentation.verifiableCredential) ? presentation.verifiableCredential : [presentation.verifiableCredential]
   const reports = await Promise.all(items.map((vc) => verifyCredential(vc, ctx)))
-  const subjects = reports.flatMap((r) => {
-    const s = r.document?.credentialSubject
-    return (Array.isArray(s) ? s : [s]).filter(isPlainObject).map((x) => x.id).filter((id): id is string => typeof id === 'string')
-  })
   checks.push(
-    !subjects.length
-      ? skipped('holder_binding', 'no_subject_id', 'no credential names its subject by DID')
-      : subjects.every((s) => s === holder)
-        ? passed('holder_binding')
-        : failed('holder_binding', 'subject_not_holder', 'a credential in the presentation is about someone other than the holder'),
+    !(options.holderBinding || ctx.requireHolderBinding)
+      ? skipped('holder_binding', 'not_requested', 'holder binding was not requested (options.holderBinding) nor required by this verifier')
+      : holderBinding(holder, reports),
   )
   const bad = reports.findIndex((r) => !r.verified)
   checks.push(
@@ -87,11 +95,43 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
   return buildReport(checks, { document: presentation, credentials: reports })
 }
 
+/**
+ * The domain the presentation must be addressed to: the one the request names and the one this verifier's challenge
+ * was issued for (SECURITY.md #19). Both, when both exist, must agree.
+ */
+function domainCheck(audiences: readonly unknown[], requested: string | undefined, issuedFor: string | undefined): CheckOutcome {
+  if (requested !== undefined && issuedFor !== undefined && requested !== issuedFor) {
+    return failed('domain', 'domain_mismatch', `the challenge was issued for ${issuedFor}, not for ${requested}`)
+  }
+  const expected = requested ?? issuedFor
+  if (expected === undefined) return skipped('domain', 'no_domain_requested', 'no domain was requested')
+  return audiences.includes(expected) ? passed('domain', { domain: expected }) : failed('domain', 'domain_mismatch', `the presentation is not addressed to ${expected}`)
+}
+
+/** Holder binding, a verifier policy (VC DM 2.0 §7.1 leaves it to the verifier): every subject of every credential is the holder. */
+function holderBinding(holder: string | undefined, reports: readonly VerificationReport[]): CheckOutcome {
+  if (!reports.length) return skipped('holder_binding', 'no_credentials', 'the presentation carries no credentials')
+  if (holder === undefined) return failed('holder_binding', 'holder_missing', 'holder binding needs a presentation that names its holder')
+  for (const [i, r] of reports.entries()) {
+    const s = r.document?.credentialSubject
+    const subjects = Array.isArray(s) ? s : [s]
+    if (!subjects.every((x) => isPlainObject(x) && typeof x.id === 'string')) {
+      return failed('holder_binding', 'subject_not_identified', `credential ${i} does not name its subject by an id, so it cannot be bound to the holder`, { index: i })
+    }
+    if (!subjects.every((x) => (x as { id: string }).id === holder)) {
+      return failed('holder_binding', 'subject_not_holder', `credential ${i} is about someone other than the holder`, { index: i })
+    }
+  }
+  return passed('holder_binding', { holder })
+}
+
 /** The presentation in one of the forms we read, or the format check that says why not. */
 function readPresentation(input: unknown, ctx: VerifierContext): ReadPresentation | CheckOutcome {
   if (typeof input === 'string') return readJwt(input, ctx)
-  if (isPlainObject(input) && typesOf(input.type).includes('EnvelopedVerifiablePresentation') && typeof input.id === 'string' && input.id.startsWith(ENVELOPE_PREFIX)) {
-    return readJwt(input.id.slice(ENVELOPE_PREFIX.length), ctx)
+  if (isPlainObject(input) && typesOf(input.type).includes('EnvelopedVerifiablePresentation')) {
+    const [problem] = envelopeIssues(input, 'EnvelopedVerifiablePresentation')
+    if (problem) return failed('format', 'envelope_malformed', `EnvelopedVerifiablePresentation ${problem.path} ${problem.message}`)
+    return readJwt((input.id as string).slice(ENVELOPE_TYPES.EnvelopedVerifiablePresentation.length), ctx)
   }
   if (isPlainObject(input) && input.proof !== undefined) {
     // Veramo's JSON form of a VP JWT: only the JWT is signed, and it can be sent as it is.
@@ -174,7 +214,7 @@ function readDataIntegrity(presentation: Record<string, unknown>, ctx: VerifierC
     verifyProof: () => {
       if (!holder?.startsWith('did:')) return Promise.resolve(holderNotDid)
       if (typeof answeredChallenge !== 'string') return Promise.resolve(failed('proof', 'challenge_missing', 'every proof of a presentation must carry the same challenge'))
-      return verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), { challenge: answeredChallenge })
+      return verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), { challenge: answeredChallenge, canonicalizer: ctx.canonicalizer })
     },
   }
 }

@@ -5,6 +5,7 @@ import { findVerificationKey, KeyResolutionError, type VerificationKey } from '.
 import type { DidDocument } from '../did/types.ts'
 import { jwsAlgorithm, verifyJwsSignature, type DecodedJws } from '../proofs/jws.ts'
 import { verifyDataIntegrity } from '../proofs/data-integrity.ts'
+import type { Canonicalizer } from '../proofs/canonicalizer.ts'
 import { failed, passed, type CheckOutcome } from './report.ts'
 
 export type ProofPurpose = 'assertionMethod' | 'authentication'
@@ -45,7 +46,7 @@ async function keysFor(jws: DecodedJws, signer: string, purpose: ProofPurpose, r
     return lookup(await resolver.resolve(signer))
   } catch (err) {
     if (!(err instanceof KeyResolutionError) || err.code !== 'verification_method_not_found') throw err
-    resolver.invalidate(signer)
+    resolver.refresh(signer)
     return lookup(await resolver.resolve(signer))
   }
 }
@@ -57,12 +58,12 @@ export async function verifyDataIntegrityProof(
   purpose: ProofPurpose,
   resolver: DidResolver,
   now: Date,
-  binding: { challenge?: string; domain?: string } = {},
+  options: { challenge?: string; domain?: string; canonicalizer?: Canonicalizer } = {},
 ): Promise<CheckOutcome> {
   const result = await verifyDataIntegrity(document, {
     proofPurpose: purpose,
     now,
-    ...binding,
+    ...options,
     resolveVerificationMethod: async (id, p) => {
       if (!id.startsWith(`${signer}#`)) throw new KeyResolutionError('kid_not_issuer', `${id} is not a verification method of ${signer}`)
       const key = findVerificationKey(await resolver.resolve(signer), id, p as ProofPurpose)

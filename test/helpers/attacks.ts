@@ -39,7 +39,7 @@ export function signSegments(header: string, payload: string, key?: KeyObject): 
 
 /** The EnvelopedVerifiableCredential that carries `jwt`. */
 export const envelope = (jwt: string, mediaType = 'application/vc+jwt'): Json => ({
-  '@context': 'https://www.w3.org/ns/credentials/v2',
+  '@context': ['https://www.w3.org/ns/credentials/v2'],
   id: `data:${mediaType},${jwt}`,
   type: 'EnvelopedVerifiableCredential',
 })

@@ -2,7 +2,6 @@
 // test did:key with Data Integrity and as vc+jwt, verified through the real verifier over HTTP.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { profilesFor } from '../../core/credentials/validate-credential.ts'
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newHolder, vcJwtPayload, type Json, type Signer } from '../helpers/attacks.ts'
@@ -37,8 +36,7 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
   /** A credential that verifies answers 200; one that does not may answer 200 or 400 (VC API), always with the whole report. */
   function assertAnswer(res: HttpResult<Report>, verified: boolean): void {
     assert.equal(res.body.verified, verified, JSON.stringify(res.body.checks))
-    if (verified) assert.equal(res.status, 200)
-    else assert.ok(res.status === 200 || res.status === 400, `status ${res.status}`)
+    assert.equal(res.status, verified ? 200 : 400)
   }
 
   const outcomes = (report: Report) => report.checks.map((c) => c.status === 'passed' ? `${c.id}:passed` : `${c.id}:${c.status}`)
@@ -51,7 +49,7 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
         assertAnswer(res, true)
         assert.deepEqual(outcomes(res.body), ALL_PASSED)
         // The profiles the schema check applied: Open Badges 3.0, never the credit bank's own.
-        assert.deepEqual(profilesFor(credential, 'v2'), [OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID])
+        assert.deepEqual(res.body.checks.find((c) => c.id === 'schema')?.details?.schemas, [OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID])
       })
     }
   }

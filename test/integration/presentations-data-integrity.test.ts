@@ -38,7 +38,7 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
   it('when a learner presents a vc+jwt and a Data Integrity credential with the challenge, then the presentation and both credentials verify', async () => {
     const challenge = await newChallenge(sys, DOMAIN)
     const vp = await present([await learnerCredential(), await learnerCredential({ format: 'eddsa-rdfc-2022' })], { challenge })
-    const { status, body } = await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })
+    const { status, body } = await verifyPresentation(sys, vp, { challenge, domain: DOMAIN, holderBinding: true })
     assert.equal(status, 200)
     assert.equal(body.verified, true, JSON.stringify(body.checks))
     assert.deepEqual(

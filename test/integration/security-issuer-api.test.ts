@@ -9,7 +9,7 @@ import { createApiClient, revokeApiClient } from '../../issuer/api-clients.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { buildAchievementCredential, buildClientCredential } from '../helpers/builders.ts'
-import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type TestSystem } from '../helpers/test-system.ts'
+import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type Report, type TestSystem } from '../helpers/test-system.ts'
 import { decodeJwt, rawPost, type Json } from '../helpers/attacks.ts'
 
 const statusBody = (credentialId: unknown, statusPurpose: string, status: unknown) => ({ credentialId, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status })
@@ -416,7 +416,9 @@ describe('security B6 #54: provoked 500s and log hygiene', () => {
     const jwt = jwtOf(res.body.verifiableCredential)
     const id = String(decodeJwt(jwt).payload.id)
     assert.equal((await post(`${issuerUrl}/credentials/status`, statusBody(id, 'suspension', true), auth(sys.token))).status, 200)
-    assert.equal((await post(`${verifierUrl}/credentials/verify`, { verifiableCredential: jwt })).status, 200)
+    const suspended = await post<Report>(`${verifierUrl}/credentials/verify`, { verifiableCredential: jwt })
+    assert.equal(suspended.status, 400)
+    assert.equal(check(suspended.body, 'status'), 'failed:suspended')
     assert.equal((await post(`${verifierUrl}/credentials/verify`, { verifiableCredential: `${jwt}x.y` })).status, 400)
     const { privateKey } = await sys.issuer.identity.activeKey()
     const d = String(privateKey.export({ format: 'jwk' }).d)

@@ -18,10 +18,10 @@ function assertFormatRejected(res: HttpResult<Report>, reason: string): void {
   assert.ok(res.body.problemDetails.some((p) => p.code === reason), 'problemDetails names the reason')
 }
 
-/** The input was readable but the proof check failed with `reason`: HTTP 200, verified false. */
+/** The input was readable but the proof check failed with `reason`: HTTP 400 with the full report, verified false. */
 function assertProofFailed(res: HttpResult<Report>, reason: string): void {
   assert.equal(check(res.body, 'proof'), `failed:${reason}`, JSON.stringify(res.body.checks))
-  assert.equal(res.status, 200)
+  assert.equal(res.status, 400)
   assert.equal(res.body.verified, false)
 }
 
@@ -89,7 +89,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       })
     }
 
-    it('when alg is ES256 but kid names the bank\'s Ed25519 key, then the proof check fails with alg_key_mismatch (200, verified false)', async () => {
+    it('when alg is ES256 but kid names the bank\'s Ed25519 key, then the proof check fails with alg_key_mismatch (400, verified false)', async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
       assertProofFailed(await verify(sys, forgeJws({ alg: 'ES256', typ: 'vc+jwt', kid: bankKid() }, payloadOf(), privateKey)), 'alg_key_mismatch')
     })
@@ -178,7 +178,8 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       const [h, p, s] = jwt.split('.')
       assertFormatRejected(await verify(sys, `${jwt}.${b64u({ protected: h, payload: p, signature: s })}`), 'jws_malformed')
       assertFormatRejected(await verify(sys, `{"protected":"${h}","payload":"${p}.${s}"}`), 'jws_malformed')
-      assertFormatRejected(await verify(sys, envelope(JSON.stringify({ protected: h, payload: p, signature: s }))), 'jws_malformed')
+      // Inside an envelope, whose id must hold a compact JWT, it is refused as a malformed envelope.
+      assertFormatRejected(await verify(sys, envelope(JSON.stringify({ protected: h, payload: p, signature: s }))), 'envelope_malformed')
     })
 
     const garbage: [string, (t: string) => string][] = [
@@ -333,7 +334,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
         sys.clock.set(at(600 + late))
         const r = await verify(sys, vc)
         assert.equal(check(r.body, 'validity_period'), 'failed:expired', `${late} s late`)
-        assert.equal(r.status, 200)
+        assert.equal(r.status, 400)
         assert.equal(r.body.verified, false)
       }
     })

@@ -30,7 +30,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
   it('when a well-formed presentation answers a fresh challenge, then every check passes (baseline)', async () => {
     const challenge = await newChallenge(sys, 'https://employer.example')
-    const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, domain: 'https://employer.example' }), { challenge, domain: 'https://employer.example' })
+    const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, domain: 'https://employer.example' }), { challenge, domain: 'https://employer.example', holderBinding: true })
     assert.equal(res.status, 200)
     assert.equal(res.body.verified, true, JSON.stringify(res.body.checks))
     for (const id of ['proof', 'challenge', 'domain', 'holder_binding', 'credentials']) assert.equal(check(res.body, id), 'passed', id)
@@ -63,7 +63,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
     it('when the presentation carries no nonce, then the challenge check fails with challenge_mismatch and the challenge stays usable', async () => {
       const challenge = await newChallenge(sys)
       const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)]), { challenge })
-      assert.equal(res.status, 200)
+      assert.equal(res.status, 400)
       assert.equal(check(res.body, 'challenge'), 'failed:challenge_mismatch')
       assert.equal(res.body.verified, false)
       const retry = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge }), { challenge })
@@ -95,11 +95,14 @@ describe('security B2: presentations and replay (HTTP)', () => {
       }
     })
 
-    it('when the challenge was not issued by this verifier, then the challenge check fails with challenge_unknown', async () => {
-      const challenge = 'chosen-by-the-holder'
+    it('when the relying party supplies a challenge this verifier never issued, then it is checked as the caller\'s own (VC API) and says so', async () => {
+      const challenge = 'made-by-the-relying-party'
       const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge }), { challenge })
-      assert.equal(check(res.body, 'challenge'), 'failed:challenge_unknown')
-      assert.equal(res.body.verified, false)
+      assert.equal(check(res.body, 'challenge'), 'passed')
+      assert.deepEqual(res.body.checks.find((c) => c.id === 'challenge')?.details, { issuedBy: 'caller' })
+      const other = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge }), { challenge: 'another-one' })
+      assert.equal(check(other.body, 'challenge'), 'failed:challenge_mismatch')
+      assert.equal(other.status, 400)
     })
   })
 
@@ -169,7 +172,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
     it('when the thief signs as itself a presentation of someone else\'s credential, then holder binding fails with subject_not_holder', async () => {
       const challenge = await newChallenge(sys)
       const thief = newHolder()
-      const res = await verifyPresentation(sys, signPresentation(thief, [envelope(jwt)], { challenge }), { challenge })
+      const res = await verifyPresentation(sys, signPresentation(thief, [envelope(jwt)], { challenge }), { challenge, holderBinding: true })
       assert.equal(check(res.body, 'proof'), 'passed')
       assert.equal(check(res.body, 'holder_binding'), 'failed:subject_not_holder')
       assert.equal(res.body.verified, false)

@@ -1,12 +1,16 @@
-// Shapes a verification report as the VC API response: 200 when the input was readable, 400 when it was not.
+// Shapes a verification report as the VC API response: 200 when verified, 400 with the full report otherwise.
 import type { Response } from 'express'
 import type { VerificationReport } from '../../core/verification/report.ts'
 
+/**
+ * The VC API and the W3C test suites answer anything that does not verify (unreadable, tampered, revoked, expired)
+ * with an error status and the whole report as the body: a client that looks only at the status code is safe, and
+ * one that reads the body (the wallet, the CLI) sees every check and why.
+ */
 export function sendReport(res: Response, report: VerificationReport, documentField: 'credential' | 'presentation'): void {
-  const unreadable = report.checks.some((c) => (c.id === 'format' || c.id === 'schema') && c.status === 'failed')
   const problemDetails = report.checks
     .filter((c) => c.status === 'failed')
     .map((c) => ({ type: `urn:credit-bank:check:${c.id}`, code: c.reason, title: c.message }))
   const { document, ...rest } = report
-  res.status(unreadable ? 400 : 200).json({ ...rest, problemDetails, ...(document ? { [documentField]: document } : {}) })
+  res.status(report.verified ? 200 : 400).json({ ...rest, problemDetails, ...(document ? { [documentField]: document } : {}) })
 }
