@@ -69,7 +69,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
       revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
     },
   }
-  mkdirSync(node.config.dataDir, { recursive: true })
+  mkdirSync(node.config.dataDir, { recursive: true, mode: 0o700 })
   writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 })
   return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]! }
 }

@@ -1,5 +1,5 @@
 // Starts issuer, verifier and wallet in one process (the README's start command), with graceful shutdown.
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { Express } from 'express'
 import { systemClock } from '../core/clock.ts'
 import type { Config } from '../core/config.ts'
@@ -18,10 +18,29 @@ export interface RunningSystem {
   close(): Promise<void>
 }
 
-function listen(app: Express, port: number, host: string): Promise<Server> {
+export type ServerLimits = Pick<Config, 'requestTimeoutSeconds' | 'headersTimeoutSeconds' | 'keepAliveTimeoutSeconds' | 'maxConnections'>
+
+/**
+ * Every server the program starts listens through here, with the configured limits: a request (headers and body)
+ * must arrive within the request timeout and its headers within the headers timeout, or it gets 408 and the
+ * connection is closed; idle kept-alive connections close after the keep-alive timeout; connections beyond
+ * maxConnections are closed at once. Node checks the timeouts every `connectionsCheckingInterval` (30 s by default,
+ * which would let a slow body live that long past its deadline): once a second here.
+ */
+export function listen(app: Express, port: number, host: string, limits: ServerLimits): Promise<Server> {
+  const server = createServer(
+    {
+      requestTimeout: limits.requestTimeoutSeconds * 1000,
+      headersTimeout: limits.headersTimeoutSeconds * 1000,
+      keepAliveTimeout: limits.keepAliveTimeoutSeconds * 1000,
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutSeconds * 1000),
+    },
+    app,
+  )
+  server.maxConnections = limits.maxConnections
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server))
     server.once('error', reject)
+    server.listen(port, host, () => resolve(server))
   })
 }
 
@@ -36,17 +55,17 @@ export async function startSystem(config: Readonly<Config>, roles: readonly Role
     if (roles.includes('issuer')) {
       const node = (issuer = await createIssuerNode(config, { clock, log: log.child({ role: 'issuer' }) }))
       closers.push(() => node.close())
-      servers.push(await listen(createIssuerApp(node), config.ports.issuer, config.host))
+      servers.push(await listen(createIssuerApp(node), config.ports.issuer, config.host, config))
       urls.issuer = config.publicUrl.href
     }
     if (roles.includes('verifier')) {
       const node = await createVerifierNode(config, { clock, log: log.child({ role: 'verifier' }) })
       closers.push(() => node.close())
-      servers.push(await listen(createVerifierApp(node), config.ports.verifier, config.host))
+      servers.push(await listen(createVerifierApp(node), config.ports.verifier, config.host, config))
       urls.verifier = config.verifierUrl.href
     }
     if (roles.includes('wallet')) {
-      servers.push(await listen(createWalletApp({ verifierUrl: config.verifierUrl, issuerUrl: config.publicUrl, log: log.child({ role: 'wallet' }) }), config.ports.wallet, config.host))
+      servers.push(await listen(createWalletApp({ verifierUrl: config.verifierUrl, issuerUrl: config.publicUrl, log: log.child({ role: 'wallet' }) }), config.ports.wallet, config.host, config))
       urls.wallet = config.walletUrl.href
     }
   } catch (err) {

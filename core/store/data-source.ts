@@ -1,5 +1,5 @@
 // Opens the issuer's or the verifier's database (SQLite file by default, PostgreSQL by URL) and runs migrations.
-import { mkdirSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs'
 import path from 'node:path'
 import sqlite3 from 'sqlite3'
 import { DataSource } from 'typeorm'
@@ -33,12 +33,25 @@ export async function openDataSource(db: DbConfig, role: DatabaseRole): Promise<
   } as const
   let ds: DataSource
   if (db.type === 'sqlite') {
-    if (db.database !== ':memory:') mkdirSync(path.dirname(db.database), { recursive: true })
+    if (db.database !== ':memory:') prepareSqliteFile(db.database)
     ds = new DataSource({ type: 'sqlite', driver: quietSqlite, database: db.database, enableWAL: db.database !== ':memory:', busyTimeout: 10_000, ...common })
   } else {
     ds = new DataSource({ type: 'postgres', url: db.url, ...common, extra: { max: 10 } })
   }
   return ds.initialize()
+}
+
+/**
+ * The SQLite files hold learners' personal data and API token hashes: a directory we create is 0700, the database
+ * file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the database file's mode), and
+ * files an older version left group- or world-readable are narrowed to 0600.
+ */
+export function prepareSqliteFile(file: string): void {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  closeSync(openSync(file, 'a', 0o600))
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(f) && (statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600)
+  }
 }
 
 /** For `/readyz`: a cheap round trip. */
