@@ -31,7 +31,8 @@ Usage:
                                              --json, or output to a pipe or file, prints the report as JSON
   credit-bank migrate                        run database migrations and exit
 
-Configuration comes from CB_* environment variables (see README.md).`
+In this checkout run it as \`npm run cb -- <command>\` or \`npx tsx bin/credit-bank.ts <command>\` (\`npx credit-bank\`
+works only where the package is installed). Configuration comes from CB_* environment variables (see README.md).`
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
