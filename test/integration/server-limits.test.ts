@@ -25,6 +25,14 @@ async function rawConnection(port: number): Promise<{ socket: Socket; closed: Pr
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+describe('HTTP server limit configuration', () => {
+  it('when the headers timeout exceeds the request timeout, then the configuration is refused', () => {
+    assert.throws(() => loadConfig({ NODE_ENV: 'test', CB_KMS_SECRET_KEY: '0f'.repeat(32), CB_REQUEST_TIMEOUT_SECONDS: '5', CB_HEADERS_TIMEOUT_SECONDS: '6' }), /CB_HEADERS_TIMEOUT_SECONDS \(6\) must not exceed CB_REQUEST_TIMEOUT_SECONDS \(5\)/)
+    const defaults = loadConfig({ NODE_ENV: 'test', CB_KMS_SECRET_KEY: '0f'.repeat(32) })
+    assert.deepEqual([defaults.requestTimeoutSeconds, defaults.headersTimeoutSeconds, defaults.keepAliveTimeoutSeconds, defaults.maxConnections], [30, 10, 5, 1024])
+  })
+})
+
 describe('HTTP server limits (issue 5 #6)', function () {
   this.timeout(30_000)
   let dataDir: string
