@@ -32,6 +32,7 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
     knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
     clock,
   })
+  const canonicalizer = new WorkerCanonicalizer({ workers: config.canonicalizeWorkers, timeoutMs: config.canonicalizeTimeoutMs, maxQueue: config.canonicalizeQueue })
   const statusLists = new StatusListClient({
     resolver,
     clock,
@@ -39,8 +40,8 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
     timeoutMs: config.fetchTimeoutMs,
     maxBytes: config.fetchMaxBytes,
     maxCacheSeconds: config.statusListTtlSeconds,
+    canonicalizer,
   })
-  const canonicalizer = new WorkerCanonicalizer({ workers: config.canonicalizeWorkers, timeoutMs: config.canonicalizeTimeoutMs, maxQueue: config.canonicalizeQueue })
   return {
     resolver,
     statusLists,
