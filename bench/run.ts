@@ -5,7 +5,10 @@ import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
 import { buildAchievementCredential } from '../test/helpers/builders.ts'
-import { startBankSystem } from './bank-system.ts'
+import { startBankSystem, type BankSystem } from './bank-system.ts'
+import { CONTEXTS } from '../core/credentials/contexts.ts'
+import { inlineCanonicalizer } from '../core/proofs/canonicalizer.ts'
+import { findNonCompactForm } from '../core/proofs/compact-form.ts'
 import { measureHttpFigures, type HttpFigure } from './http-figures.ts'
 import type { ServerKind } from './http-server.ts'
 import { compareRates, ratioOf, type Rate, type Timing } from './measure.ts'
@@ -168,12 +171,50 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
           details: rateDetails(b),
         },
       )
+      figures.push(...(await dataIntegrityFigures(s, bank, did)))
     }
   } finally {
     await veramo.close()
     await bank.close()
   }
   return figures
+}
+
+/**
+ * Data Integrity (eddsa-rdfc-2022) verification, where canonicalizing JSON-LD dominates: in the verifier's worker pool
+ * (as deployed), on the caller's thread, and what the compact-form check (core/proofs/compact-form.ts) costs beside it.
+ */
+async function dataIntegrityFigures(s: Settings, bank: BankSystem, did: string): Promise<Figure[]> {
+  log('Data Integrity verification: worker pool, inline, and the compact-form check alone…')
+  const credential = (await bank.issuer.issuer.issue({ credential: buildAchievementCredential(did), options: { format: 'eddsa-rdfc-2022' } }, null)).verifiableCredential
+  const pooled = bank.verifier.context
+  const inline = { ...pooled, canonicalizer: inlineCanonicalizer }
+  for (const ctx of [pooled, inline]) {
+    const report = await verifyCredential(credential, ctx)
+    if (!report.verified) throw new Error(`our Data Integrity credential does not verify: ${JSON.stringify(report.checks)}`)
+  }
+  const allowed = new Set(CONTEXTS.keys())
+  const rates = await compareRates(
+    [
+      { name: 'pool', work: async () => ((await verifyCredential(credential, pooled)).verified ? 1 : 0) },
+      { name: 'inline', work: async () => ((await verifyCredential(credential, inline)).verified ? 1 : 0) },
+      { name: 'compact', work: () => { for (let i = 0; i < 100; i++) if (findNonCompactForm(credential, allowed)) throw new Error('not compact'); return 100 } },
+    ],
+    s.inProcess,
+  )
+  const [pool, alone, compact] = [rates.get('pool')!, rates.get('inline')!, rates.get('compact')!]
+  return [
+    { id: 'verify.di.inline', label: 'ours verifyCredential (eddsa-rdfc-2022, canonicalized on the caller\'s thread)', perSecond: alone.perSecond, details: rateDetails(alone) },
+    { id: 'verify.di.pool', label: `ours verifyCredential (eddsa-rdfc-2022, ${bank.config.canonicalizeWorkers} canonicalization worker(s))`, perSecond: pool.perSecond, baseline: 'verify.di.inline', ratio: ratioOf(pool, alone), details: rateDetails(pool) },
+    {
+      id: 'verify.di.compact-form',
+      label: 'compact-form check alone (same credential)',
+      perSecond: compact.perSecond,
+      baseline: 'verify.di.inline',
+      ratio: ratioOf(compact, alone),
+      details: { ...rateDetails(compact), shareOfVerification: alone.perSecond / compact.perSecond },
+    },
+  ]
 }
 
 /** POST /credentials/verify over loopback: the express floor, Veramo's path and ours, each server in a child process. */
