@@ -3,7 +3,10 @@
 // second), and an unauthenticated caller can send such documents. So verification canonicalizes in worker threads
 // with a deadline and a bounded queue: a flood of expensive inputs slows only the Data Integrity verifications queued
 // behind it, never the event loop that answers everything else.
+import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { DataIntegrityProof, type ProofObject } from '@digitalbazaar/data-integrity'
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
@@ -69,6 +72,17 @@ interface Slot {
 const WORKER_URL = new URL('./canonicalize-worker.ts', import.meta.url)
 
 /**
+ * tsx's ESM API (`tsx/esm/api`, import condition) as a URL for the worker's bootstrap. Read from tsx's exports map,
+ * not with import.meta.resolve, which is missing when a test runner loads this module as CommonJS.
+ */
+function tsxEsmApiUrl(): string {
+  const require = createRequire(import.meta.url)
+  const manifest = require.resolve('tsx/package.json')
+  const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> }
+  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api']!.import.default)).href
+}
+
+/**
  * A small pool of canonicalization workers, started on first use. The workers run this project's TypeScript through
  * tsx, as the main thread does (module hooks are per thread, hence the bootstrap).
  */
@@ -96,18 +110,24 @@ export class WorkerCanonicalizer implements Canonicalizer {
 
   async close(): Promise<void> {
     this.closed = true
-    for (const job of this.queue.splice(0)) job.resolve({ ok: false, code: 'verifier_busy', message: 'the verifier is shutting down' })
-    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()))
+    const shutdown: VerifyDataResult = { ok: false, code: 'verifier_busy', message: 'the verifier is shutting down' }
+    for (const job of this.queue.splice(0)) job.resolve(shutdown)
+    const slots = this.slots.splice(0)
+    // A running job is answered now too, and its deadline timer cleared: terminate() alone would leave it to the timer.
+    for (const slot of slots) if (slot.job) this.finish(slot, shutdown)
+    await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 
   private spawn(): Slot {
-    const boot = `import { register } from ${JSON.stringify(import.meta.resolve('tsx/esm/api'))}; register(); await import(${JSON.stringify(WORKER_URL.href)})`
+    const boot = `import { register } from ${JSON.stringify(tsxEsmApiUrl())}; register(); await import(${JSON.stringify(WORKER_URL.href)})`
     const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`))
     const slot: Slot = { worker, ready: false }
     worker.unref() // an idle pool never keeps the process alive; a busy one is ref'd in dispatch
     worker.on('message', (message: { ready?: true; result?: VerifyDataResult }) => {
-      if (message.ready) slot.ready = true
-      else if (slot.job && message.result) this.finish(slot, message.result)
+      if (message.ready) {
+        slot.ready = true
+        slot.worker.unref() // the unref before the thread came online does not hold once it is up
+      } else if (slot.job && message.result) this.finish(slot, message.result)
       this.dispatch()
     })
     worker.on('error', (err) => {
