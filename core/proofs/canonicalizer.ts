@@ -97,7 +97,7 @@ export class WorkerCanonicalizer implements Canonicalizer {
   }
 
   verifyData(document: object, proofs: readonly object[]): Promise<VerifyDataResult> {
-    if (this.closed) return Promise.reject(new Error('the canonicalizer is closed'))
+    if (this.closed) return Promise.resolve({ ok: false, code: 'verifier_busy', message: 'the verifier is shutting down' })
     if (this.queue.length >= this.opts.maxQueue) {
       return Promise.resolve({ ok: false, code: 'verifier_busy', message: 'too many Data Integrity documents are waiting to be checked; try again shortly' })
     }

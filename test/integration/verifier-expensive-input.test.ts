@@ -107,8 +107,9 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
       assert.equal((await verify(sys, genuine)).status, 200)
       const doc = expensiveCredential(sys.did, kid, 3000)
       const answers = (await Promise.all([1, 2, 3, 4].map(() => verify(sys, doc)))).map(outcome).sort()
-      // One runs, one waits behind it; the two that find the queue full are refused without being canonicalized.
-      assert.deepEqual(answers, ['400 failed:signature_invalid', '400 failed:signature_invalid', '400 failed:verifier_busy', '400 failed:verifier_busy'])
+      // One runs, one waits behind it; the two that find the queue full are refused without being canonicalized, with
+      // 503 and Retry-After: the verifier said nothing about the credential.
+      assert.deepEqual(answers, ['400 failed:signature_invalid', '400 failed:signature_invalid', '503 failed:verifier_busy', '503 failed:verifier_busy'])
       assert.equal((await verify(sys, genuine)).status, 200)
     })
   })

@@ -29,7 +29,7 @@ export const credentialsVerify = (ctx: VerifierContext): RequestHandler => async
 
 function parseChecks(options: unknown): { checks?: ReadonlySet<OptionalCredentialCheck> } {
   if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new AppError('unknown_option_provided', 400, 'options must be an object')
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new AppError('invalid_request', 400, 'options must be an object', { issues: [{ path: '/options', message: 'expected an object' }] })
   const unknown = Object.keys(options).filter((k) => k !== 'checks')
   if (unknown.length) throw new AppError('unknown_option_provided', 400, `unknown option(s): ${unknown.join(', ')}; supported: checks`)
   const { checks } = options as { checks?: unknown }

@@ -12,5 +12,8 @@ export function sendReport(res: Response, report: VerificationReport, documentFi
     .filter((c) => c.status === 'failed')
     .map((c) => ({ type: `urn:credit-bank:check:${c.id}`, code: c.reason, title: c.message }))
   const { document, ...rest } = report
-  res.status(report.verified ? 200 : 400).json({ ...rest, problemDetails, ...(document ? { [documentField]: document } : {}) })
+  // A verifier too busy to canonicalize said nothing about the credential: 503, so that a client tries again.
+  const busy = JSON.stringify(report.checks).includes('"verifier_busy"')
+  if (busy) res.set('Retry-After', '1')
+  res.status(report.verified ? 200 : busy ? 503 : 400).json({ ...rest, problemDetails, ...(document ? { [documentField]: document } : {}) })
 }
