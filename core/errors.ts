@@ -1,29 +1,32 @@
-// Request errors with a stable code and HTTP status; anything else is a programmer error (500, never exposed).
+// Request errors with a stable code, whose HTTP status the code decides; anything else is a programmer error (500, never exposed).
 
-/** Stable, wire-visible error codes. Clients may switch on these; never rename one. */
-export type ErrorCode =
-  | 'invalid_request' // 400: body or parameters fail validation
-  | 'invalid_json' // 400: body is not JSON
-  | 'unknown_option_provided' // 400: VC API options outside the allow-list
-  | 'issuer_mismatch' // 400: credential.issuer is not this bank
-  | 'proof_not_allowed' // 400: caller supplied a proof
-  | 'status_not_allowed' // 400: caller supplied credentialStatus (the bank attaches status when it issues)
-  | 'invalid_credential_id' // 400: an API client's credential id is not urn:uuid:, https: or its own urn:credit-bank:<namespace>:
-  | 'reserved_credential_id' // 403: an API client's credential id on the bank's own origin or in another client's namespace
-  | 'reserved_credential_type' // 403: a type only the bank produces (certification reports, status lists), asked for by an API client
-  | 'reserved_claim' // 403: a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
-  | 'unsupported_credential_type' // 422
-  | 'revocation_irreversible' // 400: a revoked credential cannot be un-revoked
-  | 'unauthorized' // 401: missing or malformed bearer token
-  | 'forbidden' // 403: token valid but lacking the scope or ownership
-  | 'not_found' // 404
-  | 'method_not_allowed' // 405
-  | 'duplicate_credential' // 409: a credential with this id was already issued
-  | 'payload_too_large' // 413
-  | 'unsupported_media_type' // 415
-  | 'rate_limited' // 429
-  | 'dependency_unavailable' // 503: database, DID resolution, status list host
-  | 'internal' // 500: never exposed
+/**
+ * Stable, wire-visible error codes and the HTTP status each one means: one table, so no call site passes a status.
+ * Clients may switch on the codes; never rename one.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400, // body or parameters fail validation
+  invalid_json: 400, // body is not JSON
+  unknown_option_provided: 400, // VC API options outside the allow-list
+  issuer_mismatch: 400, // credential.issuer is not this bank
+  proof_not_allowed: 400, // caller supplied a proof
+  status_not_allowed: 400, // caller supplied credentialStatus (the bank attaches status when it issues)
+  invalid_credential_id: 400, // an API client's credential id is not urn:uuid:, https: or its own urn:credit-bank:<namespace>:
+  revocation_irreversible: 400, // a revoked credential cannot be un-revoked
+  unauthorized: 401, // missing or malformed bearer token
+  forbidden: 403, // token valid but lacking the scope
+  reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
+  reserved_credential_type: 403, // a type only the bank produces (certification reports, status lists), asked for by an API client
+  reserved_claim: 403, // a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
+  not_found: 404,
+  duplicate_credential: 409, // a credential with this id was already issued
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500, // never exposed
+} as const satisfies Record<string, number>
+
+export type ErrorCode = keyof typeof ERROR_STATUS
 
 export interface Issue {
   readonly path: string
@@ -39,17 +42,12 @@ export class AppError extends Error {
   /** Extra response headers (e.g. Retry-After on 429). */
   readonly headers?: Readonly<Record<string, string>>
 
-  constructor(
-    code: ErrorCode,
-    status: number,
-    message: string,
-    options?: { cause?: unknown; issues?: readonly Issue[]; headers?: Record<string, string> },
-  ) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: readonly Issue[]; headers?: Record<string, string> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code
-    this.status = status
-    this.expose = status < 500
+    this.status = ERROR_STATUS[code]
+    this.expose = this.status < 500
     if (options?.issues) this.issues = options.issues
     if (options?.headers) this.headers = options.headers
   }
@@ -57,8 +55,8 @@ export class AppError extends Error {
 
 /** 400 with the list of what is wrong, each with a JSON path. */
 export class InvalidRequestError extends AppError {
-  constructor(message: string, issues: readonly Issue[] = [], code: ErrorCode = 'invalid_request') {
-    super(code, code === 'unsupported_credential_type' ? 422 : 400, message, { issues })
+  constructor(message: string, issues: readonly Issue[] = []) {
+    super('invalid_request', message, { issues })
   }
 }
 

@@ -39,10 +39,10 @@ export function jsonBody(opts: { maxBytes: number; maxDepth: number }): RequestH
   const parse = express.json({ limit: opts.maxBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: false })
   const check: RequestHandler = (req, _res, next) => {
     if (req.method === 'POST' && !req.is(['application/json', 'application/ld+json', 'application/*+json'])) {
-      return next(new AppError('unsupported_media_type', 415, 'send the body as application/json'))
+      return next(new AppError('unsupported_media_type', 'send the body as application/json'))
     }
     const problem = inspectJson(req.body, opts.maxDepth)
-    if (problem) return next(new AppError('invalid_request', 400, problem))
+    if (problem) return next(new AppError('invalid_request', problem))
     next()
   }
   return [parse, check]
@@ -67,11 +67,11 @@ export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => stri
   return async (req, res, next) => {
     const { allowed, retryAfterSeconds } = await limiter.hit(bucketOf(req), factor)
     if (allowed) return next()
-    next(new AppError('rate_limited', 429, `too many requests; try again in ${retryAfterSeconds} s`, { headers: { 'Retry-After': String(retryAfterSeconds) } }))
+    next(new AppError('rate_limited', `too many requests; try again in ${retryAfterSeconds} s`, { headers: { 'Retry-After': String(retryAfterSeconds) } }))
   }
 }
 
-export const notFound: RequestHandler = (req, _res, next) => next(new AppError('not_found', 404, `no route for ${req.method} ${req.path}`))
+export const notFound: RequestHandler = (req, _res, next) => next(new AppError('not_found', `no route for ${req.method} ${req.path}`))
 
 /** Maps body-parser errors to our codes, logs 5xx with stack (never in the response), sends problem+json. */
 export function problemHandler(): ErrorRequestHandler {
@@ -88,11 +88,11 @@ export function problemHandler(): ErrorRequestHandler {
 function fromHttpError(err: unknown): AppError | undefined {
   const e = err as { type?: string; status?: number }
   if (!e || err instanceof AppError || (typeof e.type !== 'string' && typeof e.status !== 'number')) return undefined
-  if (e.status === 404) return new AppError('not_found', 404, 'not found')
-  if (e.type === 'entity.too.large') return new AppError('payload_too_large', 413, 'request body too large')
-  if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 400, 'request body is not valid JSON')
-  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new AppError('unsupported_media_type', 415, 'unsupported body charset or encoding')
-  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('invalid_request', 400, 'malformed request body')
+  if (e.status === 404) return new AppError('not_found', 'not found')
+  if (e.type === 'entity.too.large') return new AppError('payload_too_large', 'request body too large')
+  if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 'request body is not valid JSON')
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new AppError('unsupported_media_type', 'unsupported body charset or encoding')
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('invalid_request', 'malformed request body')
   return undefined
 }
 

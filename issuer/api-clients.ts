@@ -32,17 +32,17 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 
 export async function createApiClient(ds: DataSource, clock: Clock, input: { name: string; scopes: readonly string[] }): Promise<ApiClient & { namespace: string; token: string }> {
   const name = input.name.trim()
-  if (!name || name.length > 200) throw new AppError('invalid_request', 400, 'a client name of 1 to 200 characters is required')
+  if (!name || name.length > 200) throw new AppError('invalid_request', 'a client name of 1 to 200 characters is required')
   const unknown = input.scopes.filter((s) => !SCOPES.includes(s as Scope))
-  if (!input.scopes.length || unknown.length) throw new AppError('invalid_request', 400, `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
+  if (!input.scopes.length || unknown.length) throw new AppError('invalid_request', `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
   const token = `cbt_${randomBytes(32).toString('base64url')}`
   const client = { id: randomUUID(), name, scopes: [...new Set(input.scopes)] as Scope[] }
   // Credential ids of the namespace urn:credit-bank:<namespace>: belong to one client: no two active clients share one.
   const namespace = clientNamespace(client)
-  if (RESERVED_NAMESPACES.has(namespace)) throw new AppError('invalid_request', 400, `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`)
+  if (RESERVED_NAMESPACES.has(namespace)) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`)
   const active = await sql<{ id: string; name: string }>(ds, 'SELECT id, name FROM cb_api_client WHERE revoked_at IS NULL')
   const holder = active.find((c) => clientNamespace(c) === namespace)
-  if (holder) throw new AppError('invalid_request', 400, `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`)
+  if (holder) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`)
   await sql(ds, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [
     client.id,
     client.name,

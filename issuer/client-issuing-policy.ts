@@ -74,7 +74,7 @@ export class ClientIssuingPolicy {
     const urn = CREDIT_BANK_URN.exec(id)
     if (urn) {
       if (urn[1]!.toLowerCase() !== own) {
-        throw new AppError('reserved_credential_id', 403, `urn:credit-bank:${urn[1]}: is not this API client's namespace; its ids are urn:credit-bank:${own}:…`, { issues: [{ path, message: `use urn:credit-bank:${own}:…, urn:uuid: or an https: URL` }] })
+        throw new AppError('reserved_credential_id', `urn:credit-bank:${urn[1]}: is not this API client's namespace; its ids are urn:credit-bank:${own}:…`, { issues: [{ path, message: `use urn:credit-bank:${own}:…, urn:uuid: or an https: URL` }] })
       }
       if (!URN_REST.test(urn[2]!)) throw invalidId(`the part after urn:credit-bank:${own}: must be URL characters (RFC 3986), not empty`, path)
       return
@@ -89,7 +89,7 @@ export class ClientIssuingPolicy {
       if (url.username || url.password || !url.hostname) throw invalidId('an https: credential id has a host and no user or password', path)
       // The whole host, any port: the bank's status lists, DID document and credentials live there.
       if (url.hostname === this.bankHostname) {
-        throw new AppError('reserved_credential_id', 403, `${url.hostname} is the bank's own host: its status lists and documents live there, API clients' credential ids do not`, { issues: [{ path, message: 'use an https: URL of your own, urn:uuid: or your urn:credit-bank: namespace' }] })
+        throw new AppError('reserved_credential_id', `${url.hostname} is the bank's own host: its status lists and documents live there, API clients' credential ids do not`, { issues: [{ path, message: 'use an https: URL of your own, urn:uuid: or your urn:credit-bank: namespace' }] })
       }
       return
     }
@@ -97,7 +97,7 @@ export class ClientIssuingPolicy {
   }
 }
 
-const invalidId = (message: string, path: string) => new AppError('invalid_credential_id', 400, message, { issues: [{ path, message: 'urn:uuid:, https: or urn:credit-bank:<your namespace>:' }] })
+const invalidId = (message: string, path: string) => new AppError('invalid_credential_id', message, { issues: [{ path, message: 'urn:uuid:, https: or urn:credit-bank:<your namespace>:' }] })
 
 /**
  * Walks the whole credential: a reserved type as the value of `type`/`@type`, a reserved claim as a key, or either
@@ -129,7 +129,7 @@ function findReserved(value: unknown, path: string): void {
 }
 
 const reservedType = (type: string, path: string) =>
-  new AppError('reserved_credential_type', 403, `${type} is produced only by the bank itself (certification reports, status lists); API clients cannot have it signed`, { issues: [{ path, message: 'a type only the bank issues' }] })
+  new AppError('reserved_credential_type', `${type} is produced only by the bank itself (certification reports, status lists); API clients cannot have it signed`, { issues: [{ path, message: 'a type only the bank issues' }] })
 
 const reservedClaim = (claim: string, path: string) =>
-  new AppError('reserved_claim', 403, `${claim} is the bank's own claim (recognition and certification reports come from the bank's flows); API clients cannot have it signed`, { issues: [{ path, message: 'a claim only the bank makes' }] })
+  new AppError('reserved_claim', `${claim} is the bank's own claim (recognition and certification reports come from the bank's flows); API clients cannot have it signed`, { issues: [{ path, message: 'a claim only the bank makes' }] })

@@ -65,7 +65,7 @@ export class CredentialIssuer {
   async find(id: string, caller: { clientId: string; admin: boolean }): Promise<IssuedCredential> {
     const [row] = await sql<{ format: ProofFormat; document: string; client_id: string | null }>(this.ds, 'SELECT format, document, client_id FROM cb_credential WHERE id = ?', [id])
     // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
-    if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 404, 'no credential with this id was issued here for this API client')
+    if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 'no credential with this id was issued here for this API client')
     return asIssued(id, row.format, row.document)
   }
 
@@ -87,7 +87,7 @@ export class CredentialIssuer {
     const prepared = requests.map((r, i) => this.prepare(r, now, requests.length > 1 ? `/${i}` : '', admit))
     const ids = new Set<string>()
     for (const p of prepared) {
-      if (ids.has(p.id)) throw new AppError('duplicate_credential', 409, `credential id ${p.id} appears twice in this batch`)
+      if (ids.has(p.id)) throw new AppError('duplicate_credential', `credential id ${p.id} appears twice in this batch`)
       ids.add(p.id)
     }
     const key = await this.identity.activeKey()
@@ -111,7 +111,7 @@ export class CredentialIssuer {
         return issued
       })
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 409, 'a credential with this id was already issued', { cause: err })
+      if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 'a credential with this id was already issued', { cause: err })
       throw err
     }
   }
@@ -124,11 +124,11 @@ export class CredentialIssuer {
       throw new InvalidRequestError('credential must be a JSON object', [{ path: `${at}/credential`, message: 'expected an object' }])
     }
     const input = credential as Record<string, unknown>
-    if ('proof' in input) throw new AppError('proof_not_allowed', 400, 'credential.proof is set by the bank when it signs; remove it from the request')
-    if ('credentialStatus' in input) throw new AppError('status_not_allowed', 400, 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
+    if ('proof' in input) throw new AppError('proof_not_allowed', 'credential.proof is set by the bank when it signs; remove it from the request')
+    if ('credentialStatus' in input) throw new AppError('status_not_allowed', 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
     const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
     if (issuerId !== undefined && issuerId !== this.identity.did) {
-      throw new AppError('issuer_mismatch', 400, `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
+      throw new AppError('issuer_mismatch', `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
     }
     const contexts = input['@context']
     if (Array.isArray(contexts) && contexts[0] !== VC_V2_CONTEXT) {
@@ -161,7 +161,7 @@ export class CredentialIssuer {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500)
       const rows = await sql<{ id: string }>(m, `SELECT id FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)
-      if (rows.length) throw new AppError('duplicate_credential', 409, `credential ${rows[0]!.id} was already issued; a credential id is issued once`)
+      if (rows.length) throw new AppError('duplicate_credential', `credential ${rows[0]!.id} was already issued; a credential id is issued once`)
     }
   }
 
@@ -211,12 +211,12 @@ function jwtClaims(credential: Record<string, unknown>, issuer: string, now: Dat
 function parseOptions(options: unknown, at: string): { credentialId?: string; format: ProofFormat } {
   if (options === undefined) return { format: 'vc+jwt' }
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new AppError('unknown_option_provided', 400, 'options must be an object', { issues: [{ path: `${at}/options`, message: 'expected an object' }] })
+    throw new AppError('unknown_option_provided', 'options must be an object', { issues: [{ path: `${at}/options`, message: 'expected an object' }] })
   }
   const o = options as Record<string, unknown>
   const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.has(k))
   if (unknown.length) {
-    throw new AppError('unknown_option_provided', 400, `unknown option(s): ${unknown.join(', ')}; supported: ${[...OPTION_KEYS].join(', ')}`, {
+    throw new AppError('unknown_option_provided', `unknown option(s): ${unknown.join(', ')}; supported: ${[...OPTION_KEYS].join(', ')}`, {
       issues: unknown.map((k) => ({ path: `${at}/options/${k}`, message: 'not a supported option' })),
     })
   }

@@ -126,10 +126,10 @@ export class StatusLists {
         [credentialId],
       )
       // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
-      if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 404, 'no credential with this id was issued here for this API client')
+      if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 'no credential with this id was issued here for this API client')
       const current = Number(row[column]) === 1
       if (current === value) return { changed: false }
-      if (purpose === 'revocation' && !value) throw new AppError('revocation_irreversible', 400, 'a revoked credential cannot be un-revoked; issue a new one')
+      if (purpose === 'revocation' && !value) throw new AppError('revocation_irreversible', 'a revoked credential cannot be un-revoked; issue a new one')
       await sql(m, `UPDATE cb_credential SET ${column} = ? WHERE id = ?`, [value ? 1 : 0, credentialId])
       await sql(m, 'UPDATE cb_status_list SET version = version + 1 WHERE id = ?', [row.status_list_id])
       return { changed: true }
@@ -142,7 +142,7 @@ export class StatusLists {
    */
   async signedList(listId: number, purpose: StatusPurpose): Promise<SignedStatusList> {
     const [list] = await sql<{ version: number; size: number }>(this.ds, 'SELECT version, size FROM cb_status_list WHERE id = ?', [listId])
-    if (!list) throw new AppError('not_found', 404, `no status list ${listId}`)
+    if (!list) throw new AppError('not_found', `no status list ${listId}`)
     const version = Number(list.version)
     const cached = await this.cachedList(listId, purpose)
     if (cached && Number(cached.version) === version && cached.ld_document !== null) return withEtags(cached.jwt, cached.ld_document)

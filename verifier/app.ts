@@ -21,7 +21,7 @@ export function createVerifierApp(node: VerifierNode): express.Express {
   app.post('/presentations/verify', limit, body, presentationsVerify(node.context, node.challenges.consume))
   app.post('/challenges', limit, body, async (req: Request, res: Response) => {
     const domain = (req.body as { domain?: unknown } | undefined)?.domain
-    if (domain !== undefined && (typeof domain !== 'string' || domain.length > 512)) throw new AppError('invalid_request', 400, 'domain must be a string of at most 512 characters')
+    if (domain !== undefined && (typeof domain !== 'string' || domain.length > 512)) throw new AppError('invalid_request', 'domain must be a string of at most 512 characters')
     res.status(201).json(await node.challenges.create(domain))
   })
   app.get('/', (_req, res) => {

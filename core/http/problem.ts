@@ -11,7 +11,7 @@ export interface Problem {
 }
 
 export function toProblem(err: unknown, requestId?: string): { status: number; headers: Record<string, string>; body: Problem } {
-  const e = err instanceof AppError ? err : new AppError('internal', 500, 'unexpected error', { cause: err })
+  const e = err instanceof AppError ? err : new AppError('internal', 'unexpected error', { cause: err })
   return {
     status: e.status,
     headers: { ...e.headers },

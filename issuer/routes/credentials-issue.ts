@@ -7,9 +7,9 @@ import type { CredentialIssuer } from '../issue-credential.ts'
 /** Every request here is an API client asking: `policy` refuses the types, claims and ids only the bank may use. */
 export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuingPolicy): RequestHandler => async (req, res) => {
   const body = req.body as { credential?: unknown; options?: unknown } | undefined
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 400, 'expected { "credential": {…}, "options": {…} }')
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 'expected { "credential": {…}, "options": {…} }')
   const extra = Object.keys(body).filter((k) => k !== 'credential' && k !== 'options')
-  if (extra.length) throw new AppError('invalid_request', 400, `unexpected field(s): ${extra.join(', ')}`)
+  if (extra.length) throw new AppError('invalid_request', `unexpected field(s): ${extra.join(', ')}`)
   const client = req.client!
   const issued = await issuer.issue({ credential: body.credential, options: body.options }, client.id, (credential, at) => policy.check(credential, client, at))
   req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: req.client!.id })

@@ -12,7 +12,7 @@ export const credentialsStatus = (lists: StatusLists): RequestHandler => async (
   if (!cs || typeof cs !== 'object' || cs.type !== 'BitstringStatusListEntry') issues.push({ path: '/credentialStatus/type', message: 'must be BitstringStatusListEntry' })
   if (!STATUS_PURPOSES.includes(cs?.statusPurpose as StatusPurpose)) issues.push({ path: '/credentialStatus/statusPurpose', message: `one of ${STATUS_PURPOSES.join(', ')}` })
   if (typeof body?.status !== 'boolean') issues.push({ path: '/status', message: 'true to set (revoke/suspend), false to clear (unsuspend)' })
-  if (issues.length) throw new AppError('invalid_request', 400, 'invalid status update', { issues })
+  if (issues.length) throw new AppError('invalid_request', 'invalid status update', { issues })
   const purpose = cs!.statusPurpose as StatusPurpose
   const status = body!.status as boolean
   const { changed } = await lists.setStatus(body!.credentialId as string, purpose, status, { clientId: req.client!.id, admin: req.client!.scopes.includes('admin') })

@@ -11,7 +11,7 @@ const JWT_TYPE = 'application/vc+jwt'
 export const statusList = (lists: StatusLists, ttlSeconds: number): RequestHandler => async (req, res) => {
   const id = String(req.params.id)
   const name = /^(revocation|suspension)(\.json)?$/.exec(String(req.params.purpose))
-  if (!/^[1-9][0-9]{0,9}$/.test(id) || !name) throw new AppError('not_found', 404, 'no such status list')
+  if (!/^[1-9][0-9]{0,9}$/.test(id) || !name) throw new AppError('not_found', 'no such status list')
   const purpose = name[1] as StatusPurpose
   const jsonUrl = name[2] !== undefined
   const signed = await lists.signedList(Number(id), purpose)

@@ -22,19 +22,19 @@ const CHECK_NAMES: Readonly<Record<string, OptionalCredentialCheck | 'always'>> 
 export const credentialsVerify = (ctx: VerifierContext): RequestHandler => async (req, res) => {
   const body = req.body as { verifiableCredential?: unknown; options?: unknown } | undefined
   if (!body || typeof body !== 'object' || Array.isArray(body) || body.verifiableCredential === undefined) {
-    throw new AppError('invalid_request', 400, 'expected { "verifiableCredential": <credential or JWT> }')
+    throw new AppError('invalid_request', 'expected { "verifiableCredential": <credential or JWT> }')
   }
   sendReport(res, await verifyCredential(body.verifiableCredential, ctx, { ...parseChecks(body.options) }), 'credential')
 }
 
 function parseChecks(options: unknown): { checks?: ReadonlySet<OptionalCredentialCheck> } {
   if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new AppError('invalid_request', 400, 'options must be an object', { issues: [{ path: '/options', message: 'expected an object' }] })
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new AppError('invalid_request', 'options must be an object', { issues: [{ path: '/options', message: 'expected an object' }] })
   const unknown = Object.keys(options).filter((k) => k !== 'checks')
-  if (unknown.length) throw new AppError('unknown_option_provided', 400, `unknown option(s): ${unknown.join(', ')}; supported: checks`)
+  if (unknown.length) throw new AppError('unknown_option_provided', `unknown option(s): ${unknown.join(', ')}; supported: checks`)
   const { checks } = options as { checks?: unknown }
   if (checks === undefined) return {}
-  if (!Array.isArray(checks)) throw new AppError('invalid_request', 400, 'options.checks must be an array of check names', { issues: [{ path: '/options/checks', message: 'expected an array' }] })
+  if (!Array.isArray(checks)) throw new AppError('invalid_request', 'options.checks must be an array of check names', { issues: [{ path: '/options/checks', message: 'expected an array' }] })
   const issues: Issue[] = []
   const chosen = new Set<OptionalCredentialCheck>()
   checks.forEach((name: unknown, i) => {
@@ -42,6 +42,6 @@ function parseChecks(options: unknown): { checks?: ReadonlySet<OptionalCredentia
     if (check === undefined) issues.push({ path: `/options/checks/${i}`, message: `not a check this verifier runs; known: ${Object.keys(CHECK_NAMES).join(', ')}` })
     else if (check !== 'always') chosen.add(check)
   })
-  if (issues.length) throw new AppError('invalid_request', 400, 'options.checks names a check this verifier does not know', { issues })
+  if (issues.length) throw new AppError('invalid_request', 'options.checks names a check this verifier does not know', { issues })
   return { checks: chosen }
 }
