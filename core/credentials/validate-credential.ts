@@ -9,7 +9,7 @@ import {
   parseXsdDateTime,
   validateWithSchema,
   type CredentialSchemaId,
-} from '../../schemas/index.ts'
+} from './schemas.ts'
 import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,

@@ -9,7 +9,7 @@ import {
   isUrl,
   parseXsdDateTime,
   validateWithSchema,
-} from '../../../schemas/index.ts'
+} from '../../../core/credentials/schemas.ts'
 import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,

@@ -1,19 +1,19 @@
-// JSON Schemas of our credential types, compiled with ajv, plus the URL and date formats they use. Browser-safe.
+// The JSON Schemas of schemas/ (data only) compiled with ajv, plus the URL and date formats they use. Browser-safe.
 import Ajv2020Module from 'ajv/dist/2020.js'
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js'
 import { fullFormats } from 'ajv-formats/dist/formats.js'
-import type { Issue } from '../core/errors.ts'
+import type { Issue } from '../errors.ts'
 import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,
   CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID,
   OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
-} from '../core/credentials/types.ts'
-import commonSchema from './common.v1.schema.json' with { type: 'json' }
-import achievementCredentialSchema from './achievement-credential.v1.schema.json' with { type: 'json' }
-import certificationReportCredentialSchema from './certification-report-credential.v1.schema.json' with { type: 'json' }
-import bitstringStatusListCredentialSchema from './bitstring-status-list-credential.schema.json' with { type: 'json' }
-import ob3AchievementCredentialSchema from './ob3-achievement-credential.schema.json' with { type: 'json' }
+} from './types.ts'
+import commonSchema from '../../schemas/common.v1.schema.json' with { type: 'json' }
+import achievementCredentialSchema from '../../schemas/achievement-credential.v1.schema.json' with { type: 'json' }
+import certificationReportCredentialSchema from '../../schemas/certification-report-credential.v1.schema.json' with { type: 'json' }
+import bitstringStatusListCredentialSchema from '../../schemas/bitstring-status-list-credential.schema.json' with { type: 'json' }
+import ob3AchievementCredentialSchema from '../../schemas/ob3-achievement-credential.schema.json' with { type: 'json' }
 
 export {
   commonSchema,
