@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import express from 'express'
 import { AppError } from '../core/errors.ts'
 import { errorFields, type Logger } from '../core/log.ts'
-import { toProblem } from '../core/http/problem.ts'
+import { toProblem } from './problem.ts'
 import type { RateLimiter } from '../core/http/rate-limit.ts'
 
 declare module 'express-serve-static-core' {

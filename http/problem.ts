@@ -1,5 +1,5 @@
 // RFC 9457 problem details with our stable `code`; the one place errors become responses.
-import { AppError } from '../errors.ts'
+import { AppError } from '../core/errors.ts'
 
 export interface Problem {
   readonly type: string
