@@ -7,6 +7,7 @@ import {
   OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
 } from '../core/credentials/types.ts'
 import { has, t } from '../wallet-web/public/i18n.js'
+import { isPlainObject } from '../core/json.ts'
 
 /** The languages the command line speaks. */
 export type Language = 'zh' | 'en'
@@ -148,26 +149,25 @@ function firstIssue(check: CheckOutcome): string {
 
 type Json = Readonly<Record<string, unknown>>
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value)
 const first = (value: unknown): unknown => (Array.isArray(value) ? value[0] : value)
 
 /** Label key (wallet i18n key or local) and value for each fact the document states, in reading order. */
 function describeDocument(document: Json | undefined, lang: Language): [string, string][] {
-  if (!isObject(document)) return []
+  if (!isPlainObject(document)) return []
   const facts: [string, string][] = []
   const add = (key: string, value: string | undefined) => {
     if (value !== undefined && value !== '') facts.push([key, value])
   }
   const issuer = document.issuer
-  const issuerId = typeof issuer === 'string' ? issuer : isObject(issuer) ? text(issuer.id, lang) : undefined
-  const issuerName = isObject(issuer) ? text(issuer.name, lang) : undefined
+  const issuerId = typeof issuer === 'string' ? issuer : isPlainObject(issuer) ? text(issuer.id, lang) : undefined
+  const issuerName = isPlainObject(issuer) ? text(issuer.name, lang) : undefined
   add('field.issuer', issuerName && issuerId ? `${issuerName} (${issuerId})` : (issuerName ?? issuerId))
 
   const subject = first(document.credentialSubject)
-  const s: Json = isObject(subject) ? subject : {}
-  const learner = isObject(s.learner) ? text(s.learner.name, lang) : undefined
+  const s: Json = isPlainObject(subject) ? subject : {}
+  const learner = isPlainObject(s.learner) ? text(s.learner.name, lang) : undefined
   const identifier = first(s.identifier)
-  const identified = isObject(identifier)
+  const identified = isPlainObject(identifier)
     ? `${text(identifier.identityType, lang) ?? 'identifier'}${identifier.hashed === true ? ` (${LOCAL[lang].hashed})` : `: ${text(identifier.identityHash, lang) ?? ''}`}`
     : undefined
   add('field.learner', [learner, text(s.id, lang) ?? identified].filter(Boolean).join(' · ') || undefined)
@@ -175,7 +175,7 @@ function describeDocument(document: Json | undefined, lang: Language): [string, 
   const types = Array.isArray(document.type) ? document.type.filter((x): x is string => typeof x === 'string' && x !== 'VerifiableCredential') : []
   add('field.type', types.length ? clean(types.join(', ')) : undefined)
   add('field.name', text(document.name, lang))
-  const achievement = isObject(s.achievement) ? s.achievement : undefined
+  const achievement = isPlainObject(s.achievement) ? s.achievement : undefined
   if (achievement) {
     const name = text(achievement.name, lang)
     const kind = text(achievement.achievementType, lang)
@@ -186,7 +186,7 @@ function describeDocument(document: Json | undefined, lang: Language): [string, 
     add('field.category', category && ['academic', 'non_academic'].includes(category) ? t(WALLET_LANGUAGE[lang], `category.${category}`) : category)
   }
   add('field.reportNumber', text(s.reportNumber, lang))
-  add('field.totalCredits', isObject(s.creditTotals) ? number(s.creditTotals.totalCredits) : undefined)
+  add('field.totalCredits', isPlainObject(s.creditTotals) ? number(s.creditTotals.totalCredits) : undefined)
   add('field.validFrom', text(document.validFrom ?? document.issuanceDate, lang))
   add('field.validUntil', text(document.validUntil ?? document.expirationDate, lang))
   return facts
@@ -197,7 +197,7 @@ function text(value: unknown, lang: Language): string | undefined {
   if (typeof value === 'string') return clean(value)
   if (typeof value === 'number') return String(value)
   const values = Array.isArray(value) ? value : [value]
-  const objects = values.filter(isObject).filter((v) => typeof v['@value'] === 'string')
+  const objects = values.filter(isPlainObject).filter((v) => typeof v['@value'] === 'string')
   const chosen = objects.find((v) => typeof v['@language'] === 'string' && v['@language'].toLowerCase().startsWith(lang)) ?? objects[0]
   return chosen ? clean(chosen['@value'] as string) : undefined
 }

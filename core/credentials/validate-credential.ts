@@ -2,6 +2,7 @@
 // Open Badges 3.0 for OB 3.0 types, the credit bank's own profile where its context or schema is named.
 // Used by the issuer before signing and by the verifier after decoding. Browser-safe.
 import type { Issue } from '../errors.ts'
+import { isPlainObject } from '../json.ts'
 import {
   CREDENTIAL_SCHEMA_IDS,
   escapePointer,
@@ -86,12 +87,8 @@ export function collectCredentialIssues(credential: JsonObject, model: DataModel
 
 // ---- shared with validate-presentation.ts -------------------------------------------------------
 
-/** Whether `value` is a plain JSON object (not an array, not a class instance). */
-export function isPlainObject(value: unknown): value is JsonObject {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === Object.prototype || proto === null
-}
+/** Re-exported for the modules that validate with this one; the definition lives in core/json.ts. */
+export { isPlainObject }
 
 /**
  * Finds prototype-pollution keys (`__proto__`, `constructor`, `prototype`) and non-JSON values

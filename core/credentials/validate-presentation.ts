@@ -9,12 +9,12 @@ import {
   checkUrlOrObjectWithId,
   collectCredentialIssues,
   findUnsafeKeys,
-  isPlainObject,
   type AddIssue,
   type JsonObject,
 } from './validate-credential.ts'
 import { type DataModel } from './types.ts'
 import { envelopeIssues } from './envelope.ts'
+import { isPlainObject } from '../json.ts'
 
 const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential' as const
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/

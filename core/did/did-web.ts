@@ -4,6 +4,7 @@ import type { SafeFetchResponse } from '../net/safe-fetch.ts'
 import { didWebDocumentUrl, didWebHost, didWebScheme } from './did-web-url.ts'
 import { DidResolutionError } from './types.ts'
 import type { DidDocument } from './types.ts'
+import { isPlainObject } from '../json.ts'
 
 /** How did:web documents are fetched. */
 export interface DidWebOptions {
@@ -87,7 +88,7 @@ const RELATIONSHIPS = ['authentication', 'assertionMethod', 'keyAgreement', 'cap
  */
 export function assertDidDocument(value: unknown, did: string): asserts value is DidDocument {
   const invalid = (why: string): DidResolutionError => new DidResolutionError('invalid_did_document', `DID document of ${did}: ${why}`)
-  if (!isObject(value)) throw invalid('not a JSON object')
+  if (!isPlainObject(value)) throw invalid('not a JSON object')
   if (typeof value.id !== 'string') throw invalid('id is not a string')
   if (value.id !== did) throw new DidResolutionError('did_document_id_mismatch', `DID document id ${value.id} is not ${did}`)
   if (value.controller !== undefined && typeof value.controller !== 'string' && !isStringArray(value.controller)) {
@@ -96,11 +97,11 @@ export function assertDidDocument(value: unknown, did: string): asserts value is
 
   const seen = new Set<string>()
   const checkMethod = (vm: unknown, path: string): void => {
-    if (!isObject(vm)) throw invalid(`${path} is not an object`)
+    if (!isPlainObject(vm)) throw invalid(`${path} is not an object`)
     for (const member of ['id', 'type', 'controller'] as const) {
       if (typeof vm[member] !== 'string' || vm[member] === '') throw invalid(`${path}.${member} is not a non-empty string`)
     }
-    if (vm.publicKeyJwk !== undefined && !isObject(vm.publicKeyJwk)) throw invalid(`${path}.publicKeyJwk is not an object`)
+    if (vm.publicKeyJwk !== undefined && !isPlainObject(vm.publicKeyJwk)) throw invalid(`${path}.publicKeyJwk is not an object`)
     for (const member of ['publicKeyMultibase', 'publicKeyBase58'] as const) {
       if (vm[member] !== undefined && typeof vm[member] !== 'string') throw invalid(`${path}.${member} is not a string`)
     }
@@ -127,15 +128,12 @@ export function assertDidDocument(value: unknown, did: string): asserts value is
     })
   }
   if (value.service !== undefined) {
-    if (!Array.isArray(value.service) || !value.service.every((s) => isObject(s) && typeof s.id === 'string')) {
+    if (!Array.isArray(value.service) || !value.service.every((s) => isPlainObject(s) && typeof s.id === 'string')) {
       throw invalid('service is not an array of objects with an id')
     }
   }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string')
