@@ -1,30 +1,23 @@
 // W3C Data Integrity `eddsa-rdfc-2022` proofs: sign (appending to a proof set) and verify every proof.
 import { CodedError } from '../errors.ts'
-import { createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
-import {
-  DataIntegrityProof,
-  type MultikeyVerificationMethod,
-  type ProofObject,
-  type Verifier,
-} from '@digitalbazaar/data-integrity'
+import { createPublicKey, KeyObject as KeyObjectClass, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { DataIntegrityProof, type ProofObject } from '@digitalbazaar/data-integrity'
 import { cryptosuite as eddsaRdfc2022 } from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite'
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
 import { offlineDocumentLoader } from '../credentials/document-loader.ts'
 import { CONTEXTS } from '../credentials/contexts.ts'
 import { countJsonNodes, isPlainObject } from '../json.ts'
 import { classifyJsonLdError, errorMessage, inlineCanonicalizer, type CanonicalizeCode, type Canonicalizer } from './canonicalizer.ts'
 import { findNonCompactForm } from './compact-form.ts'
+import { DidResolutionError, type DidResolutionErrorCode } from '../did/types.ts'
+import { decodeBase58btc, KeyResolutionError, type KeyResolutionErrorCode } from '../did/verification-key.ts'
 
 const PROOF_TYPE = 'DataIntegrityProof'
 const CRYPTOSUITE = 'eddsa-rdfc-2022'
 /** A proof whose `created` is further in the future than this is malformed (clock skew allowance). */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
-/** Distinct verification keys kept imported; beyond it the oldest is dropped. */
-const KEY_CACHE_MAX_ENTRIES = 1024
 // XSD dateTimeStamp: a timezone is mandatory (Data Integrity §2.1 `created`/`expires`).
 const DATE_TIME_STAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const DID_URL_WITH_FRAGMENT = /^did:[a-z0-9]+:[^\s#]+#[^\s#]+$/
-const MULTIKEY_CONTEXT_URL = 'https://w3id.org/security/multikey/v1'
 /**
  * JSON values (objects, arrays, scalars) a secured document may have. Canonicalization cost grows with it; a
  * certification report over a hundred credentials, or a presentation of fifty, stays far below.
@@ -48,6 +41,9 @@ export type DataIntegrityCode =
   | 'document_too_large'
   | 'signature_invalid'
 
+/** Why a proof did not verify: one of ours, or the code of the caller's refusal to resolve its verification method. */
+export type DataIntegrityFailureCode = DataIntegrityCode | DidResolutionErrorCode | KeyResolutionErrorCode
+
 /** Thrown by {@link signDataIntegrity} when the document itself cannot be signed (nothing is signed). */
 export class DataIntegrityError extends CodedError<DataIntegrityCode> {}
 
@@ -68,13 +64,14 @@ export interface SignDataIntegrityOptions {
   domain?: string
 }
 
-/** A verification method as the caller resolves it (from the controller's DID document). */
+/**
+ * A verification method as the caller resolves it from the controller's DID document: its public key already
+ * imported (core/did/verification-key.ts imports and caches keys from JWK and multibase), so nothing here converts it.
+ */
 export interface ResolvedVerificationMethod {
   id: string
   controller: string
-  type: string
-  publicKeyMultibase?: string
-  publicKeyJwk?: JsonWebKey
+  publicKey: KeyObject
 }
 
 export interface VerifyDataIntegrityOptions {
@@ -97,7 +94,7 @@ export interface VerifyDataIntegrityOptions {
 export interface DataIntegrityProofResult {
   verificationMethod: string
   verified: boolean
-  code?: string
+  code?: DataIntegrityFailureCode
   message?: string
 }
 
@@ -107,7 +104,7 @@ export interface DataIntegrityVerification {
   /** One entry per proof, in document order. */
   proofs: DataIntegrityProofResult[]
   /** The code and message of the first failure, when not verified. */
-  code?: string
+  code?: DataIntegrityFailureCode
   message?: string
 }
 
@@ -192,11 +189,11 @@ export async function verifyDataIntegrity(
   }
   const proofSet: unknown[] = Array.isArray(proofValue) ? proofValue : [proofValue]
   const prepared = await Promise.all(proofSet.map((proof) => prepareProof(proof, opts)))
-  const ready = prepared.filter((p): p is ReadyProof => 'multikey' in p)
+  const ready = prepared.filter((p): p is ReadyProof => 'publicKey' in p)
   const canonical = ready.length ? await (opts.canonicalizer ?? inlineCanonicalizer).verifyData(unsecured, ready.map((p) => p.proof)) : undefined
   const proofs = await Promise.all(
     prepared.map(async (p) => {
-      if (!('multikey' in p)) return p
+      if (!('publicKey' in p)) return p
       if (!canonical!.ok) return fail(p.verificationMethod, canonical!.code, canonical!.message)
       return checkSignature(p, canonical!.verifyData[ready.indexOf(p)]!)
     }),
@@ -209,7 +206,7 @@ export async function verifyDataIntegrity(
 interface ReadyProof {
   verificationMethod: string
   proof: Record<string, unknown>
-  multikey: MultikeyVerificationMethod
+  publicKey: KeyObject
 }
 
 /** Everything about one proof that needs no canonicalization: its options, and its key from the signer's DID document. */
@@ -226,22 +223,22 @@ async function prepareProof(proof: unknown, opts: VerifyDataIntegrityOptions): P
     // The caller's refusal (e.g. key not under this relationship) keeps the caller's code.
     return fail(verificationMethod, errorCode(err) ?? 'verification_method_unresolved', errorMessage(err))
   }
-  try {
-    return { verificationMethod, proof, multikey: await toMultikey(resolved, verificationMethod) }
-  } catch (err) {
-    return fail(verificationMethod, 'verification_method_unresolved', errorMessage(err))
+  const { publicKey } = isPlainObject(resolved) ? resolved : { publicKey: undefined }
+  if (resolved?.id !== verificationMethod || typeof resolved.controller !== 'string') {
+    return fail(verificationMethod, 'verification_method_unresolved', `the resolved verification method does not match ${verificationMethod}`)
   }
+  // eddsa-rdfc-2022 §3.3: an Ed25519 public key.
+  if (!(publicKey instanceof KeyObjectClass) || publicKey.type !== 'public' || publicKey.asymmetricKeyType !== 'ed25519') {
+    return fail(verificationMethod, 'verification_method_unresolved', `verification method ${verificationMethod} is not an Ed25519 public key`)
+  }
+  return { verificationMethod, proof, publicKey }
 }
 
-async function checkSignature(p: ReadyProof, verifyData: Uint8Array): Promise<DataIntegrityProofResult> {
-  const suite = new DataIntegrityProof({ cryptosuite: verifyingCryptosuite })
-  try {
-    const valid = await suite.verifySignature({ verifyData, verificationMethod: p.multikey, proof: p.proof })
-    if (!valid) return fail(p.verificationMethod, 'signature_invalid', 'the signature does not match the document')
-  } catch (err) {
-    // proofValue that is not valid base58btc
-    return fail(p.verificationMethod, 'malformed_proof', errorMessage(err))
-  }
+/** eddsa-rdfc-2022 §3.3.4: the proofValue is the base58btc Ed25519 signature over the verify data. */
+function checkSignature(p: ReadyProof, verifyData: Uint8Array): DataIntegrityProofResult {
+  const signature = decodeBase58btc(String(p.proof.proofValue).slice(1))
+  if (signature === undefined || signature.length !== 64) return fail(p.verificationMethod, 'malformed_proof', 'proof.proofValue is not a base58btc Ed25519 signature')
+  if (!cryptoVerify(null, verifyData, p.publicKey, signature)) return fail(p.verificationMethod, 'signature_invalid', 'the signature does not match the document')
   return { verificationMethod: p.verificationMethod, verified: true }
 }
 
@@ -298,99 +295,6 @@ function parseDateTimeStamp(value: unknown): number | undefined {
   return Number.isNaN(time) ? undefined : time
 }
 
-/**
- * Brings a resolved verification method into the Multikey form the cryptosuite takes (same id and
- * controller), importing its key once. The bank publishes `JsonWebKey` VMs (OKP/Ed25519); others
- * publish `Multikey`.
- */
-async function toMultikey(vm: ResolvedVerificationMethod, requestedId: string): Promise<MultikeyVerificationMethod> {
-  if (!isPlainObject(vm) || vm.id !== requestedId || typeof vm.controller !== 'string') {
-    throw new DataIntegrityError(
-      'verification_method_unresolved',
-      `the resolved verification method does not match ${requestedId}`,
-    )
-  }
-  let publicKeyMultibase: string
-  if (vm.type === 'Multikey' && typeof vm.publicKeyMultibase === 'string') {
-    publicKeyMultibase = vm.publicKeyMultibase
-  } else if ((vm.type === 'JsonWebKey' || vm.type === 'JsonWebKey2020') && isPlainObject(vm.publicKeyJwk)) {
-    publicKeyMultibase = await jwkToMultibase(vm.publicKeyJwk)
-  } else {
-    throw new DataIntegrityError(
-      'verification_method_unresolved',
-      `verification method ${requestedId} is not a Multikey or JsonWebKey Ed25519 public key`,
-    )
-  }
-  const multikey = {
-    '@context': MULTIKEY_CONTEXT_URL,
-    id: vm.id,
-    type: 'Multikey' as const,
-    controller: vm.controller,
-    publicKeyMultibase,
-  }
-  await importPublicKey(multikey)
-  return multikey
-}
-
-const jwkMultibaseCache = new Map<string, string>()
-
-async function jwkToMultibase(jwk: JsonWebKey): Promise<string> {
-  // A VM carrying private key material is a publishing mistake; refuse rather than use it.
-  if ('d' in jwk) throw new DataIntegrityError('verification_method_unresolved', 'publicKeyJwk contains a private key')
-  const cacheKey = `${jwk.kty}|${jwk.crv}|${jwk.x}`
-  const cached = jwkMultibaseCache.get(cacheKey)
-  if (cached !== undefined) return cached
-  const key = await Ed25519Multikey.fromJwk({ jwk })
-  remember(jwkMultibaseCache, cacheKey, key.publicKeyMultibase)
-  return key.publicKeyMultibase
-}
-
-const publicKeyCache = new Map<string, KeyObject>()
-
-/**
- * The node:crypto public key of a Multikey, imported once: an import costs ~14x a signature check
- * (DESIGN.md), and the stock eddsa-rdfc-2022 verifier re-imports on every verification.
- */
-async function importPublicKey(multikey: MultikeyVerificationMethod): Promise<KeyObject> {
-  const cached = publicKeyCache.get(multikey.publicKeyMultibase)
-  if (cached !== undefined) return cached
-  // Validates the multicodec header and the key length before we trust the bytes.
-  const imported = await Ed25519Multikey.from(multikey)
-  const { publicKey: raw } = await imported.export({ publicKey: true, raw: true })
-  const publicKey = createPublicKey({
-    key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(raw).toString('base64url') },
-    format: 'jwk',
-  })
-  remember(publicKeyCache, multikey.publicKeyMultibase, publicKey)
-  return publicKey
-}
-
-/** The cryptosuite, with a verifier on the cached public key. */
-const verifyingCryptosuite = {
-  ...eddsaRdfc2022,
-  async createVerifier({ verificationMethod }: { verificationMethod: MultikeyVerificationMethod }): Promise<Verifier> {
-    const publicKey = await importPublicKey(verificationMethod)
-    return {
-      id: verificationMethod.id,
-      algorithm: 'Ed25519',
-      async verify({ data, signature }) {
-        return cryptoVerify(null, data, publicKey, signature)
-      },
-    }
-  },
-}
-
-function remember<V>(cache: Map<string, V>, key: string, value: V): void {
-  if (cache.size >= KEY_CACHE_MAX_ENTRIES) {
-    const oldest = cache.keys().next()
-    if (!oldest.done) cache.delete(oldest.value)
-  }
-  cache.set(key, value)
-}
-
-/** Private keys whose public key has been checked, with the public key object it was checked against. */
-const checkedKeyPairs = new WeakMap<KeyObject, KeyObject>()
-
 /** Signs with node:crypto directly on the caller's KeyObject: no per-signature key import. */
 function nativeSigner(signer: DataIntegritySigner) {
   const { privateKey } = signer
@@ -414,12 +318,9 @@ function assertSignArguments(signer: DataIntegritySigner, opts: SignDataIntegrit
   if (publicKey?.type !== 'public' || publicKey.asymmetricKeyType !== 'ed25519') {
     throw new TypeError('signer.publicKey must be an Ed25519 public KeyObject')
   }
-  if (checkedKeyPairs.get(privateKey) !== publicKey) {
-    const derived = createPublicKey(privateKey).export({ format: 'jwk' }).x
-    if (derived !== publicKey.export({ format: 'jwk' }).x) {
-      throw new TypeError('signer.publicKey does not belong to signer.privateKey')
-    }
-    checkedKeyPairs.set(privateKey, publicKey)
+  // A few microseconds beside a canonicalization of milliseconds: checked every time rather than remembered.
+  if (createPublicKey(privateKey).export({ format: 'jwk' }).x !== publicKey.export({ format: 'jwk' }).x) {
+    throw new TypeError('signer.publicKey does not belong to signer.privateKey')
   }
   if (!(opts.created instanceof Date) || Number.isNaN(opts.created.getTime())) {
     throw new TypeError('opts.created must be a valid Date')
@@ -447,11 +348,11 @@ function assertVerifyOptions(opts: VerifyDataIntegrityOptions): void {
   }
 }
 
-function fail(verificationMethod: string, code: string, message: string): DataIntegrityProofResult {
+function fail(verificationMethod: string, code: DataIntegrityFailureCode, message: string): DataIntegrityProofResult {
   return { verificationMethod, verified: false, code, message }
 }
 
-function errorCode(err: unknown): string | undefined {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
-  return typeof code === 'string' && code !== '' ? code : undefined
+/** The code of a resolution or key error the caller threw; any other error is `verification_method_unresolved`. */
+function errorCode(err: unknown): DidResolutionErrorCode | KeyResolutionErrorCode | undefined {
+  return err instanceof DidResolutionError || err instanceof KeyResolutionError ? err.code : undefined
 }

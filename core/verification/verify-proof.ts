@@ -67,7 +67,7 @@ export async function verifyDataIntegrityProof(
     resolveVerificationMethod: async (id, p) => {
       if (!id.startsWith(`${signer}#`)) throw new KeyResolutionError('kid_not_issuer', `${id} is not a verification method of ${signer}`)
       const key = findVerificationKey(await resolver.resolve(signer), id, p as ProofPurpose)
-      return { id: key.id, controller: key.controller, type: 'JsonWebKey', publicKeyJwk: key.jwk }
+      return { id: key.id, controller: key.controller, publicKey: key.publicKey }
     },
   })
   if (!result.verified) return failed('proof', result.code ?? 'signature_invalid', result.message ?? 'the Data Integrity proof does not verify', { proofs: result.proofs })

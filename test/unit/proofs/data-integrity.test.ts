@@ -1,7 +1,7 @@
 // Tests for eddsa-rdfc-2022 Data Integrity signing and verification, proof sets included.
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey'
+import { KeyResolutionError, multikeyFromPublicKey, publicKeyFromJwk, publicKeyFromMultikey } from '../../../core/did/verification-key.ts'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
 import {
   DataIntegrityError,
@@ -31,28 +31,13 @@ function makeKey(did: string, fragment: string, vmType: 'JsonWebKey' | 'Multikey
   return { signer: { verificationMethod: id, privateKey, publicKey }, vm: vmFor(id, did, vmType, publicKey), relationships }
 }
 
+/** The key as a resolver gets it from a published JsonWebKey or Multikey verification method: imported by verification-key.ts. */
 function vmFor(id: string, controller: string, vmType: 'JsonWebKey' | 'Multikey', publicKey: KeyObject): ResolvedVerificationMethod {
   const { kty, crv, x } = publicKey.export({ format: 'jwk' })
-  const publicKeyJwk = { kty, crv, x }
-  if (vmType === 'JsonWebKey') return { id, controller, type: 'JsonWebKey', publicKeyJwk }
-  return { id, controller, type: 'Multikey', publicKeyMultibase: multibaseOf(publicKeyJwk) }
+  const imported = vmType === 'JsonWebKey' ? publicKeyFromJwk({ kty, crv, x }) : publicKeyFromMultikey(multikeyFromPublicKey(publicKey))
+  return { id, controller, publicKey: imported }
 }
 
-const multibaseCache = new Map<string, string>()
-function multibaseOf(jwk: JsonWebKey): string {
-  const found = multibaseCache.get(String(jwk.x))
-  if (found === undefined) throw new Error('call primeMultibase first')
-  return found
-}
-async function primeMultibase(publicKey: KeyObject): Promise<void> {
-  const jwk = publicKey.export({ format: 'jwk' })
-  const key = await Ed25519Multikey.fromJwk({ jwk })
-  multibaseCache.set(String(jwk.x), key.publicKeyMultibase)
-}
-
-class NotAuthorizedError extends Error {
-  readonly code = 'verification_method_not_authorized'
-}
 
 /** A resolver like the lead's: knows the DID documents, refuses keys not under the asked relationship. */
 function resolverFor(...keys: TestKey[]): VerifyDataIntegrityOptions['resolveVerificationMethod'] {
@@ -60,7 +45,7 @@ function resolverFor(...keys: TestKey[]): VerifyDataIntegrityOptions['resolveVer
     const key = keys.find((k) => k.vm.id === id)
     if (key === undefined) throw new Error(`unknown verification method ${id}`)
     if (!key.relationships.includes(purpose as Relationship)) {
-      throw new NotAuthorizedError(`${id} is not listed under ${purpose}`)
+      throw new KeyResolutionError('verification_method_not_authorized', `${id} is not listed under ${purpose}`)
     }
     return key.vm
   }
@@ -165,7 +150,6 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
   before(async () => {
     bankJwk = makeKey(BANK_DID, 'key-1', 'JsonWebKey', ['assertionMethod'])
     const partnerPair = generateKeyPairSync('ed25519')
-    await primeMultibase(partnerPair.publicKey)
     partnerMultikey = {
       signer: { verificationMethod: `${PARTNER_DID}#key-1`, ...partnerPair },
       vm: vmFor(`${PARTNER_DID}#key-1`, PARTNER_DID, 'Multikey', partnerPair.publicKey),
@@ -432,10 +416,10 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
           throw new Error('DID document not found')
         },
         async () => ({ ...partnerMultikey.vm }),
-        async () => ({ ...bankJwk.vm, publicKeyJwk: { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' } }),
-        async () => ({ ...bankJwk.vm, publicKeyJwk: { ...bankJwk.vm.publicKeyJwk, d: 'secret' } }),
-        async () => ({ id: bankJwk.vm.id, controller: BANK_DID, type: 'Multikey', publicKeyMultibase: 'zNotAKey' }),
-        async () => ({ id: bankJwk.vm.id, controller: BANK_DID, type: 'EcdsaSecp256k1VerificationKey2019' }),
+        async () => ({ ...bankJwk.vm, publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey }),
+        async () => ({ ...bankJwk.vm, publicKey: bankJwk.signer.privateKey }),
+        async () => ({ id: bankJwk.vm.id, controller: BANK_DID }) as unknown as ResolvedVerificationMethod,
+        async () => ({ id: bankJwk.vm.id, controller: BANK_DID, publicKey: 'zNotAKey' }) as unknown as ResolvedVerificationMethod,
       ]
       for (const resolveVerificationMethod of resolvers) {
         const result = await verifyDataIntegrity(signed, { ...assertionOpts(bankJwk), resolveVerificationMethod })
