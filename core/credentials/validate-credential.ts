@@ -3,14 +3,8 @@
 // Used by the issuer before signing and by the verifier after decoding. Browser-safe.
 import type { Issue } from '../errors.ts'
 import { isPlainObject } from '../json.ts'
-import {
-  CREDENTIAL_SCHEMA_IDS,
-  escapePointer,
-  isUrl,
-  parseXsdDateTime,
-  validateWithSchema,
-  type CredentialSchemaId,
-} from './schemas.ts'
+import { escapePointer, isUrl, parseXsdDateTime } from '../json-schema.ts'
+import { CREDENTIAL_SCHEMA_IDS, validateWithSchema, type CredentialSchemaId } from './schemas.ts'
 import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,

@@ -5,11 +5,9 @@ import {
   bitstringStatusListCredentialSchema,
   certificationReportCredentialSchema,
   commonSchema,
-  isDateTimeStamp,
-  isUrl,
-  parseXsdDateTime,
   validateWithSchema,
 } from '../../../core/credentials/schemas.ts'
+import { isDateTimeStamp, isUrl, parseXsdDateTime } from '../../../core/json-schema.ts'
 import {
   ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
   BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID,
