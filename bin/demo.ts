@@ -2,18 +2,20 @@
 import { writeFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import type { IssuerNode } from '../issuer/issuer-node.ts'
-import { createApiClient, revokeApiClient } from '../issuer/api-clients.ts'
-import { sql } from '../core/store/sql.ts'
+import { createApiClient, listApiClients, revokeApiClient } from '../issuer/clients/api-clients.ts'
+import { CredentialStore } from '../issuer/credentials/credential-store.ts'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../core/credentials/types.ts'
 
 const DEMO_CLIENT = 'demo (npm start)'
+/** The demo credentials' ids: they move to the demo client of each start. */
+const DEMO_ID_PREFIX = 'urn:credit-bank:demo:'
 const LEARNER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
 
 /** Two recognized outcomes, academic and non-academic, issued to a demo learner. */
 function demoAchievements(bank: string): { id: string; credential: Record<string, unknown> }[] {
   const issuer = { id: bank, type: ['Profile'], name: [{ '@value': '江苏省终身教育学分银行', '@language': 'zh' }, { '@value': 'Jiangsu Credit Bank for Lifelong Education', '@language': 'en' }] }
   const outcome = (n: number, a: Record<string, unknown>, credits: number, result: string, term: string) => ({
-    id: `urn:credit-bank:demo:achievement-${n}`,
+    id: `${DEMO_ID_PREFIX}achievement-${n}`,
     credential: {
       '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
       type: ['VerifiableCredential', 'AchievementCredential'],
@@ -45,14 +47,14 @@ export interface DemoInfo {
 
 /** Idempotent: credentials are issued once; the demo API token is replaced at every start (only its hash is stored). */
 export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifier: string; wallet: string }): Promise<DemoInfo> {
-  const old = await sql<{ id: string }>(node.ds, 'SELECT id FROM cb_api_client WHERE name = ? AND revoked_at IS NULL', [DEMO_CLIENT])
-  for (const c of old) await revokeApiClient(node.ds, node.clock, c.id)
+  for (const c of await listApiClients(node.ds)) if (c.name === DEMO_CLIENT && c.revokedAt === null) await revokeApiClient(node.ds, node.clock, c.id)
   const client = await createApiClient(node.ds, node.clock, { name: DEMO_CLIENT, scopes: ['credentials:issue', 'credentials:status'] })
-  await sql(node.ds, 'UPDATE cb_credential SET client_id = ? WHERE id LIKE ?', [client.id, 'urn:credit-bank:demo:%'])
+  const credentials = new CredentialStore(node.ds)
+  await credentials.reassign(DEMO_ID_PREFIX, client.id)
   const jwts: string[] = []
   for (const { id, credential } of demoAchievements(node.identity.did)) {
-    const [row] = await sql<{ document: string }>(node.ds, 'SELECT document FROM cb_credential WHERE id = ?', [id])
-    jwts.push(row ? row.document : (await node.issuer.issue({ credential: { ...credential, id } }, client.id)).document)
+    const stored = await credentials.find(id)
+    jwts.push(stored ? stored.document : (await node.issuer.issue({ credential: { ...credential, id } }, client.id)).document)
   }
   const file = path.join(node.config.dataDir, 'demo.json')
   const info = {

@@ -6,7 +6,7 @@ import express from 'express'
 import { AppError } from '../core/errors.ts'
 import { errorFields, type Logger } from '../core/log.ts'
 import { toProblem } from './problem.ts'
-import type { RateLimiter } from '../core/http/rate-limit.ts'
+import type { RateLimiter } from './rate-limit.ts'
 
 declare module 'express-serve-static-core' {
   interface Request {

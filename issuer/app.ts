@@ -2,12 +2,12 @@
 import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
-import { requireScope } from './auth.ts'
-import { ClientIssuingPolicy } from './client-issuing-policy.ts'
-import { credentialsGet } from './routes/credentials-get.ts'
-import { credentialsIssue } from './routes/credentials-issue.ts'
-import { credentialsStatus } from './routes/credentials-status.ts'
-import { statusList } from './routes/status-list.ts'
+import { requireScope } from './clients/auth.ts'
+import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
+import { credentialsGet } from './credentials/routes/credentials-get.ts'
+import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
+import { credentialsStatus } from './status/routes/credentials-status.ts'
+import { statusList } from './status/routes/status-list.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 
 export function createIssuerApp(node: IssuerNode): express.Express {

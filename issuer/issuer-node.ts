@@ -5,12 +5,13 @@ import type { NodeCryptoKms } from '../core/agent/node-crypto-kms.ts'
 import type { Clock } from '../core/clock.ts'
 import type { Config } from '../core/config.ts'
 import { createDidResolver, didResolverRegistry } from '../core/did/resolver.ts'
-import { RateLimiter } from '../core/http/rate-limit.ts'
 import { BankIdentity } from '../core/identity/bank-identity.ts'
 import type { Logger } from '../core/log.ts'
 import { openDataSource } from '../core/store/data-source.ts'
-import { CredentialIssuer } from './issue-credential.ts'
-import { StatusLists } from './status-lists.ts'
+import { RateLimiter } from '../http/rate-limit.ts'
+import { RateLimitStore } from '../http/rate-limit-store.ts'
+import { CredentialIssuer } from './credentials/issue-credential.ts'
+import { StatusLists } from './status/status-lists.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -43,7 +44,7 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     await identity.ensure()
     const statusLists = new StatusLists({ ds, identity, clock: deps.clock, publicUrl: config.publicUrl })
     const issuer = new CredentialIssuer({ ds, identity, statusLists, clock: deps.clock })
-    const limiter = new RateLimiter(ds, 'cb_rate_limit', config.rateLimitPerMinute, deps.clock)
+    const limiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.rateLimitPerMinute, deps.clock)
     return {
       config,
       log: deps.log,

@@ -3,13 +3,14 @@ import type { DataSource } from 'typeorm'
 import type { Clock } from '../core/clock.ts'
 import type { Config } from '../core/config.ts'
 import { createDidResolver } from '../core/did/resolver.ts'
-import { RateLimiter } from '../core/http/rate-limit.ts'
 import type { Logger } from '../core/log.ts'
 import { openDataSource } from '../core/store/data-source.ts'
 import { StatusListClient } from '../core/verification/status-list-client.ts'
 import type { VerifierContext } from '../core/verification/verifier-context.ts'
 import { WorkerCanonicalizer } from '../core/proofs/canonicalizer.ts'
-import { ChallengeStore } from './challenges.ts'
+import { RateLimiter } from '../http/rate-limit.ts'
+import { RateLimitStore } from '../http/rate-limit-store.ts'
+import { ChallengeStore } from './challenge-store.ts'
 
 export interface VerifierNode {
   readonly config: Readonly<Config>
@@ -56,7 +57,7 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
 
 export async function createVerifierNode(config: Readonly<Config>, deps: { clock: Clock; log: Logger }): Promise<VerifierNode> {
   const ds = await openDataSource(config.verifierDb, 'verifier')
-  const limiter = new RateLimiter(ds, 'cb_verifier_rate_limit', config.rateLimitPerMinute, deps.clock)
+  const limiter = new RateLimiter(new RateLimitStore(ds, 'cb_verifier_rate_limit'), config.rateLimitPerMinute, deps.clock)
   const context = createVerifierContext(config, deps.clock)
   return {
     config,

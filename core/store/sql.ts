@@ -1,7 +1,12 @@
 // Thin SQL helpers over typeorm: portable placeholders, serialized SQLite transactions, conflict detection.
 import type { DataSource, EntityManager } from 'typeorm'
 
-type Runner = DataSource | EntityManager
+/**
+ * What a store runs its SQL on: the DataSource, or the EntityManager of a transaction (so one transaction can span
+ * several stores, e.g. issuing allocates status slots and inserts credentials together).
+ */
+export type Db = DataSource | EntityManager
+type Runner = Db
 
 const isPostgres = (r: Runner): boolean => (('connection' in r ? r.connection : r) as DataSource).options.type === 'postgres'
 

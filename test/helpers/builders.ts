@@ -116,7 +116,7 @@ export function buildCertificationReportCredential(issuerDid: string, overrides:
 
 /**
  * A credential an API client may have the bank sign through POST /credentials/issue: VCDM 2.0 with the W3C
- * examples context, none of the types or claims the bank keeps for itself (issuer/client-issuing-policy.ts).
+ * examples context, none of the types or claims the bank keeps for itself (issuer/credentials/client-issuing-policy.ts).
  */
 export function buildClientCredential(issuerDid: string, overrides: Overrides = {}): Record<string, unknown> {
   const credential = {

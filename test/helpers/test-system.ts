@@ -10,9 +10,9 @@ import { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { loadConfig, type Config } from '../../core/config.ts'
 import { createLogger } from '../../core/log.ts'
-import { sql } from '../../core/store/sql.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
-import { createApiClient } from '../../issuer/api-clients.ts'
+import { createApiClient } from '../../issuer/clients/api-clients.ts'
+import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createIssuerNode, type IssuerNode } from '../../issuer/issuer-node.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { createVerifierNode, type VerifierNode } from '../../verifier/verifier-node.ts'
@@ -170,6 +170,6 @@ export function assertProblem(res: { status: number; headers: Headers; body: unk
 
 /** The stored credentials among `ids`, each with its status slot as "list/index" (distinct slots = no index used twice). */
 export async function storedSlots(sys: TestSystem, ids: readonly string[]): Promise<{ id: string; slot: string }[]> {
-  const rows = await sql<{ id: string; status_list_id: number; status_index: number }>(sys.issuer.ds, `SELECT id, status_list_id, status_index FROM cb_credential WHERE id IN (${ids.map(() => '?').join(',')})`, ids)
-  return rows.map((r) => ({ id: r.id, slot: `${r.status_list_id}/${r.status_index}` }))
+  const stored = await new CredentialStore(sys.issuer.ds).findMany(ids)
+  return stored.map((c) => ({ id: c.id, slot: `${c.slot.listId}/${c.slot.index}` }))
 }

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fixedClock } from '../../core/clock.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
-import { sql } from '../../core/store/sql.ts'
-import { authenticateToken, createApiClient, LAST_USED_RESOLUTION_MS } from '../../issuer/api-clients.ts'
+import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
+import { authenticateToken, createApiClient, LAST_USED_RESOLUTION_MS } from '../../issuer/clients/api-clients.ts'
 import { buildClientCredential } from '../helpers/builders.ts'
 import { freePort, runCli as run, startService, type ServiceProcess } from '../helpers/processes.ts'
 import { auth, post, resetPostgres, TEST_KMS_SECRET } from '../helpers/test-system.ts'
@@ -122,7 +122,7 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
     try {
       const clock = fixedClock('2026-11-30T08:00:00.000Z')
       const client = await createApiClient(ds, clock, { name: 'busy registrar', scopes: ['credentials:issue'] })
-      const lastUsed = async () => (await sql<{ last_used_at: string | null }>(ds, 'SELECT last_used_at FROM cb_api_client WHERE id = ?', [client.id]))[0]!.last_used_at
+      const lastUsed = async () => (await new ApiClientStore(ds).find(client.id))!.lastUsedAt
       assert.ok(await authenticateToken(ds, client.token, clock))
       assert.equal(await lastUsed(), '2026-11-30T08:00:00.000Z')
       clock.advance(LAST_USED_RESOLUTION_MS / 1000 - 1)

@@ -7,7 +7,8 @@ import path from 'node:path'
 import { buildAchievementCredential } from '../helpers/builders.ts'
 import { issueAsBank, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
-import { sql } from '../../core/store/sql.ts'
+import { PrivateKey } from '@veramo/data-store'
+import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
 import { BIN, freePort, runCli as run, startService } from '../helpers/processes.ts'
 
 describe('credit-bank CLI', function () {
@@ -29,12 +30,12 @@ describe('credit-bank CLI', function () {
     assert.deepEqual(client.scopes, ['credentials:issue', 'credentials:status'])
     const ds = await openDataSource(env.CB_DATABASE_URL ? { type: 'postgres', url: env.CB_DATABASE_URL } : { type: 'sqlite', database: path.join(dataDir, 'issuer.sqlite') }, 'issuer')
     try {
-      const rows = await sql<{ token_hash: string }>(ds, 'SELECT token_hash FROM cb_api_client WHERE id = ?', [client.id])
-      assert.equal(rows.length, 1)
-      assert.notEqual(rows[0]!.token_hash, client.token)
-      assert.match(rows[0]!.token_hash, /^[0-9a-f]{64}$/)
+      const stored = await new ApiClientStore(ds).find(client.id)
+      assert.ok(stored)
+      assert.notEqual(stored.tokenHash, client.token)
+      assert.match(stored.tokenHash, /^[0-9a-f]{64}$/)
       // Private keys are encrypted at rest: no stored key is the plain hex Veramo would otherwise keep.
-      const keys = await sql<{ privateKeyHex: string }>(ds, 'SELECT "privateKeyHex" FROM "private-key"')
+      const keys = await ds.getRepository(PrivateKey).find()
       assert.ok(keys.length >= 1)
       for (const k of keys) assert.doesNotMatch(k.privateKeyHex, /^[0-9a-f]{64,128}$/)
     } finally {

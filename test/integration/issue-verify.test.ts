@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
-import { sql } from '../../core/store/sql.ts'
+import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
 import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
 
@@ -164,8 +164,7 @@ describe('issue → verify (HTTP)', () => {
     const [a, b] = await Promise.all([issue(sys, buildClientCredential(sys.did, { id })), issue(sys, buildClientCredential(sys.did, { id }))])
     assert.deepEqual([a.status, b.status], [409, 409])
     assert.equal((a.body as unknown as { code: string }).code, 'duplicate_credential')
-    const rows = await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])
-    assert.equal(rows.length, 1)
+    assert.equal((await storedSlots(sys, [id])).length, 1)
   })
 
   it('when 100 credentials are issued 10 at a time, then each gets its own status slot and all are stored', async () => {
@@ -183,7 +182,9 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when a status list is full, then issuance rolls over to a new list whose credentials verify', async () => {
-    await sql(sys.issuer.ds, 'UPDATE cb_status_list SET next_position = size - 1')
+    const lists = new StatusListStore(sys.issuer.ds)
+    const newest = (await lists.newest())!
+    await lists.setNextPosition(newest.id, newest.size - 1)
     const [last, next] = [await issueAsBank(sys, buildAchievementCredential(sys.did)), await issueAsBank(sys, buildAchievementCredential(sys.did))]
     const listOf = (r: typeof last) => ((JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).credentialStatus as { statusListCredential: string }[])[0]!.statusListCredential)
     assert.match(listOf(last), /\/status-lists\/1\/revocation$/)

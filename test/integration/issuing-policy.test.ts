@@ -2,9 +2,9 @@
 // or claims the bank keeps for itself, ids only as urn:uuid:, https: (not the bank's origin) or the client's own
 // urn:credit-bank: namespace — and the W3C examples context in both proof formats.
 import assert from 'node:assert/strict'
-import { sql } from '../../core/store/sql.ts'
-import { createApiClient } from '../../issuer/api-clients.ts'
-import { clientNamespace } from '../../issuer/client-issuing-policy.ts'
+import { createApiClient } from '../../issuer/clients/api-clients.ts'
+import { clientNamespace } from '../../issuer/credentials/client-issuing-policy.ts'
+import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { buildAchievementCredential, buildBitstringStatusListCredential, buildCertificationReportCredential, buildClientCredential } from '../helpers/builders.ts'
 import { assertProblem, auth, check, issue, issueAsBank, post, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
 import type { Json } from '../helpers/attacks.ts'
@@ -20,7 +20,7 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
   })
   after(() => sys.close())
 
-  const credentialCount = async (): Promise<number> => Number((await sql<{ n: number }>(sys.issuer.ds, 'SELECT COUNT(*) AS n FROM cb_credential'))[0]!.n)
+  const credentialCount = (): Promise<number> => new CredentialStore(sys.issuer.ds).count()
 
   /** Issues over HTTP as the test client and expects the problem, with nothing signed or stored. */
   async function refused(credential: unknown, status: number, code: string, options?: Json, token = sys.token): Promise<void> {

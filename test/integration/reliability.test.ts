@@ -2,8 +2,9 @@
 import assert from 'node:assert/strict'
 import { createLogger } from '../../core/log.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
-import { sql } from '../../core/store/sql.ts'
+import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
+import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { buildClientCredential } from '../helpers/builders.ts'
 import { freePort, startService } from '../helpers/processes.ts'
 import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
@@ -27,10 +28,11 @@ describe('reliability', () => {
   })
 
   it('when the process fails after signing but before commit, then nothing is stored, no slot is consumed, and the next issue succeeds (R1)', async () => {
-    const issuer = sys.issuer.issuer as unknown as { store: (...args: unknown[]) => Promise<void> }
-    const original = issuer.store
-    const [{ next: before }] = (await sql<{ next: number }>(sys.issuer.ds, 'SELECT COALESCE(SUM(next_position), 0) AS next FROM cb_status_list')) as [{ next: number }]
-    issuer.store = async () => {
+    // The issuing transaction writes credentials last, after the slots are taken and the credentials signed.
+    const original = Object.getOwnPropertyDescriptor(CredentialStore.prototype, 'insert')!
+    const lists = new StatusListStore(sys.issuer.ds)
+    const before = await lists.positionsTaken()
+    CredentialStore.prototype.insert = async () => {
       throw new Error('simulated crash between signing and commit')
     }
     try {
@@ -39,11 +41,10 @@ describe('reliability', () => {
       assert.equal((res.body as unknown as { code: string }).code, 'internal')
       assert.doesNotMatch(JSON.stringify(res.body), /simulated|stack/)
     } finally {
-      issuer.store = original
+      Object.defineProperty(CredentialStore.prototype, 'insert', original)
     }
-    assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', ['urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001'])).length, 0)
-    const [{ next: after }] = (await sql<{ next: number }>(sys.issuer.ds, 'SELECT COALESCE(SUM(next_position), 0) AS next FROM cb_status_list')) as [{ next: number }]
-    assert.equal(Number(after), Number(before))
+    assert.equal(await new CredentialStore(sys.issuer.ds).find('urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001'), undefined)
+    assert.equal(await lists.positionsTaken(), before)
     const again = await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c001' }))
     assert.equal(again.status, 201)
   })
@@ -56,11 +57,11 @@ describe('reliability', () => {
     // A second process on the same database sees both the credential and the bit.
     const restarted = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })
     try {
-      const [row] = await sql<{ revoked: number; status_list_id: number }>(restarted.ds, 'SELECT revoked, status_list_id FROM cb_credential WHERE id = ?', [id])
-      assert.equal(Number(row!.revoked), 1)
+      const stored = await new CredentialStore(restarted.ds).find(id)
+      assert.equal(stored!.revoked, true)
       assert.equal(restarted.identity.did, sys.did)
       assert.equal((await restarted.identity.activeKey()).kid, (await sys.issuer.identity.activeKey()).kid)
-      const list = await restarted.statusLists.signedList(Number(row!.status_list_id), 'revocation')
+      const list = await restarted.statusLists.signedList(stored!.slot.listId, 'revocation')
       assert.match(list.jwt, /^ey/)
     } finally {
       await restarted.close()
@@ -138,8 +139,7 @@ describe('reliability', () => {
     const ds = await openDataSource(sys.config.issuerDb, 'issuer')
     try {
       assert.equal(await ds.showMigrations(), false, 'no pending migrations')
-      const [{ n }] = (await sql<{ n: number }>(ds, 'SELECT COUNT(*) AS n FROM cb_credential')) as [{ n: number }]
-      assert.ok(Number(n) > 0)
+      assert.ok((await new CredentialStore(ds).count()) > 0)
     } finally {
       await ds.destroy()
     }

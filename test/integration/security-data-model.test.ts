@@ -1,7 +1,7 @@
 // SECURITY.md B5 over HTTP: credentials that break the VC Data Model 2.0 or OB 3.0, refused by the issuer (nothing
 // signed) and, when signed anyway, by the verifier's schema check.
 import assert from 'node:assert/strict'
-import { sql } from '../../core/store/sql.ts'
+import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, withValue } from '../helpers/builders.ts'
 import { check, issue, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
 import { resignAsBank, type Json } from '../helpers/attacks.ts'
@@ -135,7 +135,7 @@ describe('security B5: data model (HTTP)', () => {
   })
   after(() => sys.close())
 
-  const credentialCount = async (): Promise<number> => Number((await sql<{ n: number }>(sys.issuer.ds, 'SELECT COUNT(*) AS n FROM cb_credential'))[0]!.n)
+  const credentialCount = (): Promise<number> => new CredentialStore(sys.issuer.ds).count()
 
   /** Issues `credential` and expects a problem+json 400 (or 422) with `code`, and nothing stored. */
   async function expectRefused(credential: unknown, code = 'invalid_request', options?: Json): Promise<void> {

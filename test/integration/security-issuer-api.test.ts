@@ -4,9 +4,9 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createLogger } from '../../core/log.ts'
-import { sql } from '../../core/store/sql.ts'
-import { createApiClient, revokeApiClient } from '../../issuer/api-clients.ts'
+import { createApiClient, revokeApiClient } from '../../issuer/clients/api-clients.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
+import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { buildAchievementCredential, buildClientCredential } from '../helpers/builders.ts'
 import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type Report, type TestSystem } from '../helpers/test-system.ts'
@@ -26,7 +26,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
   let otherToken: string
   let issueOnlyToken: string
 
-  const credentialCount = async (): Promise<number> => Number((await sql<{ n: number }>(sys.issuer.ds, 'SELECT COUNT(*) AS n FROM cb_credential'))[0]!.n)
+  const credentialCount = (): Promise<number> => new CredentialStore(sys.issuer.ds).count()
   const issued = async (overrides: Json = {}, token = sys.token) => {
     const res = await post<{ verifiableCredential: Json }>(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did, overrides) }, auth(token))
     assert.equal(res.status, 201, JSON.stringify(res.body))
@@ -147,7 +147,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       const id = 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a01'
       assert.equal((await issue(sys, buildClientCredential(sys.did, { id }))).status, 201)
       assertProblem(await issue(sys, buildClientCredential(sys.did, { id, name: 'Another name' })), 409, 'duplicate_credential')
-      assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])).length, 1)
+      assert.notEqual(await new CredentialStore(sys.issuer.ds).find(id), undefined)
     })
 
     it('when the same options.credentialId is issued twice, then the second answer is 409 duplicate_credential', async () => {
@@ -161,7 +161,7 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       const answers = await Promise.all(Array.from({ length: 8 }, () => issue(sys, buildClientCredential(sys.did, { id }))))
       assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409])
       for (const a of answers.filter((x) => x.status === 409)) assert.equal((a.body as unknown as Problem).code, 'duplicate_credential')
-      assert.equal((await sql(sys.issuer.ds, 'SELECT id FROM cb_credential WHERE id = ?', [id])).length, 1)
+      assert.notEqual(await new CredentialStore(sys.issuer.ds).find(id), undefined)
     })
 
     it('when credential.id and options.credentialId differ, then the issuer answers 400 invalid_request', async () => {
@@ -219,9 +219,10 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
     it('when credentialId carries SQL, then the answer is 404 and no other credential changes', async () => {
       const { vc } = await issued()
+      const revokedBefore = await new CredentialStore(sys.issuer.ds).count({ revoked: true })
       for (const id of ["' OR '1'='1", "x'; UPDATE cb_credential SET revoked = 1; --", '%', '*']) assertProblem(await setStatus(statusBody(id, 'revocation', true)), 404, 'not_found')
       assert.equal(check((await verify(sys, vc)).body, 'status'), 'passed')
-      assert.equal(Number((await sql<{ n: number }>(sys.issuer.ds, 'SELECT COUNT(*) AS n FROM cb_credential WHERE revoked = 1 AND id NOT LIKE ?', ['urn:uuid:%']))[0]!.n), 0)
+      assert.equal(await new CredentialStore(sys.issuer.ds).count({ revoked: true }), revokedBefore)
     })
 
     it('when a credential id itself holds SQL, then it is stored and revoked as plain data, touching no other credential', async () => {

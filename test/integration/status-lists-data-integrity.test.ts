@@ -5,7 +5,8 @@ import { gzipSync } from 'node:zlib'
 import { VC_V2_CONTEXT } from '../../core/credentials/types.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { decodeBitstring } from '../../core/status/bitstring.ts'
-import { sql } from '../../core/store/sql.ts'
+import { StatusListStore } from '../../issuer/status/status-list-store.ts'
+import type { StatusPurpose } from '../../issuer/status/status-lists.ts'
 import { STATUS_LIST_ACCEPT } from '../../core/verification/status-list-client.ts'
 import { decodeJwt, FakeHosts, vcJwtPayload, type Json, type Signer, type FakeHost } from '../helpers/attacks.ts'
 import { buildAchievementCredential } from '../helpers/builders.ts'
@@ -180,12 +181,12 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
       const jsonUrl = entries[0]!.statusListCredential
       const listId = Number(/status-lists\/(\d+)\//.exec(jsonUrl)![1])
       assert.equal((await get(jsonUrl.replace(/\.json$/, ''))).status, 200)
-      await sql(sys.issuer.ds, 'UPDATE cb_status_list_credential SET ld_document = NULL WHERE list_id = ?', [listId])
+      const lists = new StatusListStore(sys.issuer.ds)
+      await lists.dropJsonForms(listId)
       const res = await get(jsonUrl)
       assert.equal(res.status, 200)
       assert.equal((JSON.parse(res.text) as { proof: { cryptosuite: string } }).proof.cryptosuite, 'eddsa-rdfc-2022')
-      const rows = await sql<{ ld_document: string | null }>(sys.issuer.ds, 'SELECT ld_document FROM cb_status_list_credential WHERE list_id = ? AND purpose = ?', [listId, entries[0]!.statusPurpose])
-      assert.equal(rows[0]?.ld_document, res.text)
+      assert.equal((await lists.signed(listId, entries[0]!.statusPurpose as StatusPurpose))?.ldDocument, res.text)
       expireCaches()
       assert.equal(check((await verify(sys, vc)).body, 'status'), 'passed')
     })

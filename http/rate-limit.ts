@@ -1,8 +1,7 @@
 // Fixed-window rate limits shared by every instance through the database. Hits are counted locally and
 // flushed in one upsert per bucket every 200 ms, so the database sees a few writes a second, not one per request.
-import type { DataSource } from 'typeorm'
-import type { Clock } from '../clock.ts'
-import { sql } from '../store/sql.ts'
+import type { Clock } from '../core/clock.ts'
+import type { RateLimitStore } from './rate-limit-store.ts'
 
 const WINDOW_MS = 60_000
 const FLUSH_MS = 200
@@ -23,8 +22,7 @@ export class RateLimiter {
   private flushing?: Promise<void>
 
   constructor(
-    private readonly ds: DataSource,
-    private readonly table: 'cb_rate_limit' | 'cb_verifier_rate_limit',
+    private readonly store: RateLimitStore,
     private readonly limitPerMinute: number,
     private readonly clock: Clock,
   ) {
@@ -64,16 +62,14 @@ export class RateLimiter {
       b.pending = 0
       b.flushing = n
       try {
-        await sql(this.ds, `INSERT INTO ${this.table} (bucket, window_start, count) VALUES (?, ?, ?) ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${this.table}.count + excluded.count`, [key, b.window, n])
-        const [row] = await sql<{ count: number }>(this.ds, `SELECT count FROM ${this.table} WHERE bucket = ? AND window_start = ?`, [key, b.window])
-        b.known = Number(row?.count ?? b.known + n)
+        b.known = await this.store.add(key, b.window, n)
       } catch {
         b.pending += n // the database is unavailable: keep counting locally, retry next tick
       } finally {
         b.flushing = 0
       }
     }
-    await sql(this.ds, `DELETE FROM ${this.table} WHERE window_start < ?`, [current - 1]).catch(() => undefined)
+    await this.store.pruneBefore(current - 1).catch(() => undefined)
   }
 
   async close(): Promise<void> {

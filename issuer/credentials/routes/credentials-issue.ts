@@ -1,13 +1,14 @@
 // POST /credentials/issue (W3C VC API): 201 { verifiableCredential }.
 import type { RequestHandler } from 'express'
-import { AppError } from '../../core/errors.ts'
+import { AppError } from '../../../core/errors.ts'
+import { isPlainObject } from '../../../core/json.ts'
 import type { ClientIssuingPolicy } from '../client-issuing-policy.ts'
 import type { CredentialIssuer } from '../issue-credential.ts'
 
 /** Every request here is an API client asking: `policy` refuses the types, claims and ids only the bank may use. */
 export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuingPolicy): RequestHandler => async (req, res) => {
-  const body = req.body as { credential?: unknown; options?: unknown } | undefined
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_request', 'expected { "credential": {…}, "options": {…} }')
+  const body: unknown = req.body
+  if (!isPlainObject(body)) throw new AppError('invalid_request', 'expected { "credential": {…}, "options": {…} }')
   const extra = Object.keys(body).filter((k) => k !== 'credential' && k !== 'options')
   if (extra.length) throw new AppError('invalid_request', `unexpected field(s): ${extra.join(', ')}`)
   const client = req.client!

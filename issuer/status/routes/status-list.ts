@@ -1,7 +1,7 @@
 // GET /status-lists/:id/:purpose[.json] — the signed BitstringStatusListCredential, public and cacheable: the vc+jwt
 // or, by content negotiation, the JSON form with a Data Integrity proof; `.json` is the JSON form's own URL.
 import type { RequestHandler } from 'express'
-import { AppError } from '../../core/errors.ts'
+import { AppError } from '../../../core/errors.ts'
 import type { StatusLists, StatusPurpose } from '../status-lists.ts'
 
 /** The JSON form's media types, preferred first: VC DM 2.0's `application/vc` and its older name, then plain JSON(-LD). */

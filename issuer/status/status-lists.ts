@@ -1,17 +1,20 @@
 // The bank's Bitstring Status Lists: slot allocation inside the issuing transaction, status changes, signed lists.
 import { createHash, randomBytes } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
-import type { Clock } from '../core/clock.ts'
-import { epochSeconds } from '../core/clock.ts'
-import { VC_V2_CONTEXT } from '../core/credentials/types.ts'
-import { AppError } from '../core/errors.ts'
-import type { BankIdentity } from '../core/identity/bank-identity.ts'
-import { signJws } from '../core/proofs/jws.ts'
-import { signDataIntegrity } from '../core/proofs/data-integrity.ts'
-import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../core/status/bitstring.ts'
-import { permuteIndex } from '../core/status/permutation.ts'
-import { forUpdate, sql, transaction } from '../core/store/sql.ts'
-import type { ProofFormat } from './issue-credential.ts'
+import type { Clock } from '../../core/clock.ts'
+import { epochSeconds } from '../../core/clock.ts'
+import { VC_V2_CONTEXT } from '../../core/credentials/types.ts'
+import { AppError } from '../../core/errors.ts'
+import type { BankIdentity } from '../../core/identity/bank-identity.ts'
+import { signJws } from '../../core/proofs/jws.ts'
+import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
+import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
+import { permuteIndex } from '../../core/status/permutation.ts'
+import { transaction } from '../../core/store/sql.ts'
+import { CredentialStore } from '../credentials/credential-store.ts'
+import type { ProofFormat } from '../credentials/issue-credential.ts'
+import { ownedCredential, type Caller } from '../credentials/ownership.ts'
+import { StatusListStore } from './status-list-store.ts'
 
 export const STATUS_PURPOSES = ['revocation', 'suspension'] as const
 export type StatusPurpose = (typeof STATUS_PURPOSES)[number]
@@ -37,13 +40,6 @@ export interface SignedStatusList {
   /** The JSON BitstringStatusListCredential with an eddsa-rdfc-2022 proof; its `id` is {@link StatusLists.jsonListUrl}. */
   readonly json: string
   readonly jsonEtag: string
-}
-
-interface ListRow {
-  id: number
-  size: number
-  next_position: number
-  permutation_key: string
 }
 
 export class StatusLists {
@@ -93,22 +89,17 @@ export class StatusLists {
    * to a new one. Two instances racing to create the same list id collide on the primary key and retry.
    */
   async allocate(m: EntityManager, count: number): Promise<StatusSlot[]> {
+    const store = new StatusListStore(m)
     const slots: StatusSlot[] = []
-    let [list] = await sql<ListRow>(m, `SELECT id, size, next_position, permutation_key FROM cb_status_list ORDER BY id DESC LIMIT 1${forUpdate(m)}`)
+    let list = await store.newest({ lock: true })
     while (slots.length < count) {
-      if (!list || list.next_position >= list.size) {
-        list = { id: (list?.id ?? 0) + 1, size: this.size, next_position: 0, permutation_key: randomBytes(32).toString('hex') }
-        await sql(m, 'INSERT INTO cb_status_list (id, size, next_position, permutation_key, version, created_at) VALUES (?, ?, 0, ?, 0, ?)', [
-          list.id,
-          list.size,
-          list.permutation_key,
-          this.clock().toISOString(),
-        ])
+      if (!list || list.nextPosition >= list.size) {
+        list = await store.create({ id: (list?.id ?? 0) + 1, size: this.size, permutationKey: randomBytes(32).toString('hex'), createdAt: this.clock() })
       }
-      const take = Math.min(count - slots.length, list.size - list.next_position)
-      for (let p = list.next_position; p < list.next_position + take; p++) slots.push({ listId: list.id, index: permuteIndex(p, list.size, list.permutation_key) })
-      list = { ...list, next_position: list.next_position + take }
-      await sql(m, 'UPDATE cb_status_list SET next_position = ? WHERE id = ?', [list.next_position, list.id])
+      const take = Math.min(count - slots.length, list.size - list.nextPosition)
+      for (let p = list.nextPosition; p < list.nextPosition + take; p++) slots.push({ listId: list.id, index: permuteIndex(p, list.size, list.permutationKey) })
+      list = { ...list, nextPosition: list.nextPosition + take }
+      await store.setNextPosition(list.id, list.nextPosition)
     }
     return slots
   }
@@ -117,21 +108,15 @@ export class StatusLists {
    * Sets or clears one status bit. Idempotent; a revocation is permanent. Only the API client that issued the
    * credential (or an admin) may change it. Bumps the list version so every instance re-signs the list.
    */
-  async setStatus(credentialId: string, purpose: StatusPurpose, value: boolean, caller: { clientId: string; admin: boolean }): Promise<{ changed: boolean }> {
-    const column = purpose === 'revocation' ? 'revoked' : 'suspended'
+  async setStatus(credentialId: string, purpose: StatusPurpose, value: boolean, caller: Caller): Promise<{ changed: boolean }> {
     return transaction(this.ds, async (m) => {
-      const [row] = await sql<{ status_list_id: number; revoked: number; suspended: number; client_id: string | null }>(
-        m,
-        `SELECT status_list_id, revoked, suspended, client_id FROM cb_credential WHERE id = ?${forUpdate(m)}`,
-        [credentialId],
-      )
-      // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
-      if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 'no credential with this id was issued here for this API client')
-      const current = Number(row[column]) === 1
+      const credentials = new CredentialStore(m)
+      const credential = await ownedCredential(credentials, credentialId, caller, { lock: true })
+      const current = purpose === 'revocation' ? credential.revoked : credential.suspended
       if (current === value) return { changed: false }
       if (purpose === 'revocation' && !value) throw new AppError('revocation_irreversible', 'a revoked credential cannot be un-revoked; issue a new one')
-      await sql(m, `UPDATE cb_credential SET ${column} = ? WHERE id = ?`, [value ? 1 : 0, credentialId])
-      await sql(m, 'UPDATE cb_status_list SET version = version + 1 WHERE id = ?', [row.status_list_id])
+      await credentials.setStatus(credentialId, purpose, value)
+      await new StatusListStore(m).bumpVersion(credential.slot.listId)
       return { changed: true }
     })
   }
@@ -141,18 +126,17 @@ export class StatusLists {
    * instances. Both forms are signed together from one read of the bits, so they always agree.
    */
   async signedList(listId: number, purpose: StatusPurpose): Promise<SignedStatusList> {
-    const [list] = await sql<{ version: number; size: number }>(this.ds, 'SELECT version, size FROM cb_status_list WHERE id = ?', [listId])
+    const store = new StatusListStore(this.ds)
+    const list = await store.find(listId)
     if (!list) throw new AppError('not_found', `no status list ${listId}`)
-    const version = Number(list.version)
-    const cached = await this.cachedList(listId, purpose)
-    if (cached && Number(cached.version) === version && cached.ld_document !== null) return withEtags(cached.jwt, cached.ld_document)
+    const cached = await store.signed(listId, purpose)
+    if (cached && cached.version === list.version && cached.ldDocument !== null) return withEtags(cached.jwt, cached.ldDocument)
 
-    const column = purpose === 'revocation' ? 'revoked' : 'suspended'
-    const set = await sql<{ status_index: number }>(this.ds, `SELECT status_index FROM cb_credential WHERE status_list_id = ? AND ${column} = 1`, [listId])
+    const set = await new CredentialStore(this.ds).setIndices(listId, purpose)
     const now = this.clock()
     const url = this.listUrl(listId, purpose)
     const jsonUrl = this.jsonListUrl(listId, purpose)
-    const encodedList = encodeBitstring(Number(list.size), set.map((r) => Number(r.status_index)))
+    const encodedList = encodeBitstring(list.size, set)
     const credential = (id: string) => ({
       '@context': [VC_V2_CONTEXT],
       id,
@@ -165,25 +149,10 @@ export class StatusLists {
     const jwt = await signJws({ ...credential(url), iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, key, 'vc+jwt')
     const secured = await signDataIntegrity(credential(jsonUrl), { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now })
     // A row from before the JSON form existed (ld_document NULL) is completed at the same version.
-    await sql(
-      this.ds,
-      `INSERT INTO cb_status_list_credential (list_id, purpose, version, jwt, ld_document) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (list_id, purpose) DO UPDATE SET version = excluded.version, jwt = excluded.jwt, ld_document = excluded.ld_document
-       WHERE cb_status_list_credential.version < excluded.version OR cb_status_list_credential.ld_document IS NULL`,
-      [listId, purpose, version, jwt, JSON.stringify(secured)],
-    )
+    await store.saveSigned({ listId, purpose, version: list.version, jwt, ldDocument: JSON.stringify(secured) })
     // What is stored, not what was just signed: two instances racing serve the same bytes (and ETags).
-    const stored = await this.cachedList(listId, purpose)
-    return withEtags(stored!.jwt, stored!.ld_document!)
-  }
-
-  private async cachedList(listId: number, purpose: StatusPurpose): Promise<{ version: number; jwt: string; ld_document: string | null } | undefined> {
-    const [row] = await sql<{ version: number; jwt: string; ld_document: string | null }>(
-      this.ds,
-      'SELECT version, jwt, ld_document FROM cb_status_list_credential WHERE list_id = ? AND purpose = ?',
-      [listId, purpose],
-    )
-    return row
+    const stored = (await store.signed(listId, purpose))!
+    return withEtags(stored.jwt, stored.ldDocument!)
   }
 }
 

@@ -1,6 +1,7 @@
 // POST /credentials/status (W3C VC API): revoke, suspend or unsuspend a credential this client issued.
 import type { RequestHandler } from 'express'
-import { AppError } from '../../core/errors.ts'
+import { AppError } from '../../../core/errors.ts'
+import { callerOf } from '../../credentials/ownership.ts'
 import { STATUS_PURPOSES, type StatusLists, type StatusPurpose } from '../status-lists.ts'
 
 /** Body: { credentialId, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status: boolean }. */
@@ -15,7 +16,7 @@ export const credentialsStatus = (lists: StatusLists): RequestHandler => async (
   if (issues.length) throw new AppError('invalid_request', 'invalid status update', { issues })
   const purpose = cs!.statusPurpose as StatusPurpose
   const status = body!.status as boolean
-  const { changed } = await lists.setStatus(body!.credentialId as string, purpose, status, { clientId: req.client!.id, admin: req.client!.scopes.includes('admin') })
+  const { changed } = await lists.setStatus(body!.credentialId as string, purpose, status, callerOf(req.client!))
   req.log.info('credential status', { credentialId: body!.credentialId, purpose, status, changed, client: req.client!.id })
   res.json({ credentialId: body!.credentialId, statusPurpose: purpose, status, changed })
 }

@@ -1,23 +1,23 @@
 // The issuing use case: check the request, attach status, sign (vc+jwt or eddsa-rdfc-2022), store — one transaction per batch.
 import { randomUUID } from 'node:crypto'
-import type { DataSource, EntityManager } from 'typeorm'
-import type { Clock } from '../core/clock.ts'
-import { epochSeconds } from '../core/clock.ts'
-import { AppError, InvalidRequestError, type Issue } from '../core/errors.ts'
-import type { BankIdentity, SigningKey } from '../core/identity/bank-identity.ts'
-import { CONTEXTS } from '../core/credentials/contexts.ts'
-import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../core/credentials/types.ts'
-import { validateCredential } from '../core/credentials/validate-credential.ts'
-import { DataIntegrityError, signDataIntegrity } from '../core/proofs/data-integrity.ts'
-import { signJws } from '../core/proofs/jws.ts'
-import { isUniqueViolation, sql, transaction } from '../core/store/sql.ts'
-import type { StatusLists } from './status-lists.ts'
+import type { DataSource } from 'typeorm'
+import type { Clock } from '../../core/clock.ts'
+import { epochSeconds } from '../../core/clock.ts'
+import { AppError, InvalidRequestError, type Issue } from '../../core/errors.ts'
+import type { BankIdentity, SigningKey } from '../../core/identity/bank-identity.ts'
+import { CONTEXTS } from '../../core/credentials/contexts.ts'
+import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
+import { validateCredential } from '../../core/credentials/validate-credential.ts'
+import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-integrity.ts'
+import { signJws } from '../../core/proofs/jws.ts'
+import { isPlainObject } from '../../core/json.ts'
+import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import type { StatusLists, StatusSlot } from '../status/status-lists.ts'
+import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
+import { ownedCredential, type Caller } from './ownership.ts'
 
 export const PROOF_FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const
 export type ProofFormat = (typeof PROOF_FORMATS)[number]
-
-/** Rows per INSERT: 10 parameters a row stays far under SQLite's and PostgreSQL's parameter limits. */
-const ROWS_PER_INSERT = 100
 
 /** VC API IssueCredentialOptions we support (additionalProperties: false). */
 const OPTION_KEYS = new Set(['credentialId', 'format'])
@@ -62,15 +62,13 @@ export class CredentialIssuer {
    * A credential as it was issued (VC API "get a credential"), for the API client that issued it or an admin: a
    * client whose request was committed but never answered (a crash, a timeout) gets 409 on retry and fetches it here.
    */
-  async find(id: string, caller: { clientId: string; admin: boolean }): Promise<IssuedCredential> {
-    const [row] = await sql<{ format: ProofFormat; document: string; client_id: string | null }>(this.ds, 'SELECT format, document, client_id FROM cb_credential WHERE id = ?', [id])
-    // Another client's credential answers as an unknown id does: a 403 would tell a client which ids exist.
-    if (!row || (!caller.admin && row.client_id !== caller.clientId)) throw new AppError('not_found', 'no credential with this id was issued here for this API client')
-    return asIssued(id, row.format, row.document)
+  async find(id: string, caller: Caller): Promise<IssuedCredential> {
+    const stored = await ownedCredential(new CredentialStore(this.ds), id, caller)
+    return asIssued(id, stored.format, stored.document)
   }
 
   /**
-   * `admit` is the generic API's client policy (issuer/client-issuing-policy.ts): it sees each credential once the
+   * `admit` is the generic API's client policy (client-issuing-policy.ts): it sees each credential once the
    * bank's own checks passed and throws to refuse it. The bank's own use cases pass none.
    */
   async issue(request: IssueRequest, clientId: string | null, admit?: Admit): Promise<IssuedCredential> {
@@ -93,7 +91,9 @@ export class CredentialIssuer {
     const key = await this.identity.activeKey()
     try {
       return await transaction(this.ds, async (m) => {
-        await this.refuseExisting(m, [...ids])
+        const credentials = new CredentialStore(m)
+        const [existing] = await credentials.existingIds([...ids])
+        if (existing !== undefined) throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
         const slots = await this.statusLists.allocate(m, prepared.length)
         // Sign chunk n+1 while the database writes chunk n.
         const issued: IssuedCredential[] = []
@@ -104,7 +104,7 @@ export class CredentialIssuer {
           const signed = await Promise.all(part.map((p, j) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now)))
           issued.push(...signed)
           await writing
-          writing = this.store(m, signed, part, partSlots, clientId, now)
+          writing = credentials.insert(this.rows(signed, part, partSlots, clientId, now))
           writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
         }
         await writing
@@ -120,10 +120,10 @@ export class CredentialIssuer {
   private prepare(request: IssueRequest, now: Date, at: string, admit: Admit | undefined): Prepared {
     const { credential, options } = request
     const opts = parseOptions(options, at)
-    if (credential === null || typeof credential !== 'object' || Array.isArray(credential)) {
+    if (!isPlainObject(credential)) {
       throw new InvalidRequestError('credential must be a JSON object', [{ path: `${at}/credential`, message: 'expected an object' }])
     }
-    const input = credential as Record<string, unknown>
+    const input = credential
     if ('proof' in input) throw new AppError('proof_not_allowed', 'credential.proof is set by the bank when it signs; remove it from the request')
     if ('credentialStatus' in input) throw new AppError('status_not_allowed', 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
     const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
@@ -157,14 +157,6 @@ export class CredentialIssuer {
     return { id, format: opts.format, credential: out }
   }
 
-  private async refuseExisting(m: EntityManager, ids: string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500)
-      const rows = await sql<{ id: string }>(m, `SELECT id FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)
-      if (rows.length) throw new AppError('duplicate_credential', `credential ${rows[0]!.id} was already issued; a credential id is issued once`)
-    }
-  }
-
   private async sign(credential: Record<string, unknown>, p: Prepared, key: SigningKey, now: Date): Promise<IssuedCredential> {
     if (p.format === 'eddsa-rdfc-2022') {
       const secured = (await signDataIntegrity(credential, { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now }).catch((err: unknown) => {
@@ -177,18 +169,12 @@ export class CredentialIssuer {
     return asIssued(p.id, p.format, await signJws({ ...credential, ...jwtClaims(credential, this.identity.did, now) }, key, 'vc+jwt'))
   }
 
-  private async store(m: EntityManager, issued: IssuedCredential[], prepared: Prepared[], slots: { listId: number; index: number }[], clientId: string | null, now: Date): Promise<void> {
-    const at = now.toISOString()
-    const rows = issued.map((c, i) => {
+  private rows(issued: IssuedCredential[], prepared: Prepared[], slots: StatusSlot[], clientId: string | null, now: Date): NewCredential[] {
+    return issued.map((c, i) => {
       const cred = prepared[i]!.credential
       const subject = cred.credentialSubject as { id?: unknown } | undefined
-      return [c.id, this.identity.did, JSON.stringify(cred.type), typeof subject?.id === 'string' ? subject.id : null, c.format, c.document, slots[i]!.listId, slots[i]!.index, clientId, at]
+      return { id: c.id, issuer: this.identity.did, types: cred.type, subject: typeof subject?.id === 'string' ? subject.id : null, format: c.format, document: c.document, slot: slots[i]!, clientId, issuedAt: now }
     })
-    await sql(
-      m,
-      `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      rows.flat(),
-    )
   }
 }
 
@@ -210,10 +196,10 @@ function jwtClaims(credential: Record<string, unknown>, issuer: string, now: Dat
 
 function parseOptions(options: unknown, at: string): { credentialId?: string; format: ProofFormat } {
   if (options === undefined) return { format: 'vc+jwt' }
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+  if (!isPlainObject(options)) {
     throw new AppError('unknown_option_provided', 'options must be an object', { issues: [{ path: `${at}/options`, message: 'expected an object' }] })
   }
-  const o = options as Record<string, unknown>
+  const o = options
   const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.has(k))
   if (unknown.length) {
     throw new AppError('unknown_option_provided', `unknown option(s): ${unknown.join(', ')}; supported: ${[...OPTION_KEYS].join(', ')}`, {

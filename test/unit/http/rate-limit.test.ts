@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict'
 import type { DataSource } from 'typeorm'
 import { fixedClock } from '../../../core/clock.ts'
-import { RateLimiter } from '../../../core/http/rate-limit.ts'
+import { RateLimiter } from '../../../http/rate-limit.ts'
+import { RateLimitStore } from '../../../http/rate-limit-store.ts'
 import { openDataSource } from '../../../core/store/data-source.ts'
 
 const allowedOf = async (limiter: RateLimiter, n: number, key = 'ip:a'): Promise<boolean[]> => {
@@ -16,10 +17,12 @@ describe('RateLimiter', () => {
   const clock = fixedClock('2026-03-01T08:00:10.000Z')
   const limiters: RateLimiter[] = []
   const limiter = () => {
-    const l = new RateLimiter(ds, 'cb_verifier_rate_limit', 5, clock)
+    const l = new RateLimiter(new RateLimitStore(ds, 'cb_verifier_rate_limit'), 5, clock)
     limiters.push(l)
     return l
   }
+  /** What the database holds for a bucket's current window. */
+  const storedCount = (bucket: string) => new RateLimitStore(ds, 'cb_verifier_rate_limit').count(bucket, Math.floor(clock().getTime() / 60_000))
   beforeEach(async () => {
     ds = await openDataSource({ type: 'sqlite', database: ':memory:' }, 'verifier')
   })
@@ -61,8 +64,7 @@ describe('RateLimiter', () => {
     assert.deepEqual(await allowedOf(one, 1), [true])
     await one.flush()
     assert.deepEqual(await allowedOf(one, 1), [false])
-    const [row] = (await ds.query('SELECT count FROM cb_verifier_rate_limit WHERE bucket = ?', ['ip:a'])) as { count: number }[]
-    assert.equal(Number(row?.count), 6)
+    assert.equal(await storedCount('ip:a'), 6)
     assert.deepEqual(await allowedOf(two, 1, 'ip:b'), [true], 'other buckets are unaffected')
   })
 
@@ -77,8 +79,7 @@ describe('RateLimiter', () => {
     assert.deepEqual(await allowedOf(l, 2), [true, false])
     ds.query = query
     await l.flush()
-    const [row] = (await ds.query('SELECT count FROM cb_verifier_rate_limit WHERE bucket = ?', ['ip:a'])) as { count: number }[]
-    assert.equal(Number(row?.count), 5)
+    assert.equal(await storedCount('ip:a'), 5)
   })
 
   it('when the next window starts, then the bucket is open again and Retry-After counted down to it', async () => {

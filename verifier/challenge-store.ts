@@ -1,4 +1,5 @@
 // Single-use, short-lived presentation challenges, kept in the verifier's database so any instance can check them.
+// The only SQL over cb_challenge.
 import { randomBytes } from 'node:crypto'
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../core/clock.ts'

@@ -1,10 +1,10 @@
 // API clients of the issuer: scoped bearer tokens, shown once, stored only as SHA-256 hashes.
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import type { DataSource } from 'typeorm'
-import type { Clock } from '../core/clock.ts'
-import { AppError } from '../core/errors.ts'
-import { sql } from '../core/store/sql.ts'
-import { clientNamespace, RESERVED_NAMESPACES } from './client-issuing-policy.ts'
+import type { Clock } from '../../core/clock.ts'
+import { AppError } from '../../core/errors.ts'
+import { clientNamespace, RESERVED_NAMESPACES } from '../credentials/client-issuing-policy.ts'
+import { ApiClientStore } from './api-client-store.ts'
 
 export const SCOPES = ['credentials:issue', 'credentials:status', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
@@ -17,7 +17,7 @@ export interface ApiClient {
 
 /** What `clients list` shows: never the token or its hash. */
 export interface ApiClientInfo extends ApiClient {
-  /** Its credential ids may be urn:credit-bank:<namespace>:… (issuer/client-issuing-policy.ts). */
+  /** Its credential ids may be urn:credit-bank:<namespace>:… (issuer/credentials/client-issuing-policy.ts). */
   readonly namespace: string
   readonly createdAt: string
   /** Updated at most once a minute (LAST_USED_RESOLUTION_MS), so a busy client costs no write per request. */
@@ -40,41 +40,33 @@ export async function createApiClient(ds: DataSource, clock: Clock, input: { nam
   // Credential ids of the namespace urn:credit-bank:<namespace>: belong to one client: no two active clients share one.
   const namespace = clientNamespace(client)
   if (RESERVED_NAMESPACES.has(namespace)) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`)
-  const active = await sql<{ id: string; name: string }>(ds, 'SELECT id, name FROM cb_api_client WHERE revoked_at IS NULL')
+  const store = new ApiClientStore(ds)
+  const active = await store.list({ active: true })
   const holder = active.find((c) => clientNamespace(c) === namespace)
   if (holder) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`)
-  await sql(ds, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [
-    client.id,
-    client.name,
-    sha256(token).toString('hex'),
-    client.scopes.join(' '),
-    clock().toISOString(),
-  ])
+  await store.insert({ ...client, tokenHash: sha256(token).toString('hex'), createdAt: clock() })
   return { ...client, namespace, token }
 }
 
 /** Revokes a client's token at once on every instance (authentication reads the database on every request). False if no such client. */
 export async function revokeApiClient(ds: DataSource, clock: Clock, id: string): Promise<boolean> {
-  const [row] = await sql<{ id: string }>(ds, 'SELECT id FROM cb_api_client WHERE id = ?', [id])
-  if (!row) return false
-  await sql(ds, 'UPDATE cb_api_client SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [clock().toISOString(), id])
+  const store = new ApiClientStore(ds)
+  if (!(await store.find(id))) return false
+  await store.revoke(id, clock())
   return true
 }
 
 /** Every client, oldest first, revoked ones included; never the token or its hash. */
 export async function listApiClients(ds: DataSource): Promise<ApiClientInfo[]> {
-  const rows = await sql<{ id: string; name: string; scopes: string; created_at: string; last_used_at: string | null; revoked_at: string | null }>(
-    ds,
-    'SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM cb_api_client ORDER BY created_at, id',
-  )
-  return rows.map((r) => ({
+  const records = await new ApiClientStore(ds).list()
+  return records.map((r) => ({
     id: r.id,
     name: r.name,
-    scopes: r.scopes.split(' ') as Scope[],
+    scopes: r.scopes as Scope[],
     namespace: clientNamespace(r),
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at ?? null,
-    revokedAt: r.revoked_at ?? null,
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
   }))
 }
 
@@ -85,14 +77,11 @@ export async function listApiClients(ds: DataSource): Promise<ApiClientInfo[]> {
 export async function authenticateToken(ds: DataSource, token: string, clock: Clock): Promise<ApiClient | undefined> {
   if (!/^cbt_[A-Za-z0-9_-]{43}$/.test(token)) return undefined
   const digest = sha256(token)
-  const [row] = await sql<{ id: string; name: string; scopes: string; token_hash: string; last_used_at: string | null }>(
-    ds,
-    'SELECT id, name, scopes, token_hash, last_used_at FROM cb_api_client WHERE token_hash = ? AND revoked_at IS NULL',
-    [digest.toString('hex')],
-  )
-  if (!row || !timingSafeEqual(Buffer.from(row.token_hash, 'hex'), digest)) return undefined
-  await touchLastUsed(ds, row.id, row.last_used_at ?? null, clock())
-  return { id: row.id, name: row.name, scopes: row.scopes.split(' ') as Scope[] }
+  const store = new ApiClientStore(ds)
+  const row = await store.findActiveByTokenHash(digest.toString('hex'))
+  if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), digest)) return undefined
+  await touchLastUsed(store, row.id, row.lastUsedAt, clock())
+  return { id: row.id, name: row.name, scopes: row.scopes as Scope[] }
 }
 
 /**
@@ -100,8 +89,7 @@ export async function authenticateToken(ds: DataSource, token: string, clock: Cl
  * a minute old, and the conditional UPDATE keeps instances racing on the same minute to one write. A failed write
  * never fails the request.
  */
-async function touchLastUsed(ds: DataSource, id: string, lastUsedAt: string | null, now: Date): Promise<void> {
+async function touchLastUsed(store: ApiClientStore, id: string, lastUsedAt: string | null, now: Date): Promise<void> {
   if (lastUsedAt !== null && now.getTime() - Date.parse(lastUsedAt) < LAST_USED_RESOLUTION_MS) return
-  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString()
-  await sql(ds, 'UPDATE cb_api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)', [now.toISOString(), id, staleBefore]).catch(() => undefined)
+  await store.touchLastUsed(id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)).catch(() => undefined)
 }

@@ -1,8 +1,8 @@
 // Bearer-token authentication and scope checks for the issuer's API (SECURITY.md #45).
 import type { RequestHandler } from 'express'
 import type { DataSource } from 'typeorm'
-import type { Clock } from '../core/clock.ts'
-import { AppError } from '../core/errors.ts'
+import type { Clock } from '../../core/clock.ts'
+import { AppError } from '../../core/errors.ts'
 import { authenticateToken, type ApiClient, type Scope } from './api-clients.ts'
 
 declare module 'express-serve-static-core' {

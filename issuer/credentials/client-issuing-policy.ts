@@ -1,7 +1,7 @@
 // What an API client may ask the bank to sign through the generic issuing API (POST /credentials/issue).
 // The bank's own use cases (recognition, certification reports, status lists, the demo) call
 // CredentialIssuer.issue without this policy: they are the bank acting, not a client asking.
-import { AppError } from '../core/errors.ts'
+import { AppError } from '../../core/errors.ts'
 
 const CREDIT_BANK_VOCAB = 'https://w3id.org/credit-bank/vocab#'
 const STATUS_VOCAB = 'https://www.w3.org/ns/credentials/status#'

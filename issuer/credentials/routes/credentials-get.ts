@@ -1,9 +1,10 @@
 // GET /credentials/{id} (W3C VC API): the credential as issued, to the API client that issued it (or an admin).
 import type { RequestHandler } from 'express'
 import type { CredentialIssuer } from '../issue-credential.ts'
+import { callerOf } from '../ownership.ts'
 
 export const credentialsGet = (issuer: CredentialIssuer): RequestHandler => async (req, res) => {
-  const issued = await issuer.find(String(req.params.id), { clientId: req.client!.id, admin: req.client!.scopes.includes('admin') })
+  const issued = await issuer.find(String(req.params.id), callerOf(req.client!))
   // It carries a learner's personal data: never kept by shared caches.
   res.set('Cache-Control', 'no-store').json({ verifiableCredential: issued.verifiableCredential })
 }
