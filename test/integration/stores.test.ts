@@ -1,0 +1,285 @@
+// The stores, each the only SQL over its tables, against a real database: SQLite, and the PostgreSQL of
+// CB_TEST_DATABASE_URL when it is set. Typed records in and out, conditional writes, locks and transactions that
+// span stores.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import type { DataSource } from 'typeorm'
+import { fixedClock } from '../../core/clock.ts'
+import { AppError } from '../../core/errors.ts'
+import { openDataSource, type DatabaseRole } from '../../core/store/data-source.ts'
+import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { RateLimitStore } from '../../http/rate-limit-store.ts'
+import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
+import { CredentialStore, type NewCredential } from '../../issuer/credentials/credential-store.ts'
+import { ownedCredential } from '../../issuer/credentials/ownership.ts'
+import { StatusListStore } from '../../issuer/status/status-list-store.ts'
+import { ChallengeStore } from '../../verifier/challenge-store.ts'
+import { resetPostgres } from '../helpers/test-system.ts'
+
+const NOW = new Date('2026-03-01T08:00:00.000Z')
+
+interface Database {
+  readonly name: string
+  /** A fresh, migrated database for `role`; `close` drops what `open` made. */
+  open(role: DatabaseRole): Promise<{ ds: DataSource; close(): Promise<void> }>
+}
+
+const DATABASES: Database[] = [
+  {
+    name: 'SQLite',
+    async open(role) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-stores-'))
+      const ds = await openDataSource({ type: 'sqlite', database: path.join(dir, `${role}.sqlite`) }, role)
+      return {
+        ds,
+        async close() {
+          await ds.destroy()
+          rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    },
+  },
+]
+const pg = process.env.CB_TEST_DATABASE_URL
+if (pg) {
+  DATABASES.push({
+    name: 'PostgreSQL',
+    async open(role) {
+      await resetPostgres(pg)
+      const ds = await openDataSource({ type: 'postgres', url: pg }, role)
+      return { ds, close: () => ds.destroy() }
+    },
+  })
+}
+
+const credential = (id: string, listId: number, index: number, clientId: string | null = 'client-a'): NewCredential => ({
+  id,
+  issuer: 'did:web:bank.example',
+  types: ['VerifiableCredential'],
+  subject: 'did:key:z6MkLearner',
+  format: 'vc+jwt',
+  document: `eyJ.${id}.sig`,
+  slot: { listId, index },
+  clientId,
+  issuedAt: NOW,
+})
+
+/** The error `fn` rejects with (fails if it resolves). */
+async function rejection(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn()
+  } catch (err) {
+    return err
+  }
+  assert.fail('expected a rejection')
+}
+
+for (const db of DATABASES) {
+  describe(`stores on ${db.name}`, () => {
+    describe('issuer: CredentialStore, StatusListStore, ownership', () => {
+      let ds: DataSource
+      let close: () => Promise<void>
+      before(async () => ({ ds, close } = await db.open('issuer')))
+      after(() => close())
+
+      it('when a status list is created and advanced, then the newest list, its counter and the positions taken read back as records', async () => {
+        const lists = new StatusListStore(ds)
+        assert.equal(await lists.newest(), undefined)
+        assert.equal(await lists.positionsTaken(), 0)
+        const one = await lists.create({ id: 1, size: 131072, permutationKey: 'ab'.repeat(32), createdAt: NOW })
+        assert.deepEqual(one, { id: 1, size: 131072, nextPosition: 0, permutationKey: 'ab'.repeat(32), version: 0 })
+        await lists.create({ id: 2, size: 131072, permutationKey: 'cd'.repeat(32), createdAt: NOW })
+        await lists.setNextPosition(1, 131072)
+        await lists.setNextPosition(2, 5)
+        assert.deepEqual(await lists.newest(), { id: 2, size: 131072, nextPosition: 5, permutationKey: 'cd'.repeat(32), version: 0 })
+        assert.deepEqual(await lists.find(1), { id: 1, size: 131072, nextPosition: 131072, permutationKey: 'ab'.repeat(32), version: 0 })
+        assert.equal(await lists.find(3), undefined)
+        assert.equal(await lists.positionsTaken(), 131077)
+        assert.ok(isUniqueViolation(await rejection(() => lists.create({ id: 2, size: 131072, permutationKey: 'ef'.repeat(32), createdAt: NOW }))), 'a list id is created once')
+      })
+
+      it('when credentials are inserted, then they read back with their slot, status bits and owner, and ids or slots taken twice are unique violations', async () => {
+        const store = new CredentialStore(ds)
+        await store.insert([credential('urn:uuid:c1', 1, 10), credential('urn:uuid:c2', 1, 11, null)])
+        assert.deepEqual(await store.find('urn:uuid:c1'), { id: 'urn:uuid:c1', format: 'vc+jwt', document: 'eyJ.urn:uuid:c1.sig', slot: { listId: 1, index: 10 }, revoked: false, suspended: false, clientId: 'client-a' })
+        assert.equal((await store.find('urn:uuid:c2'))?.clientId, null)
+        assert.equal(await store.find('urn:uuid:none'), undefined)
+        assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c1', 1, 12)]))), 'the same id')
+        assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c3', 1, 10)]))), 'the same slot')
+        assert.equal(await store.count(), 2)
+      })
+
+      it('when more ids are asked for than one query takes, then existingIds and findMany answer over all of them', async () => {
+        const store = new CredentialStore(ds)
+        const batch = Array.from({ length: 250 }, (_, i) => credential(`urn:uuid:batch-${i}`, 2, 1000 + i))
+        await store.insert(batch) // more rows than one INSERT takes
+        const asked = [...Array.from({ length: 600 }, (_, i) => `urn:uuid:unknown-${i}`), 'urn:uuid:batch-0', 'urn:uuid:batch-249']
+        assert.deepEqual((await store.existingIds(asked)).sort(), ['urn:uuid:batch-0', 'urn:uuid:batch-249'])
+        assert.deepEqual((await store.findMany(asked)).map((c) => `${c.id} ${c.slot.listId}/${c.slot.index}`).sort(), ['urn:uuid:batch-0 2/1000', 'urn:uuid:batch-249 2/1249'])
+        assert.equal((await store.findMany(batch.map((c) => c.id))).length, 250)
+      })
+
+      it('when status bits are set and cleared, then the set indices per list and purpose and the revoked count follow', async () => {
+        const store = new CredentialStore(ds)
+        await store.setStatus('urn:uuid:c1', 'revocation', true)
+        await store.setStatus('urn:uuid:c2', 'suspension', true)
+        await store.setStatus('urn:uuid:batch-7', 'suspension', true)
+        assert.deepEqual(await store.setIndices(1, 'revocation'), [10])
+        assert.deepEqual(await store.setIndices(1, 'suspension'), [11])
+        assert.deepEqual(await store.setIndices(2, 'suspension'), [1007])
+        await store.setStatus('urn:uuid:c2', 'suspension', false)
+        assert.deepEqual(await store.setIndices(1, 'suspension'), [])
+        assert.deepEqual(await store.find('urn:uuid:c1').then((c) => [c?.revoked, c?.suspended]), [true, false])
+        assert.equal(await store.count({ revoked: true }), 1)
+        assert.equal(await store.count({ revoked: false }), 251)
+      })
+
+      it('when credentials are reassigned by id prefix, then only ids starting with it move (no LIKE wildcards)', async () => {
+        const store = new CredentialStore(ds)
+        await store.insert([credential('urn:credit-bank:x%_:1', 3, 1, 'old'), credential('urn:credit-bank:xyz:2', 3, 2, 'old'), credential('urn:credit-bank:x%_', 3, 3, 'old')])
+        await store.reassign('urn:credit-bank:x%_:', 'new')
+        assert.deepEqual(
+          (await store.findMany(['urn:credit-bank:x%_:1', 'urn:credit-bank:xyz:2', 'urn:credit-bank:x%_'])).map((c) => `${c.id} ${c.clientId}`).sort(),
+          ['urn:credit-bank:x%_ old', 'urn:credit-bank:x%_:1 new', 'urn:credit-bank:xyz:2 old'],
+        )
+      })
+
+      it('when a transaction spanning both stores fails, then neither the new list nor the credentials are kept; when it commits, both are', async () => {
+        const err = await rejection(() =>
+          transaction(ds, async (m) => {
+            const list = await new StatusListStore(m).create({ id: 9, size: 131072, permutationKey: '01'.repeat(32), createdAt: NOW })
+            await new CredentialStore(m).insert([credential('urn:uuid:tx-1', list.id, 1)])
+            assert.notEqual(await new CredentialStore(m).find('urn:uuid:tx-1', { lock: true }), undefined, 'visible inside the transaction')
+            throw new Error('crash before commit')
+          }),
+        )
+        assert.equal((err as Error).message, 'crash before commit')
+        assert.equal(await new StatusListStore(ds).find(9), undefined)
+        assert.equal(await new CredentialStore(ds).find('urn:uuid:tx-1'), undefined)
+        await transaction(ds, async (m) => {
+          const lists = new StatusListStore(m)
+          const newest = await lists.newest({ lock: true })
+          await lists.setNextPosition(newest!.id, newest!.nextPosition + 1)
+          await new CredentialStore(m).insert([credential('urn:uuid:tx-2', newest!.id, 42)])
+        })
+        assert.equal((await new StatusListStore(ds).newest())?.nextPosition, 6)
+        assert.deepEqual((await new CredentialStore(ds).find('urn:uuid:tx-2'))?.slot, { listId: 2, index: 42 })
+      })
+
+      it('when a client asks for a credential, then its own and (for an admin) any credential is answered, another client’s is not_found like an unknown id', async () => {
+        const store = new CredentialStore(ds)
+        assert.equal((await ownedCredential(store, 'urn:uuid:c1', { clientId: 'client-a', admin: false })).id, 'urn:uuid:c1')
+        assert.equal((await ownedCredential(store, 'urn:uuid:c1', { clientId: 'admin-client', admin: true })).id, 'urn:uuid:c1')
+        assert.equal((await ownedCredential(store, 'urn:uuid:c2', { clientId: 'admin-client', admin: true })).id, 'urn:uuid:c2', 'an admin also reaches credentials without an owner')
+        const other = await rejection(() => ownedCredential(store, 'urn:uuid:c1', { clientId: 'client-b', admin: false }))
+        const unknown = await rejection(() => ownedCredential(store, 'urn:uuid:none', { clientId: 'client-a', admin: false }))
+        const ownerless = await rejection(() => ownedCredential(store, 'urn:uuid:c2', { clientId: 'client-a', admin: false }))
+        for (const e of [other, unknown, ownerless]) {
+          assert.ok(e instanceof AppError)
+          assert.equal(e.code, 'not_found')
+          assert.equal(e.message, (unknown as AppError).message, 'the same answer: nothing tells which ids exist')
+        }
+      })
+
+      it('when signed lists are saved, then a newer version replaces an older one, an older never replaces a newer, and a row without its JSON form is completed at the same version', async () => {
+        const lists = new StatusListStore(ds)
+        assert.equal(await lists.signed(1, 'revocation'), undefined)
+        await lists.bumpVersion(1)
+        await lists.bumpVersion(1)
+        assert.equal((await lists.find(1))?.version, 2)
+        await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2', ldDocument: '{"v":2}' })
+        await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 1, jwt: 'jwt-1', ldDocument: '{"v":1}' })
+        await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2b', ldDocument: '{"v":"2b"}' })
+        assert.deepEqual(await lists.signed(1, 'revocation'), { listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2', ldDocument: '{"v":2}' })
+        assert.equal(await lists.signed(1, 'suspension'), undefined, 'purposes are kept apart')
+        await lists.dropJsonForms(1)
+        assert.equal((await lists.signed(1, 'revocation'))?.ldDocument, null)
+        await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2c', ldDocument: '{"v":"2c"}' })
+        assert.deepEqual(await lists.signed(1, 'revocation'), { listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2c', ldDocument: '{"v":"2c"}' })
+        await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 3, jwt: 'jwt-3', ldDocument: '{"v":3}' })
+        assert.equal((await lists.signed(1, 'revocation'))?.jwt, 'jwt-3')
+      })
+    })
+
+    describe('issuer: ApiClientStore and the issuer’s RateLimitStore', () => {
+      let ds: DataSource
+      let close: () => Promise<void>
+      before(async () => ({ ds, close } = await db.open('issuer')))
+      after(() => close())
+
+      it('when clients are inserted and one revoked, then they list oldest first, the active filter and the token-hash lookup leave the revoked one out, and its first revocation date stays', async () => {
+        const store = new ApiClientStore(ds)
+        await store.insert({ id: 'b', name: 'second', tokenHash: '2'.repeat(64), scopes: ['credentials:status'], createdAt: new Date('2026-03-01T08:00:01.000Z') })
+        await store.insert({ id: 'a', name: 'first', tokenHash: '1'.repeat(64), scopes: ['credentials:issue', 'admin'], createdAt: NOW })
+        assert.deepEqual(await store.find('a'), { id: 'a', name: 'first', tokenHash: '1'.repeat(64), scopes: ['credentials:issue', 'admin'], createdAt: NOW.toISOString(), lastUsedAt: null, revokedAt: null })
+        assert.equal((await store.findActiveByTokenHash('2'.repeat(64)))?.id, 'b')
+        assert.ok(isUniqueViolation(await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], createdAt: NOW }))), 'a token hash is unique')
+        await store.revoke('b', new Date('2026-03-02T00:00:00.000Z'))
+        await store.revoke('b', new Date('2026-03-03T00:00:00.000Z'))
+        assert.equal((await store.find('b'))?.revokedAt, '2026-03-02T00:00:00.000Z')
+        assert.equal(await store.findActiveByTokenHash('2'.repeat(64)), undefined)
+        assert.deepEqual((await store.list()).map((c) => c.id), ['a', 'b'])
+        assert.deepEqual((await store.list({ active: true })).map((c) => c.id), ['a'])
+        assert.equal(await store.find('none'), undefined)
+      })
+
+      it('when last use is touched, then it is written only while the stored time is not newer than the stale bound', async () => {
+        const store = new ApiClientStore(ds)
+        const at = (s: string) => new Date(`2026-03-01T${s}.000Z`)
+        await store.touchLastUsed('a', at('08:00:00'), at('07:59:00'))
+        assert.equal((await store.find('a'))?.lastUsedAt, at('08:00:00').toISOString())
+        await store.touchLastUsed('a', at('08:00:30'), at('07:59:30'))
+        assert.equal((await store.find('a'))?.lastUsedAt, at('08:00:00').toISOString(), 'a fresh time is kept')
+        await store.touchLastUsed('a', at('08:01:00'), at('08:00:00'))
+        assert.equal((await store.find('a'))?.lastUsedAt, at('08:01:00').toISOString())
+      })
+
+      it('when hits are added to the issuer’s buckets, then each window totals every add, and old windows are pruned', async () => {
+        const store = new RateLimitStore(ds, 'cb_rate_limit')
+        assert.equal(await store.add('ip:a', 100, 3), 3)
+        assert.equal(await store.add('ip:a', 100, 2), 5)
+        assert.equal(await store.add('ip:a', 101, 1), 1)
+        assert.equal(await store.add('client:x', 100, 4), 4)
+        assert.equal(await store.count('ip:b', 100), 0)
+        await store.pruneBefore(101)
+        assert.deepEqual([await store.count('ip:a', 100), await store.count('client:x', 100), await store.count('ip:a', 101)], [0, 0, 1])
+      })
+    })
+
+    describe('verifier: ChallengeStore and the verifier’s RateLimitStore', () => {
+      let ds: DataSource
+      let close: () => Promise<void>
+      const clock = fixedClock(NOW.toISOString())
+      before(async () => ({ ds, close } = await db.open('verifier')))
+      after(() => close())
+
+      it('when a challenge is consumed, then it is ok once with its domain, used after, expired past its lifetime, unknown when never issued, and pruned a day after expiry', async () => {
+        const store = new ChallengeStore(ds, clock, 300)
+        const { challenge, expiresAt } = await store.create('verifier.example')
+        assert.match(challenge, /^[A-Za-z0-9_-]{43}$/)
+        assert.equal(expiresAt, '2026-03-01T08:05:00.000Z')
+        const plain = await store.create()
+        const [a, b] = await Promise.all([store.consume(challenge), store.consume(challenge)])
+        assert.deepEqual([a, b].map((r) => r.state).sort(), ['ok', 'used'], 'exactly one caller gets ok')
+        assert.deepEqual([a, b].find((r) => r.state === 'ok'), { state: 'ok', domain: 'verifier.example' })
+        assert.deepEqual(await store.consume('never-issued'), { state: 'unknown' })
+        clock.advance(300)
+        assert.deepEqual(await store.consume(plain.challenge), { state: 'expired' })
+        const late = await store.create()
+        clock.advance(86_401)
+        await store.prune()
+        assert.deepEqual(await store.consume(plain.challenge), { state: 'unknown' }, 'pruned a day after it expired')
+        assert.deepEqual(await store.consume(late.challenge), { state: 'expired' }, 'expired less than a day ago: kept')
+      })
+
+      it('when hits are added to the verifier’s buckets, then its own table counts them', async () => {
+        const store = new RateLimitStore(ds, 'cb_verifier_rate_limit')
+        assert.equal(await store.add('ip:a', 7, 2), 2)
+        assert.equal(await store.add('ip:a', 7, 2), 4)
+        assert.equal(await store.count('ip:a', 7), 4)
+      })
+    })
+  })
+}
