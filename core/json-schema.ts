@@ -18,6 +18,7 @@ export function createAjv(): Ajv {
     strict: true,
     strictRequired: false, // `anyOf: [{required: [id]}, {required: [identifier]}]` is intended
     strictTuples: false, // `prefixItems` pins only the first @context item
+    allowUnionTypes: true, // a credential is a JWT string or a JSON object
   })
   instance.addKeyword({ keyword: 'x-issue', schemaType: 'string' })
   instance.addKeyword({ keyword: 'x-error-code', schemaType: 'string' })

@@ -1,10 +1,10 @@
 // The verifier's HTTP API: an employer (or anyone) checks credentials and presentations from public information.
-import express, { type Request, type RequestHandler, type Response } from 'express'
-import { AppError } from '../core/errors.ts'
+import express, { type RequestHandler } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 import { credentialsVerify } from './routes/credentials-verify.ts'
 import { presentationsVerify } from './routes/presentations-verify.ts'
+import { challengesCreate } from './routes/challenges-create.ts'
 import type { VerifierNode } from './verifier-node.ts'
 
 export function createVerifierApp(node: VerifierNode): express.Express {
@@ -19,11 +19,7 @@ export function createVerifierApp(node: VerifierNode): express.Express {
   const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
   app.post('/credentials/verify', limit, body, credentialsVerify(node.context))
   app.post('/presentations/verify', limit, body, presentationsVerify(node.context, node.challenges.consume))
-  app.post('/challenges', limit, body, async (req: Request, res: Response) => {
-    const domain = (req.body as { domain?: unknown } | undefined)?.domain
-    if (domain !== undefined && (typeof domain !== 'string' || domain.length > 512)) throw new AppError('invalid_request', 'domain must be a string of at most 512 characters')
-    res.status(201).json(await node.challenges.create(domain))
-  })
+  app.post('/challenges', limit, body, challengesCreate(node.challenges))
   app.get('/', (_req, res) => {
     res.json({
       service: 'credit-bank verifier',

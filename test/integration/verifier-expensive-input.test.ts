@@ -48,12 +48,17 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
     })
     after(() => sys.close())
 
-    it('when four ~185 KB Data Integrity credentials naming the bank\'s key are verified at once, then /healthz answers within 200 ms throughout', async () => {
+    it('when four ~185 KB Data Integrity credentials naming the bank\'s key are verified at once, then the event loop is never blocked and /healthz keeps answering', async () => {
       // The worker is started (and warm) before the flood, as in a running service.
       assert.equal((await verify(sys, genuine)).status, 200)
       const doc = expensiveCredential(sys.did, kid, 3000)
       assert.ok(JSON.stringify(doc).length > 180_000, `${JSON.stringify(doc).length} bytes`)
 
+      // The verifier runs in this process. How busy its event loop is while the flood is verified is what the flood costs
+      // every other request: canonicalized on the caller's thread, the loop is busy nearly all the time (measured here:
+      // 98-99 %), so /healthz waits behind it; in the worker pool it is not (33-55 % on a machine loaded by other test
+      // runs, parsing and checking the bodies). A ratio, so a loaded machine slows both sides alike.
+      const before = performance.eventLoopUtilization()
       let done = false
       const flood = Promise.all([1, 2, 3, 4].map(() => verify(sys, doc))).finally(() => (done = true))
       const latencies: number[] = []
@@ -68,8 +73,9 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
       const answers = await flood
       // Canonicalization ran for each (the signature was checked against it), and none blocked the event loop.
       assert.deepEqual(answers.map(outcome), Array(4).fill('400 failed:signature_invalid'))
+      const busy = performance.eventLoopUtilization(before).utilization
       assert.ok(latencies.length >= 5, `only ${latencies.length} health checks ran during the flood`)
-      assert.ok(Math.max(...latencies) < 200, `slowest /healthz ${Math.round(Math.max(...latencies))} ms of ${latencies.length}: ${latencies.map(Math.round).join(', ')}`)
+      assert.ok(busy < 0.75, `the event loop was busy ${Math.round(busy * 100)} % of the flood; /healthz took ${latencies.map(Math.round).join(', ')} ms`)
     })
   })
 

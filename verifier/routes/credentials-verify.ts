@@ -1,8 +1,8 @@
 // POST /credentials/verify (W3C VC API): { verifiableCredential, options?: { checks? } } → the verification report.
 import type { RequestHandler } from 'express'
-import { AppError, type Issue } from '../../core/errors.ts'
 import type { VerifierContext } from '../../core/verification/verifier-context.ts'
 import { OPTIONAL_CREDENTIAL_CHECKS, verifyCredential, type OptionalCredentialCheck } from '../../core/verification/verify-credential.ts'
+import { validateRequest, type Valid } from '../../http/validate-request.ts'
 import { sendReport } from './verify-response.ts'
 
 /**
@@ -19,29 +19,28 @@ const CHECK_NAMES: Readonly<Record<string, OptionalCredentialCheck | 'always'>> 
   ...Object.fromEntries(OPTIONAL_CREDENTIAL_CHECKS.map((id) => [id, id])),
 }
 
-export const credentialsVerify = (ctx: VerifierContext): RequestHandler => async (req, res) => {
-  const body = req.body as { verifiableCredential?: unknown; options?: unknown } | undefined
-  if (!body || typeof body !== 'object' || Array.isArray(body) || body.verifiableCredential === undefined) {
-    throw new AppError('invalid_request', 'expected { "verifiableCredential": <credential or JWT> }')
-  }
-  sendReport(res, await verifyCredential(body.verifiableCredential, ctx, { ...parseChecks(body.options) }), 'credential')
-}
+export const credentialsVerifySchema = {
+  type: 'object',
+  required: ['verifiableCredential'],
+  properties: {
+    // Any JSON value: what is not a credential is the format check's to report, with its reason.
+    verifiableCredential: { description: 'the credential: a compact JWT, an EnvelopedVerifiableCredential or a secured JSON credential' },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      'x-error-code': 'unknown_option_provided',
+      properties: { checks: { type: 'array', items: { enum: Object.keys(CHECK_NAMES) }, description: 'the checks to run; default all' } },
+    },
+  },
+} as const
 
-function parseChecks(options: unknown): { checks?: ReadonlySet<OptionalCredentialCheck> } {
-  if (options === undefined) return {}
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new AppError('invalid_request', 'options must be an object', { issues: [{ path: '/options', message: 'expected an object' }] })
-  const unknown = Object.keys(options).filter((k) => k !== 'checks')
-  if (unknown.length) throw new AppError('unknown_option_provided', `unknown option(s): ${unknown.join(', ')}; supported: checks`)
-  const { checks } = options as { checks?: unknown }
-  if (checks === undefined) return {}
-  if (!Array.isArray(checks)) throw new AppError('invalid_request', 'options.checks must be an array of check names', { issues: [{ path: '/options/checks', message: 'expected an array' }] })
-  const issues: Issue[] = []
-  const chosen = new Set<OptionalCredentialCheck>()
-  checks.forEach((name: unknown, i) => {
-    const check = typeof name === 'string' ? CHECK_NAMES[name] : undefined
-    if (check === undefined) issues.push({ path: `/options/checks/${i}`, message: `not a check this verifier runs; known: ${Object.keys(CHECK_NAMES).join(', ')}` })
-    else if (check !== 'always') chosen.add(check)
-  })
-  if (issues.length) throw new AppError('invalid_request', 'options.checks names a check this verifier does not know', { issues })
-  return { checks: chosen }
-}
+type Body = Valid<typeof credentialsVerifySchema>
+
+export const credentialsVerify = (ctx: VerifierContext): RequestHandler[] => [
+  validateRequest({ body: credentialsVerifySchema }),
+  async (req, res) => {
+    const { verifiableCredential, options } = req.body as Body
+    const checks = options?.checks?.map((name) => CHECK_NAMES[name]!).filter((c): c is OptionalCredentialCheck => c !== 'always')
+    sendReport(res, await verifyCredential(verifiableCredential, ctx, checks ? { checks: new Set(checks) } : {}), 'credential')
+  },
+]
