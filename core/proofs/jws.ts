@@ -20,8 +20,14 @@ export interface DecodedJws {
   readonly signature: Buffer
 }
 
-/** Why an input was refused before any key was looked at. Stable codes, reported as the `format` check's reason. */
-export class FormatError extends CodedError<string> {}
+/** Why a compact JWS was refused by {@link decodeJws}, before any key was looked at. */
+export type JwsFormatCode = 'jws_malformed' | 'alg_not_allowed' | 'crit_not_supported' | 'b64_not_allowed' | 'header_key_not_allowed' | 'kid_malformed'
+
+/**
+ * Why an input was refused before any key was looked at. Stable codes, reported as the `format` check's reason: the
+ * JWS layer's ({@link JwsFormatCode}), or a wider union a reader declares (e.g. decode-credential's CredentialFormatCode).
+ */
+export class FormatError<C extends string = JwsFormatCode> extends CodedError<C> {}
 
 /** JWT registered claims (RFC 7519 §4.1) and those VC-JOSE-COSE mentions: never part of the credential or presentation. */
 export const JWT_CLAIMS: readonly string[] = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'cnf', 'nonce', 'status']
@@ -38,30 +44,30 @@ function decodeJsonSegment(segment: string, what: string): Record<string, unknow
   try {
     text = utf8.decode(Buffer.from(segment, 'base64url'))
   } catch {
-    throw new FormatError('jws_malformed', `the JWS ${what} is not valid UTF-8`)
+    throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} is not valid UTF-8`)
   }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch {
-    throw new FormatError('jws_malformed', `the JWS ${what} is not JSON`)
+    throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} is not JSON`)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError('jws_malformed', `the JWS ${what} must be a JSON object`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} must be a JSON object`)
   return value as Record<string, unknown>
 }
 
 /** Strictly parses a compact JWS (RFC 7515 §7.1). Does not verify the signature. */
 export function decodeJws(token: unknown): DecodedJws {
-  if (typeof token !== 'string' || token.length === 0) throw new FormatError('jws_malformed', 'expected a compact JWS string')
+  if (typeof token !== 'string' || token.length === 0) throw new FormatError<JwsFormatCode>('jws_malformed', 'expected a compact JWS string')
   const parts = token.split('.')
-  if (parts.length !== 3) throw new FormatError('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
-  if (!parts.every((p) => B64URL.test(p))) throw new FormatError('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
+  if (parts.length !== 3) throw new FormatError<JwsFormatCode>('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
+  if (!parts.every((p) => B64URL.test(p))) throw new FormatError<JwsFormatCode>('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
   const header = decodeJsonSegment(parts[0]!, 'header') as JwsHeader
-  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS)) throw new FormatError('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
-  if ('crit' in header) throw new FormatError('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
-  if ('b64' in header) throw new FormatError('b64_not_allowed', 'unencoded payloads (b64) are not allowed in a JWT')
-  for (const h of FORBIDDEN_HEADERS) if (h in header) throw new FormatError('header_key_not_allowed', `JWS header "${h}" is not allowed: keys come from the issuer's DID document`)
-  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048)) throw new FormatError('kid_malformed', 'the JWS kid must be a DID URL')
+  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS)) throw new FormatError<JwsFormatCode>('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
+  if ('crit' in header) throw new FormatError<JwsFormatCode>('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
+  if ('b64' in header) throw new FormatError<JwsFormatCode>('b64_not_allowed', 'unencoded payloads (b64) are not allowed in a JWT')
+  for (const h of FORBIDDEN_HEADERS) if (h in header) throw new FormatError<JwsFormatCode>('header_key_not_allowed', `JWS header "${h}" is not allowed: keys come from the issuer's DID document`)
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048)) throw new FormatError<JwsFormatCode>('kid_malformed', 'the JWS kid must be a DID URL')
   const payload = decodeJsonSegment(parts[1]!, 'payload')
   return { header, payload, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`), signature: Buffer.from(parts[2]!, 'base64url') }
 }

@@ -1,5 +1,8 @@
 // The verifier's result: a list of named checks, each passed, failed or skipped with a reason.
 // Browser-safe (no node: imports): the wallet shares these types.
+import type { VerificationReason } from './reasons.ts'
+
+export type { VerificationReason } from './reasons.ts'
 
 /** Checks in the order they appear in every report. */
 export const CHECK_ORDER = [
@@ -22,8 +25,8 @@ export type CheckStatus = 'passed' | 'failed' | 'skipped'
 export interface CheckOutcome {
   readonly id: CheckId
   readonly status: CheckStatus
-  /** Stable snake_case code for failed and skipped checks, e.g. `revoked`, `signature_invalid`, `status_list_unreachable`. */
-  readonly reason?: string
+  /** Stable snake_case code for failed and skipped checks, e.g. `revoked`, `signature_invalid`, `status_list_unreachable` (reasons.ts). */
+  readonly reason?: VerificationReason
   /** A sentence a person can act on. */
   readonly message?: string
   readonly details?: Readonly<Record<string, unknown>>
@@ -40,14 +43,14 @@ export interface VerificationReport {
 }
 
 export const passed = (id: CheckId, details?: Record<string, unknown>): CheckOutcome => ({ id, status: 'passed', ...(details ? { details } : {}) })
-export const failed = (id: CheckId, reason: string, message: string, details?: Record<string, unknown>): CheckOutcome => ({
+export const failed = (id: CheckId, reason: VerificationReason, message: string, details?: Record<string, unknown>): CheckOutcome => ({
   id,
   status: 'failed',
   reason,
   message,
   ...(details ? { details } : {}),
 })
-export const skipped = (id: CheckId, reason: string, message: string): CheckOutcome => ({ id, status: 'skipped', reason, message })
+export const skipped = (id: CheckId, reason: VerificationReason, message: string): CheckOutcome => ({ id, status: 'skipped', reason, message })
 
 /** Orders checks canonically and derives `verified`. */
 export function buildReport(checks: CheckOutcome[], extra: Omit<VerificationReport, 'verified' | 'checks'> = {}): VerificationReport {

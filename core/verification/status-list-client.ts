@@ -2,7 +2,7 @@
 import { CodedError } from '../errors.ts'
 import type { Clock } from '../clock.ts'
 import type { DidResolver } from '../did/resolver.ts'
-import { FetchError, safeFetch } from '../net/safe-fetch.ts'
+import { FetchError, safeFetch, type SafeFetchOptions, type SafeFetchResponse } from '../net/safe-fetch.ts'
 import { BitstringError, decodeBitstring } from '../status/bitstring.ts'
 import { issuerOf } from '../credentials/types.ts'
 import { isPlainObject } from '../json.ts'
@@ -46,6 +46,8 @@ export interface StatusListClientOptions {
   canonicalizer?: Canonicalizer
   /** Decompressed bitstring cap (gzip bombs). */
   maxDecodedBytes?: number
+  /** How a list is fetched; default {@link safeFetch}. Tests and test vectors serve lists from memory through it. */
+  fetch?: (url: URL, options: SafeFetchOptions) => Promise<SafeFetchResponse>
 }
 
 export class StatusListClient {
@@ -71,7 +73,7 @@ export class StatusListClient {
   private async fetchAndVerify(url: string, issuer: string, previous: Entry | undefined): Promise<Entry> {
     let res
     try {
-      res = await safeFetch(new URL(url), {
+      res = await (this.opts.fetch ?? safeFetch)(new URL(url), {
         timeoutMs: this.opts.timeoutMs,
         maxBytes: this.opts.maxBytes,
         allowInsecureLocalhost: this.opts.allowInsecureLocalhost,
