@@ -2,7 +2,7 @@
 // Credential data is attacker-controlled: it only ever reaches the page through textContent, never innerHTML.
 /* global document, window, localStorage, indexedDB, fetch, Blob, AbortSignal, HTMLDialogElement */
 import { parseCredential, documentOf, summarize, MAX_INPUT_CHARS } from './parse-credential.js'
-import { LANGUAGES, t, has } from './i18n.js'
+import { LANGUAGES, t, has, describeReason } from './i18n.js'
 
 const LANG_KEY = 'credit-bank-wallet.lang'
 const DB_NAME = 'credit-bank-wallet'
@@ -148,7 +148,7 @@ function renderOutcome(outcome) {
       el('span', { text: has(state.lang, `check.${id}`) ? tr(`check.${id}`) : id, className: 'check-name' }),
       el('span', { text: tr(`status.${status}`), className: 'check-status' }),
       typeof check.reason === 'string' ? el('code', { text: check.reason, attrs: { title: tr('reason') } }) : null,
-      typeof check.message === 'string' ? el('span', { text: check.message, className: 'check-message' }) : null,
+      describeReason(state.lang, check) !== undefined ? el('span', { text: describeReason(state.lang, check), className: 'check-message' }) : null,
     ])
   })
   return el('div', { className: 'outcome' }, [

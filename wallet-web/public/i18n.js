@@ -72,6 +72,27 @@ export const MESSAGES = {
     'status.failed': '未通过',
     'status.skipped': '已跳过',
     reason: '原因代码',
+    'reason.jsonld_not_compact': '数据完整性文档不是其上下文的紧凑形式，可能隐藏了未签名的内容。',
+    'reason.document_too_large': '文档过大（超过 20,000 个 JSON 值），不予核验。',
+    'reason.canonicalization_timeout': '文档规范化超时，未能核验签名。',
+    'reason.verifier_busy': '验证服务繁忙，请稍后重试。',
+    'reason.not_requested': '本次验证未要求此项检查。',
+    'reason.proof_failed': '签名未通过，因此未进行此项检查。',
+    'reason.holder_missing': '表述未注明持有人，无法核对持有人绑定。',
+    'reason.subject_not_identified': '凭证主体没有标识符（id），无法与持有人绑定。',
+    'reason.too_many_credentials': '表述中的凭证数量超过上限。',
+    'reason.envelope_malformed': '封装格式不正确：须且仅须包含 @context、id 和 type。',
+    'reason.status_entry_malformed': '凭证的状态条目无法读取（用途、索引或列表地址有误）。',
+    'reason.claims_malformed': 'JWT 中的时间声明无效。',
+    'reason.format_failed': '无法读取输入，因此未进行此项检查。',
+    'reason.revoked': '颁发机构已撤销此凭证。',
+    'reason.suspended': '颁发机构已暂停此凭证。',
+    'reason.expired': '凭证已过期。',
+    'reason.not_yet_valid': '凭证尚未生效。',
+    'reason.signature_invalid': '签名无效：内容可能被篡改。',
+    'reason.issuer_not_trusted': '颁发机构不在本验证服务的可信列表中。',
+    'reason.no_status': '凭证没有撤销状态信息。',
+    'reason.status_list_unreachable': '无法获取撤销状态列表。',
     confirmTitle: '删除凭证',
     confirmText: '确定从本浏览器删除「{name}」吗？此操作无法撤销。',
     cancel: '取消',
@@ -143,6 +164,27 @@ export const MESSAGES = {
     'status.failed': 'Failed',
     'status.skipped': 'Skipped',
     reason: 'Reason code',
+    'reason.jsonld_not_compact': 'The Data Integrity document is not in the compact form of its contexts, so it could hide unsigned content.',
+    'reason.document_too_large': 'The document is too large to verify (more than 20,000 JSON values).',
+    'reason.canonicalization_timeout': 'The document took too long to canonicalize; its signature was not checked.',
+    'reason.verifier_busy': 'The verifier is busy; try again shortly.',
+    'reason.not_requested': 'This check was not requested.',
+    'reason.proof_failed': 'Not checked, because the signature did not verify.',
+    'reason.holder_missing': 'The presentation names no holder, so holder binding cannot be checked.',
+    'reason.subject_not_identified': 'A credential subject has no id, so it cannot be bound to the holder.',
+    'reason.too_many_credentials': 'The presentation carries more credentials than allowed.',
+    'reason.envelope_malformed': 'The envelope is malformed: it must be exactly @context, id and type.',
+    'reason.status_entry_malformed': 'The credential\'s status entry cannot be read (purpose, index or list URL).',
+    'reason.claims_malformed': 'A date claim in the JWT is not valid.',
+    'reason.format_failed': 'Not checked, because the input could not be read.',
+    'reason.revoked': 'The issuer has revoked this credential.',
+    'reason.suspended': 'The issuer has suspended this credential.',
+    'reason.expired': 'The credential has expired.',
+    'reason.not_yet_valid': 'The credential is not valid yet.',
+    'reason.signature_invalid': 'The signature is invalid: the content may have been altered.',
+    'reason.issuer_not_trusted': 'The issuer is not on this verifier\'s trusted list.',
+    'reason.no_status': 'The credential has no revocation status.',
+    'reason.status_list_unreachable': 'The revocation status list could not be fetched.',
     confirmTitle: 'Delete credential',
     confirmText: 'Delete “{name}” from this browser? This cannot be undone.',
     cancel: 'Cancel',
@@ -163,4 +205,19 @@ export function t(lang, key, params = {}) {
 /** Whether a translation exists (used to fall back to raw ids for check ids the verifier adds later). */
 export function has(lang, key) {
   return MESSAGES[lang]?.[key] !== undefined
+}
+
+/**
+ * What to show for a check's reason: the wallet's wording of it when it has one (`reason.<code>`, see
+ * core/verification/reasons.ts for every code), else the verifier's own message (English), else nothing.
+ * @param {string} lang
+ * @param {{ reason?: unknown, message?: unknown }} check
+ * @returns {string | undefined}
+ */
+export function describeReason(lang, check) {
+  if (typeof check.reason === 'string') {
+    const key = `reason.${check.reason}`
+    if (has(lang, key)) return t(lang, key)
+  }
+  return typeof check.message === 'string' ? check.message : undefined
 }
