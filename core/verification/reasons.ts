@@ -4,6 +4,7 @@
 // time (both directions), and README.md's "Verification reasons" table is tested against them.
 import type { CheckId } from './report.ts'
 import type { ChallengeReason } from './checks/challenge.ts'
+import type { CredentialSchemaReason } from './checks/credential-schema.ts'
 import type { CredentialsReason } from './checks/credentials.ts'
 import type { DomainReason } from './checks/domain.ts'
 import type { FormatReason } from './checks/format.ts'
@@ -31,6 +32,7 @@ export const CHECK_REASONS = {
     'proof_malformed', 'wrapper_mismatch', 'unsupported_presentation_format', 'too_many_credentials',
   ],
   schema: ['schema_invalid'],
+  credential_schema: ['no_credential_schema', 'schema_unknown', 'credential_schema_invalid'],
   proof: [
     // DID resolution (core/did/types.ts)
     'invalid_did', 'unsupported_did_method', 'did_not_found', 'did_unreachable', 'invalid_did_document', 'did_document_id_mismatch',
@@ -74,6 +76,7 @@ type Listed<C extends keyof typeof CHECK_REASONS> = (typeof CHECK_REASONS)[C][nu
 const exact = <T extends true>(_: T): void => undefined
 exact<Same<Listed<'format'>, FormatReason>>(true)
 exact<Same<Listed<'schema'>, SchemaReason>>(true)
+exact<Same<Listed<'credential_schema'>, CredentialSchemaReason>>(true)
 exact<Same<Listed<'proof'>, ProofReason>>(true)
 exact<Same<Listed<'validity_period'>, ValidityPeriodReason>>(true)
 exact<Same<Listed<'status'>, StatusReason>>(true)

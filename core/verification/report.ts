@@ -8,6 +8,7 @@ export type { VerificationReason } from './reasons.ts'
 export const CHECK_ORDER = [
   'format',
   'schema',
+  'credential_schema',
   'proof',
   'validity_period',
   'status',

@@ -9,6 +9,7 @@ import { runChecks, type CheckPlan } from './run-checks.ts'
 import type { CredentialInput, CredentialVerifyOptions, ReadResult } from './check.ts'
 import { credentialFormat } from './checks/format.ts'
 import { credentialSchemaValidity } from './checks/schema.ts'
+import { credentialSchema } from './checks/credential-schema.ts'
 import { credentialProof } from './checks/proof.ts'
 import { credentialValidityPeriod } from './checks/validity-period.ts'
 import { status } from './checks/status.ts'
@@ -20,7 +21,7 @@ export { validityPeriod } from './checks/validity-period.ts'
 /** The credential checks (each a module in checks/); the runner orders them by CHECK_ORDER. */
 export const CREDENTIAL_PLAN: CheckPlan<CredentialInput, CredentialVerifyOptions, CredentialFormatCode> = {
   format: credentialFormat,
-  checks: [credentialSchemaValidity, credentialProof, credentialValidityPeriod, status, issuerTrust],
+  checks: [credentialSchemaValidity, credentialSchema, credentialProof, credentialValidityPeriod, status, issuerTrust],
   unreadable: 'the input is not a credential we can read',
 }
 

@@ -13,7 +13,8 @@ function vector(name: string, issuer: Signer): Json {
   return { ...credential, issuer: { ...(credential.issuer as Json), id: issuer.did } }
 }
 
-const ALL_PASSED = ['format:passed', 'schema:passed', 'proof:passed', 'validity_period:passed', 'status:skipped', 'issuer_trust:passed']
+// The spec's examples name 1EdTech's JSON Schema, which is not one of ours: credential_schema skips it (schema_unknown), never fetching it.
+const ALL_PASSED = ['format:passed', 'schema:passed', 'credential_schema:skipped', 'proof:passed', 'validity_period:passed', 'status:skipped', 'issuer_trust:passed']
 
 describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
   let sys: TestSystem
@@ -57,7 +58,7 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
   it("when the spec's complete OpenBadgeCredential is signed as vc+jwt, then the schema passes and only its 1EdTech revocation list (a status method we do not read) fails", async () => {
     const res = await verify(sys, await signed['vc+jwt'](vector('complete-openbadgecredential', otherIssuer)))
     assertAnswer(res, false)
-    assert.deepEqual(outcomes(res.body), ['format:passed', 'schema:passed', 'proof:passed', 'validity_period:passed', 'status:failed', 'issuer_trust:passed'])
+    assert.deepEqual(outcomes(res.body), ['format:passed', 'schema:passed', 'credential_schema:skipped', 'proof:passed', 'validity_period:passed', 'status:failed', 'issuer_trust:passed'])
     assert.equal(check(res.body, 'status'), 'failed:unsupported_status_type')
   })
 

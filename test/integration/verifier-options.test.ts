@@ -7,7 +7,7 @@ import { buildAchievementCredential, buildClientCredential, withValue } from '..
 import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
 import { envelope, FakeHosts, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 
-const CREDENTIAL_CHECKS = ['format', 'schema', 'proof', 'validity_period', 'status', 'issuer_trust']
+const CREDENTIAL_CHECKS = ['format', 'schema', 'credential_schema', 'proof', 'validity_period', 'status', 'issuer_trust']
 const PRESENTATION_CHECKS = ['format', 'schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials', 'related_resources']
 
 /** POST /credentials/verify with options. */
@@ -67,7 +67,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       const res = await verify(sys, vc)
       assert.equal(res.status, 200)
       assert.equal(res.body.verified, true)
-      assert.deepEqual(res.body.checks.map((c) => `${c.id}:${c.status}`), CREDENTIAL_CHECKS.map((id) => `${id}:passed`))
+      assert.deepEqual(res.body.checks.map((c) => `${c.id}:${c.status}`), CREDENTIAL_CHECKS.map((id) => (id === 'credential_schema' ? `${id}:skipped` : `${id}:passed`)))
       assert.deepEqual(res.body.problemDetails, [])
       assert.equal((res.body.credential?.issuer as Json).id, sys.did)
     })
@@ -147,7 +147,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
         assert.equal(res.body.verified, true)
         assert.deepEqual(
           res.body.checks.map((c) => `${c.id}:${c.status}${c.reason ? `:${c.reason}` : ''}`),
-          ['format:passed', 'schema:passed', 'proof:passed', 'validity_period:skipped:not_requested', 'status:skipped:not_requested', 'issuer_trust:skipped:not_requested'],
+          ['format:passed', 'schema:passed', 'credential_schema:skipped:no_credential_schema', 'proof:passed', 'validity_period:skipped:not_requested', 'status:skipped:not_requested', 'issuer_trust:skipped:not_requested'],
         )
       }
     })

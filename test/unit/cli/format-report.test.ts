@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { displayWidth, formatReport, languageFromEnv, parseLanguage } from '../../../bin/format-report.ts'
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID } from '../../../core/credentials/types.ts'
-import { buildReport, failed, passed, skipped, type VerificationReport } from '../../../core/verification/report.ts'
+import { buildReport, failed, passed, skipped, type VerificationReason, type VerificationReport } from '../../../core/verification/report.ts'
 import { TEST_ISSUER_DID, TEST_LEARNER_DID, buildAchievementCredential, buildCertificationReportCredential } from '../../helpers/builders.ts'
 
 const document = buildAchievementCredential(TEST_ISSUER_DID, { validUntil: '2030-01-01T00:00:00Z' }) as unknown as Record<string, unknown>
@@ -72,13 +72,13 @@ describe('formatReport', () => {
   })
 
   it('when a reason has no Chinese wording, then the English message is shown with the code', () => {
-    const out = formatReport(report([passed('format'), failed('proof', 'some_new_reason', 'the proof uses a cryptosuite we do not support')]), 'zh')
+    const out = formatReport(report([passed('format'), failed('proof', 'some_new_reason' as VerificationReason, 'the proof uses a cryptosuite we do not support') /* a newer verifier's reason */]), 'zh')
     assert.match(out, /✗ 签名 +the proof uses a cryptosuite we do not support \[some_new_reason\]/)
   })
 
   it('when a check id is not in the wallet, then a local label is used', () => {
-    const out = formatReport(report([passed('format'), skipped('holder_binding', 'no_subject_id', 'the credential subject has no id')]), 'en')
-    assert.match(out, /– Holder binding +the credential subject has no id \[no_subject_id\]/)
+    const out = formatReport(report([passed('format'), skipped('holder_binding', 'subject_not_identified', 'the credential subject has no id')]), 'en')
+    assert.match(out, /– Holder binding +the credential subject has no id \[subject_not_identified\]/)
   })
 
   it('when the schema check lists the schemas it applied, then they are named', () => {
@@ -106,11 +106,11 @@ describe('formatReport', () => {
   })
 
   it('when the input could not be read, then there is no document and only the checks are listed', () => {
-    const out = formatReport(report([failed('format', 'not_a_credential', 'the input is not a credential'), skipped('proof', 'format_failed', 'not checked')], null), 'en')
+    const out = formatReport(report([failed('format', 'credential_malformed', 'the input is not a credential'), skipped('proof', 'format_failed', 'not checked')], null), 'en')
     assert.deepEqual(out.split('\n').filter(Boolean).map((l) => l.trimEnd()), [
       '✗ Not verified',
       'Checks',
-      '  ✗ Format     the input is not a credential [not_a_credential]',
+      '  ✗ Format     the input is not a credential [credential_malformed]',
       '  – Signature  not checked [format_failed]',
     ])
   })

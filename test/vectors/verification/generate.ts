@@ -6,7 +6,7 @@ import { createHash, createPrivateKey, createPublicKey, sign, type KeyObject } f
 import { readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
+import { ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
 import { signDataIntegrity } from '../../../core/proofs/data-integrity.ts'
 import { canonicalJson } from '../../../core/credentials/jcs.ts'
 import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../../core/status/bitstring.ts'
@@ -166,6 +166,9 @@ async function scenarios(): Promise<Scenario[]> {
     { name: 'format-wrapper-mismatch', description: "Veramo's JSON form whose JSON differs from its JWT", input: { ...credential({ validUntil: '2099-01-01T00:00:00Z' }), proof: { type: 'JwtProof2020', jwt: good } }, expect: [['format', 'wrapper_mismatch']] },
     // ---- schema
     { name: 'schema-invalid', description: 'a signed vc+jwt without credentialSubject', input: vcJwt(credential({ credentialSubject: undefined })), expect: [['schema', 'schema_invalid']] },
+    // ---- credential_schema
+    { name: 'credential-schema-unknown', description: 'a credentialSchema that is not one of the bank\'s (never fetched)', input: vcJwt(credential({ credentialSchema: { id: 'https://example.org/schemas/alumni.json', type: 'JsonSchema' } })), expect: [['credential_schema', 'schema_unknown']] },
+    { name: 'credential-schema-invalid', description: "a plain credential naming the bank's achievement schema", input: vcJwt(credential({ credentialSchema: { id: ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, type: 'JsonSchema' } })), expect: [['credential_schema', 'credential_schema_invalid']] },
     // ---- proof
     { name: 'proof-no-proof', description: 'a JSON credential without proof', input: credential(), expect: [['proof', 'no_proof'], ['status', 'proof_failed']] },
     { name: 'proof-issuer-not-did', description: 'an issuer that is a URL', input: credential({ issuer: 'https://bank.example', proof: { type: 'DataIntegrityProof' } }), expect: [['proof', 'issuer_not_did']] },
