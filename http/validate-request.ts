@@ -8,8 +8,9 @@ import { AppError, ERROR_STATUS, type ErrorCode, type Issue } from '../core/erro
 import { createAjv, toIssues } from '../core/json-schema.ts'
 
 /**
- * The schemas of one route's request. An object schema may carry `x-error-code`: the code a request gets for members
- * its `additionalProperties: false` refuses (the VC API's unknown_option_provided); any other problem is invalid_request.
+ * The schemas of one route's request. An object schema may carry `x-error-code`: the code a request gets when the value
+ * there is not an object or has a member the schema does not know — the VC API's unknown_option_provided for `options`
+ * (SECURITY.md #48). Any other problem, a missing member included, is invalid_request.
  */
 export interface RequestSchemas {
   readonly body?: JSONSchema
@@ -24,7 +25,8 @@ const PARTS = ['body', 'query', 'params'] as const
 
 /**
  * Validates the parts of a request that `schemas` describe, compiled once when the route is built. Body issues keep
- * their path in the body (`/options/challenge`); query and path issues are under `/query` and `/params`.
+ * their path in the body (`/options/challenge`); query and path issues are under `/query` and `/params`. A path that
+ * does not match its schema names nothing here: 404, not 400.
  */
 export function validateRequest(schemas: RequestSchemas): RequestHandler {
   const ajv = createAjv()
@@ -33,8 +35,10 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
     const issues: Issue[] = []
     let code: ErrorCode = 'invalid_request'
     for (const { part, validate } of validators) {
+      if (part === 'params' && !validate({ ...req.params })) return next(new AppError('not_found', `no such resource: ${req.path}`))
       // express 5 leaves req.body undefined when nothing was sent; the schema then sees an empty object.
-      const value: unknown = part === 'body' ? (req.body ?? {}) : { ...req[part] }
+      if (part === 'params') continue
+      const value: unknown = part === 'body' ? (req.body ?? {}) : { ...req.query }
       if (validate(value)) continue
       const errors = (validate.errors ?? []).slice(0, 100)
       code = errorCodeOf(errors) ?? code
@@ -48,7 +52,7 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
 
 function errorCodeOf(errors: readonly ErrorObject[]): ErrorCode | undefined {
   for (const e of errors) {
-    if (e.keyword !== 'additionalProperties') continue
+    if (e.keyword !== 'additionalProperties' && e.keyword !== 'type') continue
     const code = (e.parentSchema as Record<string, unknown> | undefined)?.['x-error-code']
     if (typeof code === 'string' && code in ERROR_STATUS) return code as ErrorCode
   }

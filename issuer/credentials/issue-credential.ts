@@ -1,5 +1,6 @@
 // The issuing use case: check the request, attach status, sign (vc+jwt or eddsa-rdfc-2022), store — one transaction per batch.
 import { randomUUID } from 'node:crypto'
+import type { FromSchema } from 'json-schema-to-ts'
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { epochSeconds } from '../../core/clock.ts'
@@ -10,7 +11,6 @@ import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/ty
 import { validateCredential } from '../../core/credentials/validate-credential.ts'
 import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { signJws } from '../../core/proofs/jws.ts'
-import { isPlainObject } from '../../core/json.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import type { StatusLists, StatusSlot } from '../status/status-lists.ts'
 import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
@@ -19,15 +19,27 @@ import { ownedCredential, type Caller } from './ownership.ts'
 export const PROOF_FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const
 export type ProofFormat = (typeof PROOF_FORMATS)[number]
 
-/** VC API IssueCredentialOptions we support (additionalProperties: false). */
-const OPTION_KEYS = new Set(['credentialId', 'format'])
+/**
+ * VC API IssueCredentialOptions we support: the JSON Schema the route validates requests with, and their type.
+ * An option we do not know is the VC API's unknown_option_provided.
+ */
+export const issueOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  'x-error-code': 'unknown_option_provided',
+  properties: {
+    format: { enum: PROOF_FORMATS, description: 'how the bank secures the credential; default vc+jwt' },
+    credentialId: { type: 'string', maxLength: 512, pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:\\S+$', 'x-issue': 'must be a URL of at most 512 characters', description: 'the credential id, when credential.id is not given' },
+  },
+} as const
+export type IssueOptions = FromSchema<typeof issueOptionsSchema>
 
 /** Refuses (throws an AppError) a credential the caller may not have signed; `at` prefixes issue paths in a batch. */
 export type Admit = (credential: Readonly<Record<string, unknown>>, at: string) => void
 
 export interface IssueRequest {
-  readonly credential: unknown
-  readonly options?: unknown
+  readonly credential: Record<string, unknown>
+  readonly options?: IssueOptions
 }
 
 export interface IssuedCredential {
@@ -118,12 +130,7 @@ export class CredentialIssuer {
 
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */
   private prepare(request: IssueRequest, now: Date, at: string, admit: Admit | undefined): Prepared {
-    const { credential, options } = request
-    const opts = parseOptions(options, at)
-    if (!isPlainObject(credential)) {
-      throw new InvalidRequestError('credential must be a JSON object', [{ path: `${at}/credential`, message: 'expected an object' }])
-    }
-    const input = credential
+    const { credential: input, options: opts = {} } = request
     if ('proof' in input) throw new AppError('proof_not_allowed', 'credential.proof is set by the bank when it signs; remove it from the request')
     if ('credentialStatus' in input) throw new AppError('status_not_allowed', 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
     const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
@@ -154,7 +161,7 @@ export class CredentialIssuer {
     const issues = validateCredential(out, { model: 'v2' })
     if (issues.length) throw new InvalidRequestError('the credential does not conform to the VC Data Model 2.0 or its type\'s schema', prefix(issues, `${at}/credential`))
     admit?.(out, at)
-    return { id, format: opts.format, credential: out }
+    return { id, format: opts.format ?? 'vc+jwt', credential: out }
   }
 
   private async sign(credential: Record<string, unknown>, p: Prepared, key: SigningKey, now: Date): Promise<IssuedCredential> {
@@ -194,25 +201,5 @@ function jwtClaims(credential: Record<string, unknown>, issuer: string, now: Dat
   return claims
 }
 
-function parseOptions(options: unknown, at: string): { credentialId?: string; format: ProofFormat } {
-  if (options === undefined) return { format: 'vc+jwt' }
-  if (!isPlainObject(options)) {
-    throw new AppError('unknown_option_provided', 'options must be an object', { issues: [{ path: `${at}/options`, message: 'expected an object' }] })
-  }
-  const o = options
-  const unknown = Object.keys(o).filter((k) => !OPTION_KEYS.has(k))
-  if (unknown.length) {
-    throw new AppError('unknown_option_provided', `unknown option(s): ${unknown.join(', ')}; supported: ${[...OPTION_KEYS].join(', ')}`, {
-      issues: unknown.map((k) => ({ path: `${at}/options/${k}`, message: 'not a supported option' })),
-    })
-  }
-  if (o.format !== undefined && !PROOF_FORMATS.includes(o.format as ProofFormat)) {
-    throw new InvalidRequestError(`options.format must be one of ${PROOF_FORMATS.join(', ')}`, [{ path: `${at}/options/format`, message: 'unsupported proof format' }])
-  }
-  if (o.credentialId !== undefined && (typeof o.credentialId !== 'string' || !/^[a-z][a-z0-9+.-]*:\S+$/i.test(o.credentialId) || o.credentialId.length > 512)) {
-    throw new InvalidRequestError('options.credentialId must be a URL of at most 512 characters', [{ path: `${at}/options/credentialId`, message: 'expected a URL' }])
-  }
-  return { format: (o.format as ProofFormat | undefined) ?? 'vc+jwt', ...(o.credentialId ? { credentialId: o.credentialId as string } : {}) }
-}
 
 const prefix = (issues: Issue[], at: string): Issue[] => issues.map((i) => ({ ...i, path: `${at}${i.path.startsWith('/') || i.path === '' ? '' : '/'}${i.path}` }))

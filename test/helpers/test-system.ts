@@ -16,6 +16,7 @@ import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createIssuerNode, type IssuerNode } from '../../issuer/issuer-node.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { createVerifierNode, type VerifierNode } from '../../verifier/verifier-node.ts'
+import type { IssueOptions } from '../../issuer/credentials/issue-credential.ts'
 
 /** Every test system starts at this instant; tests move it with `clock.set` / `clock.advance`. */
 export const TEST_NOW = '2026-03-01T08:00:00.000Z'
@@ -130,8 +131,8 @@ export async function issue(sys: TestSystem, credential: unknown, options?: Reco
  * achievements with `recognizingInstitution`, certification reports. The test client owns the credential (it may
  * fetch it and change its status over HTTP). Same answer shape as `issue`; a refusal throws.
  */
-export async function issueAsBank(sys: TestSystem, credential: unknown, options?: Record<string, unknown>): Promise<HttpResult<{ verifiableCredential: Record<string, unknown> }>> {
-  const issued = await sys.issuer.issuer.issue({ credential, ...(options ? { options } : {}) }, sys.clientId)
+export async function issueAsBank(sys: TestSystem, credential: object, options?: IssueOptions): Promise<HttpResult<{ verifiableCredential: Record<string, unknown> }>> {
+  const issued = await sys.issuer.issuer.issue({ credential: credential as Record<string, unknown>, ...(options ? { options } : {}) }, sys.clientId)
   return { status: 201, headers: new Headers(), body: { verifiableCredential: issued.verifiableCredential } }
 }
 

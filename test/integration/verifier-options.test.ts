@@ -32,7 +32,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
   let serial = 0
 
   /** A bank credential (vc+jwt envelope, or Data Integrity JSON) about `subject`, with an id so it can be revoked. */
-  const bankCredential = async (opts: { subject?: string | null; format?: string; overrides?: Json } = {}): Promise<{ id: string; vc: Json }> => {
+  const bankCredential = async (opts: { subject?: string | null; format?: 'vc+jwt' | 'eddsa-rdfc-2022'; overrides?: Json } = {}): Promise<{ id: string; vc: Json }> => {
     const id = `urn:uuid:0e5f0000-0000-4000-8000-${String(++serial).padStart(12, '0')}`
     let credential = buildAchievementCredential(sys.did, { id, ...opts.overrides }) as unknown as Json
     if (opts.subject !== undefined) credential = withValue(credential, '/credentialSubject/id', opts.subject ?? undefined)

@@ -1,18 +1,29 @@
 // POST /credentials/issue (W3C VC API): 201 { verifiableCredential }.
 import type { RequestHandler } from 'express'
-import { AppError } from '../../../core/errors.ts'
-import { isPlainObject } from '../../../core/json.ts'
+import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { ClientIssuingPolicy } from '../client-issuing-policy.ts'
-import type { CredentialIssuer } from '../issue-credential.ts'
+import { issueOptionsSchema, type CredentialIssuer } from '../issue-credential.ts'
+
+export const credentialsIssueSchema = {
+  type: 'object',
+  required: ['credential'],
+  additionalProperties: false,
+  properties: {
+    credential: { type: 'object', description: 'the unsecured credential (VC Data Model 2.0); the bank adds status and proof' },
+    options: issueOptionsSchema,
+  },
+} as const
+
+type Body = Valid<typeof credentialsIssueSchema>
 
 /** Every request here is an API client asking: `policy` refuses the types, claims and ids only the bank may use. */
-export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuingPolicy): RequestHandler => async (req, res) => {
-  const body: unknown = req.body
-  if (!isPlainObject(body)) throw new AppError('invalid_request', 'expected { "credential": {…}, "options": {…} }')
-  const extra = Object.keys(body).filter((k) => k !== 'credential' && k !== 'options')
-  if (extra.length) throw new AppError('invalid_request', `unexpected field(s): ${extra.join(', ')}`)
-  const client = req.client!
-  const issued = await issuer.issue({ credential: body.credential, options: body.options }, client.id, (credential, at) => policy.check(credential, client, at))
-  req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: req.client!.id })
-  res.status(201).location(`${req.baseUrl}/credentials/${encodeURIComponent(issued.id)}`).json({ verifiableCredential: issued.verifiableCredential })
-}
+export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuingPolicy): RequestHandler[] => [
+  validateRequest({ body: credentialsIssueSchema }),
+  async (req, res) => {
+    const { credential, options } = req.body as Body
+    const client = req.client!
+    const issued = await issuer.issue({ credential, ...(options ? { options } : {}) }, client.id, (c, at) => policy.check(c, client, at))
+    req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: client.id })
+    res.status(201).location(`${req.baseUrl}/credentials/${encodeURIComponent(issued.id)}`).json({ verifiableCredential: issued.verifiableCredential })
+  },
+]

@@ -1,17 +1,29 @@
 // GET /status-lists/:id/:purpose[.json] — the signed BitstringStatusListCredential, public and cacheable: the vc+jwt
 // or, by content negotiation, the JSON form with a Data Integrity proof; `.json` is the JSON form's own URL.
 import type { RequestHandler } from 'express'
-import { AppError } from '../../../core/errors.ts'
+import { validateRequest } from '../../../http/validate-request.ts'
 import type { StatusLists, StatusPurpose } from '../status-lists.ts'
 
 /** The JSON form's media types, preferred first: VC DM 2.0's `application/vc` and its older name, then plain JSON(-LD). */
 const JSON_TYPES = ['application/vc+ld+json', 'application/vc', 'application/ld+json', 'application/json']
 const JWT_TYPE = 'application/vc+jwt'
 
-export const statusList = (lists: StatusLists, ttlSeconds: number): RequestHandler => async (req, res) => {
+export const statusListSchema = {
+  params: {
+    type: 'object',
+    required: ['id', 'purpose'],
+    properties: {
+      id: { type: 'string', pattern: '^[1-9][0-9]{0,9}$', description: 'the list number' },
+      purpose: { type: 'string', pattern: '^(revocation|suspension)(\\.json)?$', description: 'the status purpose; .json for the JSON form' },
+    },
+  },
+} as const
+
+export const statusList = (lists: StatusLists, ttlSeconds: number): RequestHandler[] => [validateRequest(statusListSchema), serveStatusList(lists, ttlSeconds)]
+
+const serveStatusList = (lists: StatusLists, ttlSeconds: number): RequestHandler => async (req, res) => {
   const id = String(req.params.id)
-  const name = /^(revocation|suspension)(\.json)?$/.exec(String(req.params.purpose))
-  if (!/^[1-9][0-9]{0,9}$/.test(id) || !name) throw new AppError('not_found', 'no such status list')
+  const name = /^(revocation|suspension)(\.json)?$/.exec(String(req.params.purpose))!
   const purpose = name[1] as StatusPurpose
   const jsonUrl = name[2] !== undefined
   const signed = await lists.signedList(Number(id), purpose)
