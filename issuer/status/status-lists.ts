@@ -9,7 +9,7 @@ import type { BankIdentity } from '../../core/identity/bank-identity.ts'
 import { signJws } from '../../core/proofs/jws.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
-import { permuteIndex } from '../../core/status/permutation.ts'
+import { IndexPermutation } from '../../core/status/permutation.ts'
 import { transaction } from '../../core/store/sql.ts'
 import { CredentialStore } from '../credentials/credential-store.ts'
 import type { ProofFormat } from '../credentials/issue-credential.ts'
@@ -48,6 +48,8 @@ export class StatusLists {
   private readonly clock: Clock
   private readonly baseUrl: string
   private readonly size: number
+  /** The permutation of the list being filled (its tables cost 4 × 2^9 HMACs to derive): one list at a time. */
+  private walk?: { key: string; permutation: IndexPermutation }
 
   constructor(opts: { ds: DataSource; identity: BankIdentity; clock: Clock; publicUrl: URL; size?: number }) {
     this.ds = opts.ds
@@ -97,11 +99,17 @@ export class StatusLists {
         list = await store.create({ id: (list?.id ?? 0) + 1, size: this.size, permutationKey: randomBytes(32).toString('hex'), createdAt: this.clock() })
       }
       const take = Math.min(count - slots.length, list.size - list.nextPosition)
-      for (let p = list.nextPosition; p < list.nextPosition + take; p++) slots.push({ listId: list.id, index: permuteIndex(p, list.size, list.permutationKey) })
+      const walk = this.permutationOf(list.permutationKey, list.size)
+      for (let p = list.nextPosition; p < list.nextPosition + take; p++) slots.push({ listId: list.id, index: walk.at(p) })
       list = { ...list, nextPosition: list.nextPosition + take }
       await store.setNextPosition(list.id, list.nextPosition)
     }
     return slots
+  }
+
+  private permutationOf(key: string, size: number): IndexPermutation {
+    if (this.walk?.key !== key || this.walk.permutation.size !== size) this.walk = { key, permutation: new IndexPermutation(key, size) }
+    return this.walk.permutation
   }
 
   /**
