@@ -26,8 +26,8 @@ export default tseslint.config(
   // The issuer and the verifier never import each other: the verifier learns everything from public endpoints.
   { files: ['issuer/**/*.ts'], rules: forbid(['**/verifier', '**/wallet-web', '**/bin', '**/bench', '**/test'], 'the issuer imports neither the verifier nor the wallet (the verifier reads only its public endpoints)') },
   { files: ['verifier/**/*.ts'], rules: forbid(['**/issuer', '**/wallet-web', '**/bin', '**/bench', '**/test'], 'the verifier never imports the issuer: it learns everything from public endpoints') },
-  // bench/ measures the product as shipped: it shares fixtures with the tests through harness/, not by importing test/.
-  { files: ['bench/**/*.ts'], rules: forbid(['**/test'], 'bench/ does not import test/: shared fixtures live in harness/') },
+  // bench/ measures the product as shipped: it shares fixtures with the tests through fixtures/, not by importing test/.
+  { files: ['bench/**/*.ts'], rules: forbid(['**/test'], 'bench/ does not import test/: shared fixtures live in fixtures/') },
   // schemas/ is data (JSON Schemas, JSON-LD contexts): code that compiles or checks it lives in core/.
   {
     files: ['schemas/**/*.{ts,js,mjs,cjs}'],

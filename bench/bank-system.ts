@@ -3,7 +3,7 @@
 import type { Config } from '../core/config.ts'
 import type { IssuerNode } from '../issuer/issuer-node.ts'
 import type { VerifierNode } from '../verifier/verifier-node.ts'
-import { startTestSystem } from '../test/helpers/test-system.ts'
+import { startTestSystem } from '../fixtures/test-system.ts'
 
 export interface BankSystem {
   readonly config: Readonly<Config>

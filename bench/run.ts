@@ -4,7 +4,7 @@
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
-import { buildAchievementCredential } from '../test/helpers/builders.ts'
+import { buildAchievementCredential } from '../fixtures/builders.ts'
 import { startBankSystem, type BankSystem } from './bank-system.ts'
 import { CONTEXTS } from '../core/credentials/contexts.ts'
 import { inlineCanonicalizer } from '../core/proofs/canonicalizer.ts'

@@ -13,7 +13,7 @@ import { getDidKeyResolver, KeyDIDProvider } from '@veramo/did-provider-key'
 import { DIDResolverPlugin } from '@veramo/did-resolver'
 import { KeyManager, MemoryKeyStore, MemoryPrivateKeyStore } from '@veramo/key-manager'
 import { KeyManagementSystem } from '@veramo/kms-local'
-import { buildAchievementCredential } from '../test/helpers/builders.ts'
+import { buildAchievementCredential } from '../fixtures/builders.ts'
 
 export type VeramoAgent = TAgent<IKeyManager & IDIDManager & IResolver & IDataStore & ICredentialPlugin>
 

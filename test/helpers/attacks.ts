@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { multikeyFromPublicKey } from '../../core/did/verification-key.ts'
-import { buildBitstringStatusListCredential } from './builders.ts'
-import { post, type HttpResult, type Report, type TestSystem } from './test-system.ts'
+import { buildBitstringStatusListCredential } from '../../fixtures/builders.ts'
+import { post, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 
 export type Json = Record<string, unknown>
 

@@ -7,9 +7,9 @@ import { fixedClock } from '../../core/clock.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
 import { authenticateToken, createApiClient, LAST_USED_RESOLUTION_MS } from '../../issuer/clients/api-clients.ts'
-import { buildClientCredential } from '../helpers/builders.ts'
-import { freePort, runCli as run, startService, type ServiceProcess } from '../helpers/processes.ts'
-import { auth, post, resetPostgres, TEST_KMS_SECRET } from '../helpers/test-system.ts'
+import { buildClientCredential } from '../../fixtures/builders.ts'
+import { freePort, runCli as run, startService, type ServiceProcess } from '../../fixtures/processes.ts'
+import { auth, post, resetPostgres, TEST_KMS_SECRET } from '../../fixtures/test-system.ts'
 
 interface ListedClient {
   id: string

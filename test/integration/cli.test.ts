@@ -4,12 +4,12 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { buildAchievementCredential } from '../helpers/builders.ts'
-import { issueAsBank, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { issueAsBank, jwtOf, resetPostgres, startTestSystem, TEST_KMS_SECRET, type TestSystem } from '../../fixtures/test-system.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { PrivateKey } from '@veramo/data-store'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
-import { BIN, freePort, runCli as run, startService } from '../helpers/processes.ts'
+import { BIN, freePort, runCli as run, startService } from '../../fixtures/processes.ts'
 
 describe('credit-bank CLI', function () {
   this.timeout(60_000)

@@ -1,8 +1,8 @@
 // GET /credentials/{id}: a credential as issued, for the API client that issued it — also after a retry got 409.
 import assert from 'node:assert/strict'
 import { createApiClient } from '../../issuer/clients/api-clients.ts'
-import { buildClientCredential } from '../helpers/builders.ts'
-import { assertProblem, auth, issue, startTestSystem, type HttpResult, type TestSystem } from '../helpers/test-system.ts'
+import { buildClientCredential } from '../../fixtures/builders.ts'
+import { assertProblem, auth, issue, startTestSystem, type HttpResult, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('GET /credentials/{id}', () => {
   let sys: TestSystem

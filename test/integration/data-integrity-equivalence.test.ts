@@ -9,9 +9,9 @@ import { encodeBase58btc } from '../../core/did/verification-key.ts'
 import { computeVerifyData } from '../../core/proofs/canonicalizer.ts'
 import { findNonCompactForm } from '../../core/proofs/compact-form.ts'
 import { newHolder, signPresentation, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential } from '../helpers/builders.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential } from '../../fixtures/builders.ts'
 import { rdfEquivalents, type RdfEquivalentsOptions, type RdfVariant } from '../helpers/rdf-equivalents.ts'
-import { auth, check, issueAsBank, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { auth, check, issueAsBank, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 
 const DAY_SECONDS = 86_400
 /** TEST_NOW plus `days`, as an XSD dateTimeStamp. */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { seedDemo } from '../../bin/demo.ts'
 import { listApiClients } from '../../issuer/clients/api-clients.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
-import { auth, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
+import { auth, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('demo data (bin/demo.ts)', () => {
   let sys: TestSystem

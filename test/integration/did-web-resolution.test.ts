@@ -16,10 +16,10 @@ import { createApiClient } from '../../issuer/clients/api-clients.ts'
 import { createIssuerApp } from '../../issuer/app.ts'
 import { createIssuerNode, type IssuerNode } from '../../issuer/issuer-node.ts'
 import { FakeHosts, vcJwtPayload, type Json } from '../helpers/attacks.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
-import { freePort, runCli } from '../helpers/processes.ts'
+import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { freePort, runCli } from '../../fixtures/processes.ts'
 import { selfSignedCertificate } from '../helpers/self-signed.ts'
-import { check, startTestSystem, TEST_KMS_SECRET, verify, type TestSystem } from '../helpers/test-system.ts'
+import { check, startTestSystem, TEST_KMS_SECRET, verify, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('did:web resolution over the network', () => {
   describe('#9 a bank at an https localhost origin', () => {

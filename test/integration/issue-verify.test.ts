@@ -4,8 +4,8 @@ import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
-import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, TEST_COVERED_CREDENTIAL_IDS } from '../../fixtures/builders.ts'
+import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('issue → verify (HTTP)', () => {
   let sys: TestSystem

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { createApiClient } from '../../issuer/clients/api-clients.ts'
 import { clientNamespace } from '../../issuer/credentials/client-issuing-policy.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
-import { buildAchievementCredential, buildBitstringStatusListCredential, buildCertificationReportCredential, buildClientCredential } from '../helpers/builders.ts'
-import { assertProblem, auth, check, issue, issueAsBank, post, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildBitstringStatusListCredential, buildCertificationReportCredential, buildClientCredential } from '../../fixtures/builders.ts'
+import { assertProblem, auth, check, issue, issueAsBank, post, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
 import type { Json } from '../helpers/attacks.ts'
 
 const FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newHolder, vcJwtPayload, type Json, type Signer } from '../helpers/attacks.ts'
-import { check, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { check, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 
 /** An unsigned example from the OB 3.0 specification, issued by `issuer` instead of the example's issuer. */
 function vector(name: string, issuer: Signer): Json {

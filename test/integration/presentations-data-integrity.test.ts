@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newChallenge, newHolder, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../helpers/builders.ts'
-import { auth, check, issueAsBank, post, startTestSystem, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../../fixtures/builders.ts'
+import { auth, check, issueAsBank, post, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
 
 const DOMAIN = 'https://employer.example'
 

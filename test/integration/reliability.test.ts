@@ -5,9 +5,9 @@ import { openDataSource } from '../../core/store/data-source.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
-import { buildClientCredential } from '../helpers/builders.ts'
-import { freePort, startService } from '../helpers/processes.ts'
-import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../helpers/test-system.ts'
+import { buildClientCredential } from '../../fixtures/builders.ts'
+import { freePort, startService } from '../../fixtures/processes.ts'
+import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('reliability', () => {
   let sys: TestSystem

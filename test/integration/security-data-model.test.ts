@@ -2,8 +2,8 @@
 // signed) and, when signed anyway, by the verifier's schema check.
 import assert from 'node:assert/strict'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, withValue } from '../helpers/builders.ts'
-import { check, issue, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, withValue } from '../../fixtures/builders.ts'
+import { check, issue, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
 import { resignAsBank, type Json } from '../helpers/attacks.ts'
 
 const V1 = 'https://www.w3.org/2018/credentials/v1'

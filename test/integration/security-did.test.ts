@@ -1,8 +1,8 @@
 // SECURITY.md B4 over HTTP: keys under the wrong relationship, broken or hostile DID hosts, SSRF DIDs, other methods, rotation.
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { buildAchievementCredential } from '../helpers/builders.ts'
-import { check, issueAsBank, jwtOf, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { check, issueAsBank, jwtOf, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { decodeJwt, didDocument, FakeHost, FakeHosts, forgeJws, vcJwtPayload, type Json } from '../helpers/attacks.ts'
 
 /** The fetch timeout of this file's system: short, so hanging hosts cost little. */

@@ -8,8 +8,8 @@ import { createApiClient, revokeApiClient } from '../../issuer/clients/api-clien
 import { createIssuerApp } from '../../issuer/app.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
-import { buildAchievementCredential, buildClientCredential } from '../helpers/builders.ts'
-import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildClientCredential } from '../../fixtures/builders.ts'
+import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { decodeJwt, rawPost, type Json } from '../helpers/attacks.ts'
 
 const statusBody = (credentialId: unknown, statusPurpose: string, status: unknown) => ({ credentialId, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status })

@@ -1,8 +1,8 @@
 // SECURITY.md B1 over HTTP: forged, malformed and confused JOSE tokens sent to the running verifier.
 import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
-import { buildAchievementCredential, buildV1Credential, withValue } from '../helpers/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { b64u, decodeJwt, envelope, FakeHost, FakeHosts, forgeJws, newHolder, resignAsBank, signPresentation, signSegments, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 /** Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493. */

@@ -1,8 +1,8 @@
 // SECURITY.md B2 over HTTP: presentations without or with wrong challenges, replays, foreign keys, bad embedded credentials.
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
-import { buildAchievementCredential, withValue } from '../helpers/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../../fixtures/test-system.ts'
 import { b64u, decodeJwt, envelope, FakeHosts, forgeJws, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 
 describe('security B2: presentations and replay (HTTP)', () => {

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import { buildAchievementCredential } from '../helpers/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { auth, check, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { decodeJwt, FakeHost, FakeHosts, forgeJws, resignAsBank, statusListPayload, vcJwtPayload, type Json, type Signer } from '../helpers/attacks.ts'
 
 const FETCH_TIMEOUT_MS = 400

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../../core/config.ts'
 import { startSystem, type RunningSystem } from '../../bin/start-system.ts'
-import { freePort } from '../helpers/processes.ts'
+import { freePort } from '../../fixtures/processes.ts'
 
 /** Opens a raw connection; `closed` resolves with everything the server sent once it closes the connection. */
 async function rawConnection(port: number): Promise<{ socket: Socket; closed: Promise<string> }> {

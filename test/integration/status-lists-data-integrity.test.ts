@@ -9,8 +9,8 @@ import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import type { StatusPurpose } from '../../issuer/status/status-lists.ts'
 import { STATUS_LIST_ACCEPT } from '../../core/verification/status-list-client.ts'
 import { decodeJwt, FakeHosts, vcJwtPayload, type Json, type Signer, type FakeHost } from '../helpers/attacks.ts'
-import { buildAchievementCredential } from '../helpers/builders.ts'
-import { auth, check, issue, post, startTestSystem, TEST_NOW, verify, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { auth, check, issue, post, startTestSystem, TEST_NOW, verify, type TestSystem } from '../../fixtures/test-system.ts'
 
 interface StatusEntry {
   statusPurpose: string

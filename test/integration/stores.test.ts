@@ -16,7 +16,7 @@ import { CredentialStore, type NewCredential } from '../../issuer/credentials/cr
 import { ownedCredential } from '../../issuer/credentials/ownership.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { ChallengeStore } from '../../verifier/challenge-store.ts'
-import { resetPostgres } from '../helpers/test-system.ts'
+import { resetPostgres } from '../../fixtures/test-system.ts'
 
 const NOW = new Date('2026-03-01T08:00:00.000Z')
 

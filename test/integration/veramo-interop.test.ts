@@ -9,7 +9,7 @@ import { DIDResolverPlugin } from '@veramo/did-resolver'
 import { KeyManager, MemoryKeyStore, MemoryPrivateKeyStore } from '@veramo/key-manager'
 import { KeyManagementSystem } from '@veramo/kms-local'
 import { Resolver } from 'did-resolver'
-import { check, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { check, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
 
 describe('Veramo VC 1.1 JWTs', () => {
   let sys: TestSystem

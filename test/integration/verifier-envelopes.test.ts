@@ -2,8 +2,8 @@
 // { "@context": [VC 2.0, …], "id": data:<media type>,<JWT>, "type" } (VC Data Model 2.0 §4.13). Anything else beside
 // the signed token is refused: at format for what is sent directly, at schema for an envelope inside a presentation.
 import assert from 'node:assert/strict'
-import { buildAchievementCredential, withValue } from '../helpers/builders.ts'
-import { check, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
+import { check, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
 import { newHolder, signPresentation, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 const VC_V2 = 'https://www.w3.org/ns/credentials/v2'

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
-import { buildAchievementCredential, withValue } from '../helpers/builders.ts'
-import { check, issueAsBank, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
+import { check, issueAsBank, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { FakeHosts, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 /** base58btc of 64 zero bytes: a well-formed proofValue whose signature is simply wrong. */

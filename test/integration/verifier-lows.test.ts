@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
-import { buildAchievementCredential, buildV1Credential, withValue } from '../helpers/builders.ts'
-import { check, issueAsBank, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
+import { check, issueAsBank, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { envelope, FakeHosts, forgeJws, newChallenge, newHolder, signPresentation, statusListPayload, vcJwtPayload, verifyPresentation, type FakeHost, type Json, type Signer } from '../helpers/attacks.ts'
 
 const LIST_PATH = '/status/1'

@@ -3,8 +3,8 @@
 // binding as a verifier policy (asked per request, or required by CB_REQUIRE_HOLDER_BINDING).
 import assert from 'node:assert/strict'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
-import { buildAchievementCredential, buildClientCredential, withValue } from '../helpers/builders.ts'
-import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../helpers/test-system.ts'
+import { buildAchievementCredential, buildClientCredential, withValue } from '../../fixtures/builders.ts'
+import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import { envelope, FakeHosts, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 
 const CREDENTIAL_CHECKS = ['format', 'schema', 'credential_schema', 'proof', 'validity_period', 'status', 'issuer_trust']

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { displayWidth, formatReport, languageFromEnv, parseLanguage } from '../../../bin/format-report.ts'
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID } from '../../../core/credentials/types.ts'
 import { buildReport, failed, passed, skipped, type VerificationReason, type VerificationReport } from '../../../core/verification/report.ts'
-import { TEST_ISSUER_DID, TEST_LEARNER_DID, buildAchievementCredential, buildCertificationReportCredential } from '../../helpers/builders.ts'
+import { TEST_ISSUER_DID, TEST_LEARNER_DID, buildAchievementCredential, buildCertificationReportCredential } from '../../../fixtures/builders.ts'
 
 const document = buildAchievementCredential(TEST_ISSUER_DID, { validUntil: '2030-01-01T00:00:00Z' }) as unknown as Record<string, unknown>
 

@@ -18,7 +18,7 @@ import {
   buildCertificationReportCredential,
   buildV1Credential,
   withValue,
-} from '../../helpers/builders.ts'
+} from '../../../fixtures/builders.ts'
 
 type Json = Record<string, unknown>
 const vector = (name: string): Json => JSON.parse(readFileSync(new URL(`../../vectors/ob3/${name}.json`, import.meta.url), 'utf8')) as Json

@@ -14,7 +14,7 @@ import {
   CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID,
   COMMON_SCHEMA_ID,
 } from '../../../core/credentials/types.ts'
-import { TEST_ISSUER_DID, buildAchievementCredential, buildCertificationReportCredential, withValue } from '../../helpers/builders.ts'
+import { TEST_ISSUER_DID, buildAchievementCredential, buildCertificationReportCredential, withValue } from '../../../fixtures/builders.ts'
 
 describe('schemas', () => {
   it('when loaded, then each $id matches its exported constant and declares JSON Schema 2020-12', () => {

@@ -10,7 +10,7 @@ import {
   buildCertificationReportCredential,
   buildV1Credential,
   withValue,
-} from '../../helpers/builders.ts'
+} from '../../../fixtures/builders.ts'
 
 /** Open Badges 3.0 requires a credential id; the builders leave it to the issuer, which assigns one before validating. */
 const WITH_ID = { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }

@@ -9,7 +9,7 @@ import {
   buildPresentation,
   buildV1Credential,
   withValue,
-} from '../../helpers/builders.ts'
+} from '../../../fixtures/builders.ts'
 
 // A syntactically valid compact JWS (header.payload.signature); its signature is not checked here.
 const JWT = 'eyJhbGciOiJFZERTQSIsInR5cCI6InZjK2p3dCJ9.eyJpc3MiOiJkaWQ6d2ViOmJhbmsuZXhhbXBsZSJ9.c2lnbmF0dXJl'

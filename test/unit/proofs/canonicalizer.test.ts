@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { computeVerifyData, inlineCanonicalizer, WorkerCanonicalizer, type VerifyDataResult } from '../../../core/proofs/canonicalizer.ts'
-import { buildAchievementCredential, buildPresentation } from '../../helpers/builders.ts'
+import { buildAchievementCredential, buildPresentation } from '../../../fixtures/builders.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const proofOptions = (extra: Record<string, unknown> = {}) => ({

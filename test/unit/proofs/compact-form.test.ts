@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { CONTEXTS } from '../../../core/credentials/contexts.ts'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_EXAMPLES_V2_CONTEXT, VC_V2_CONTEXT } from '../../../core/credentials/types.ts'
 import { findNonCompactForm } from '../../../core/proofs/compact-form.ts'
-import { buildAchievementCredential, TEST_ISSUER_DID } from '../../helpers/builders.ts'
+import { buildAchievementCredential, TEST_ISSUER_DID } from '../../../fixtures/builders.ts'
 
 const ALLOWED = new Set(CONTEXTS.keys())
 const STATUS = {
