@@ -19,5 +19,11 @@ export interface BankSystem {
  */
 export async function startBankSystem(): Promise<BankSystem> {
   const sys = await startTestSystem({ CB_RATE_LIMIT_PER_MINUTE: '1000000000' })
-  return { config: sys.config, issuer: sys.issuer, verifier: sys.verifier, verifierPort: Number(new URL(sys.verifierUrl).port), close: () => sys.close() }
+  return {
+    config: sys.config,
+    issuer: sys.issuer,
+    verifier: sys.verifier,
+    verifierPort: Number(new URL(sys.verifierUrl).port),
+    close: () => sys.close(),
+  }
 }

@@ -102,9 +102,15 @@ export async function measureHttpFigures(kinds: readonly ServerKind[], settings:
     }
     for (const [kind, server] of servers) {
       const warm = await runLoad(loadOf(server, settings.warmupSeconds))
-      if (warm.errors) throw new Error(`${kind} server: ${warm.errors} of ${warm.requests} warm-up requests failed; is the credential verifying?`)
+      if (warm.errors)
+        throw new Error(`${kind} server: ${warm.errors} of ${warm.requests} warm-up requests failed; is the credential verifying?`)
     }
-    const tallies = new Map(kinds.map((k): [ServerKind, Tally] => [k, { rates: [], latencies: [], requests: 0, errors: 0, serverMicros: 0, loadMicros: 0, wallMicros: 0 }]))
+    const tallies = new Map(
+      kinds.map((k): [ServerKind, Tally] => [
+        k,
+        { rates: [], latencies: [], requests: 0, errors: 0, serverMicros: 0, loadMicros: 0, wallMicros: 0 },
+      ]),
+    )
     for (let r = 0; r < settings.rounds; r++) {
       for (const [kind, server] of servers) {
         const t = tallies.get(kind)!

@@ -47,7 +47,10 @@ export function percentile(sorted: Float64Array, p: number): number {
 export function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const body = Buffer.from(opts.body)
   const request = Buffer.concat([
-    Buffer.from(`POST ${opts.path} HTTP/1.1\r\nHost: ${HOST}:${opts.port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`, 'latin1'),
+    Buffer.from(
+      `POST ${opts.path} HTTP/1.1\r\nHost: ${HOST}:${opts.port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n`,
+      'latin1',
+    ),
     body,
   ])
   const latencies = new Float64Array(opts.maxRequests)

@@ -38,7 +38,12 @@ async function serveBank(): Promise<Served> {
   const system = await startBankSystem()
   const issued = await system.issuer.issuer.issue({ credential: buildAchievementCredential(system.issuer.identity.did) }, null)
   return {
-    ready: { port: system.verifierPort, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }), expect: '"verified":true' },
+    ready: {
+      port: system.verifierPort,
+      path: '/credentials/verify',
+      body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }),
+      expect: '"verified":true',
+    },
     close: () => system.close(),
   }
 }
@@ -67,13 +72,21 @@ async function serveBankWorkers(): Promise<Served> {
     stdio: 'inherit',
   })
   for (let i = 0; ; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+    const up = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (up) break
     if (i > 300 || child.exitCode !== null) throw new Error('credit-bank serve verifier did not start')
     await new Promise((r) => setTimeout(r, 100))
   }
   return {
-    ready: { port, path: '/credentials/verify', body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }), expect: '"verified":true' },
+    ready: {
+      port,
+      path: '/credentials/verify',
+      body: JSON.stringify({ verifiableCredential: issued.verifiableCredential }),
+      expect: '"verified":true',
+    },
     otherCpuMicros: () => processTreeCpuMicros(child.pid!),
     async close() {
       const exited = new Promise((r) => child.once('exit', r))
@@ -107,7 +120,6 @@ function processTreeCpuMicros(root: number): number {
   }
   return ticks * 10_000
 }
-
 
 /** Veramo's default verification behind the smallest express app that serves it: JSON body in, verified flag out. */
 async function serveVeramo(): Promise<Served> {
@@ -179,7 +191,13 @@ async function serveNodeFloor(): Promise<Served> {
   }
 }
 
-const SERVERS: Record<ServerKind, () => Promise<Served>> = { bank: serveBank, 'bank-workers': serveBankWorkers, veramo: serveVeramo, express: serveExpressFloor, node: serveNodeFloor }
+const SERVERS: Record<ServerKind, () => Promise<Served>> = {
+  bank: serveBank,
+  'bank-workers': serveBankWorkers,
+  veramo: serveVeramo,
+  express: serveExpressFloor,
+  node: serveNodeFloor,
+}
 
 async function main(kind: string): Promise<void> {
   if (!process.send) throw new Error('bench/http-server.ts runs as a child of bench/run.ts (it needs an IPC channel)')
@@ -192,10 +210,13 @@ async function main(kind: string): Promise<void> {
       const { user, system } = process.cpuUsage()
       send({ cpuMicros: user + system + (served.otherCpuMicros?.() ?? 0) })
     } else if (msg === 'stop') {
-      void served.close().then(() => process.exit(0), (err: unknown) => {
-        process.stderr.write(`bench server close failed: ${String(err)}\n`)
-        process.exit(1)
-      })
+      void served.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          process.stderr.write(`bench server close failed: ${String(err)}\n`)
+          process.exit(1)
+        },
+      )
     }
   })
   send({ ready: true, ...served.ready } satisfies ServerReady)

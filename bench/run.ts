@@ -27,7 +27,15 @@ interface Settings {
   readonly sections: ReadonlySet<Section>
   readonly batchSize: number
   readonly inProcess: Timing
-  readonly http: { connections: number; warmupSeconds: number; seconds: number; rounds: number; maxRequests: number; wrk: boolean; serverCpuProfDir?: string }
+  readonly http: {
+    connections: number
+    warmupSeconds: number
+    seconds: number
+    rounds: number
+    maxRequests: number
+    wrk: boolean
+    serverCpuProfDir?: string
+  }
 }
 
 function settingsFrom(argv: string[]): Settings {
@@ -73,9 +81,17 @@ function settingsFrom(argv: string[]): Settings {
 const log = (line: string): void => void process.stderr.write(`${line}\n`)
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US')
 
-const RAW_LABELS = { sign: `node:crypto Ed25519 sign ${RAW_PAYLOAD_BYTES} B`, verify: `node:crypto Ed25519 verify ${RAW_PAYLOAD_BYTES} B` } as const
+const RAW_LABELS = {
+  sign: `node:crypto Ed25519 sign ${RAW_PAYLOAD_BYTES} B`,
+  verify: `node:crypto Ed25519 verify ${RAW_PAYLOAD_BYTES} B`,
+} as const
 
-const rawFigure = (op: 'sign' | 'verify', r: Rate): Figure => ({ id: `raw.${op}`, label: RAW_LABELS[op], perSecond: r.perSecond, details: rateDetails(r) })
+const rawFigure = (op: 'sign' | 'verify', r: Rate): Figure => ({
+  id: `raw.${op}`,
+  label: RAW_LABELS[op],
+  perSecond: r.perSecond,
+  details: rateDetails(r),
+})
 
 /**
  * Ed25519 with node:crypto, one thread, on its own. Only for an operation whose section was not asked for: the issue
@@ -86,7 +102,10 @@ async function cryptoFigures(s: Settings): Promise<Figure[]> {
   if (!ops.length) return []
   log(`raw Ed25519 (${RAW_PAYLOAD_BYTES} B payload, one thread)…`)
   const raw = rawEd25519()
-  const rates = await compareRates(ops.map((op) => ({ name: op, work: raw[op] })), s.inProcess)
+  const rates = await compareRates(
+    ops.map((op) => ({ name: op, work: raw[op] })),
+    s.inProcess,
+  )
   return ops.map((op) => rawFigure(op, rates.get(op)!))
 }
 
@@ -114,7 +133,16 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
         [
           { name: 'raw', work: rawWork.sign },
           { name: 'veramo', work: async () => (await veramoIssueAndStore(veramo), 1) },
-          { name: 'batch', work: async () => (await issuer.issueMany(Array.from({ length: s.batchSize }, () => ({ credential: buildAchievementCredential(did) })), null)).length },
+          {
+            name: 'batch',
+            work: async () =>
+              (
+                await issuer.issueMany(
+                  Array.from({ length: s.batchSize }, () => ({ credential: buildAchievementCredential(did) })),
+                  null,
+                )
+              ).length,
+          },
           { name: 'single', work: async () => (await issuer.issue({ credential: buildAchievementCredential(did) }, null), 1) },
         ],
         s.inProcess,
@@ -123,7 +151,13 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
       const batchRatio = ratioOf(batch, v)
       figures.push(
         rawFigure('sign', raw),
-        { id: 'issue.veramo', label: 'Veramo 7 createVerifiableCredential + store', perSecond: v.perSecond, ...ofLimit(v, raw, 'raw.sign'), details: rateDetails(v) },
+        {
+          id: 'issue.veramo',
+          label: 'Veramo 7 createVerifiableCredential + store',
+          perSecond: v.perSecond,
+          ...ofLimit(v, raw, 'raw.sign'),
+          details: rateDetails(v),
+        },
         {
           id: 'issue.batch',
           label: `ours issueMany, ${s.batchSize} per transaction`,
@@ -135,7 +169,15 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
           met: batchRatio >= TARGETS.issueRatio,
           details: { ...rateDetails(batch), batchSize: s.batchSize },
         },
-        { id: 'issue.single', label: 'ours issue(), one per transaction', perSecond: single.perSecond, baseline: 'issue.veramo', ratio: ratioOf(single, v), ...ofLimit(single, raw, 'raw.sign'), details: rateDetails(single) },
+        {
+          id: 'issue.single',
+          label: 'ours issue(), one per transaction',
+          perSecond: single.perSecond,
+          baseline: 'issue.veramo',
+          ratio: ratioOf(single, v),
+          ...ofLimit(single, raw, 'raw.sign'),
+          details: rateDetails(single),
+        },
       )
     }
 
@@ -158,7 +200,13 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
       const ratio = ratioOf(b, v)
       figures.push(
         rawFigure('verify', raw),
-        { id: 'verify.veramo', label: 'Veramo 7 verifyCredential (JWT, did:key)', perSecond: v.perSecond, ...ofLimit(v, raw, 'raw.verify'), details: rateDetails(v) },
+        {
+          id: 'verify.veramo',
+          label: 'Veramo 7 verifyCredential (JWT, did:key)',
+          perSecond: v.perSecond,
+          ...ofLimit(v, raw, 'raw.verify'),
+          details: rateDetails(v),
+        },
         {
           id: 'verify.bank',
           label: 'ours verifyCredential (vc+jwt, did:web, status)',
@@ -186,7 +234,9 @@ async function inProcessFigures(s: Settings): Promise<Figure[]> {
  */
 async function dataIntegrityFigures(s: Settings, bank: BankSystem, did: string): Promise<Figure[]> {
   log('Data Integrity verification: worker pool, inline, and the compact-form check alone…')
-  const credential = (await bank.issuer.issuer.issue({ credential: buildAchievementCredential(did), options: { format: 'eddsa-rdfc-2022' } }, null)).verifiableCredential
+  const credential = (
+    await bank.issuer.issuer.issue({ credential: buildAchievementCredential(did), options: { format: 'eddsa-rdfc-2022' } }, null)
+  ).verifiableCredential
   const pooled = bank.verifier.context
   const inline = { ...pooled, canonicalizer: inlineCanonicalizer }
   for (const ctx of [pooled, inline]) {
@@ -198,14 +248,32 @@ async function dataIntegrityFigures(s: Settings, bank: BankSystem, did: string):
     [
       { name: 'pool', work: async () => ((await verifyCredential(credential, pooled)).verified ? 1 : 0) },
       { name: 'inline', work: async () => ((await verifyCredential(credential, inline)).verified ? 1 : 0) },
-      { name: 'compact', work: () => { for (let i = 0; i < 100; i++) if (findNonCompactForm(credential, allowed)) throw new Error('not compact'); return 100 } },
+      {
+        name: 'compact',
+        work: () => {
+          for (let i = 0; i < 100; i++) if (findNonCompactForm(credential, allowed)) throw new Error('not compact')
+          return 100
+        },
+      },
     ],
     s.inProcess,
   )
   const [pool, alone, compact] = [rates.get('pool')!, rates.get('inline')!, rates.get('compact')!]
   return [
-    { id: 'verify.di.inline', label: 'ours verifyCredential (eddsa-rdfc-2022, canonicalized on the caller\'s thread)', perSecond: alone.perSecond, details: rateDetails(alone) },
-    { id: 'verify.di.pool', label: `ours verifyCredential (eddsa-rdfc-2022, ${bank.config.canonicalizeWorkers} canonicalization worker(s))`, perSecond: pool.perSecond, baseline: 'verify.di.inline', ratio: ratioOf(pool, alone), details: rateDetails(pool) },
+    {
+      id: 'verify.di.inline',
+      label: "ours verifyCredential (eddsa-rdfc-2022, canonicalized on the caller's thread)",
+      perSecond: alone.perSecond,
+      details: rateDetails(alone),
+    },
+    {
+      id: 'verify.di.pool',
+      label: `ours verifyCredential (eddsa-rdfc-2022, ${bank.config.canonicalizeWorkers} canonicalization worker(s))`,
+      perSecond: pool.perSecond,
+      baseline: 'verify.di.inline',
+      ratio: ratioOf(pool, alone),
+      details: rateDetails(pool),
+    },
     {
       id: 'verify.di.compact-form',
       label: 'compact-form check alone (same credential)',
@@ -221,24 +289,60 @@ async function dataIntegrityFigures(s: Settings, bank: BankSystem, did: string):
 async function httpFigures(s: Settings): Promise<{ figures: Figure[]; notes: string[] }> {
   const wrk = s.http.wrk && (await hasWrk())
   if (s.http.wrk && !wrk) log('--wrk: wrk is not installed (apt-get install -y wrk); skipping the cross-check')
-  log(`HTTP: ${s.http.connections} keep-alive connections, ${s.http.seconds} s per server in ${s.http.rounds} round(s), servers in child processes…`)
+  log(
+    `HTTP: ${s.http.connections} keep-alive connections, ${s.http.seconds} s per server in ${s.http.rounds} round(s), servers in child processes…`,
+  )
   const kinds: ServerKind[] = ['node', 'express', 'veramo', 'bank', 'bank-workers']
   const results = await measureHttpFigures(kinds, { ...s.http, wrk })
-  const [node, floor, veramo, single, bank] = kinds.map((k) => results.get(k)!) as [HttpFigure, HttpFigure, HttpFigure, HttpFigure, HttpFigure]
+  const [node, floor, veramo, single, bank] = kinds.map((k) => results.get(k)!) as [
+    HttpFigure,
+    HttpFigure,
+    HttpFigure,
+    HttpFigure,
+    HttpFigure,
+  ]
   const ratio = ratioOf(bank, veramo)
   const common = (f: HttpFigure) => ({
     perSecond: f.perSecond,
     p50Ms: f.p50Ms,
     p99Ms: f.p99Ms,
     errors: f.errors,
-    details: { rounds: f.rounds, requests: f.requests, maxMs: f.maxMs, connections: f.connections, serverCpuPercent: f.serverCpuPercent, loadGeneratorCpuPercent: f.loadCpuPercent, ...(f.wrk ? { wrk: f.wrk } : {}) },
+    details: {
+      rounds: f.rounds,
+      requests: f.requests,
+      maxMs: f.maxMs,
+      connections: f.connections,
+      serverCpuPercent: f.serverCpuPercent,
+      loadGeneratorCpuPercent: f.loadCpuPercent,
+      ...(f.wrk ? { wrk: f.wrk } : {}),
+    },
   })
   const met = bank.perSecond >= TARGETS.httpPerSecond && bank.p99Ms <= TARGETS.httpP99Ms && bank.errors === 0
   const figures: Figure[] = [
     { id: 'http.node', label: 'HTTP node:http JSON echo (no express)', ...common(node) },
-    { id: 'http.express', label: 'HTTP express JSON echo (no verification)', ...common(floor), limit: 'http.node', ofLimit: floor.perSecond / node.perSecond },
-    { id: 'http.veramo', label: 'HTTP Veramo verifyCredential', ...common(veramo), limit: 'http.express', ofLimit: veramo.perSecond / floor.perSecond },
-    { id: 'http.bank.single', label: 'HTTP ours, one process', ...common(single), baseline: 'http.veramo', ratio: ratioOf(single, veramo), limit: 'http.express', ofLimit: single.perSecond / floor.perSecond },
+    {
+      id: 'http.express',
+      label: 'HTTP express JSON echo (no verification)',
+      ...common(floor),
+      limit: 'http.node',
+      ofLimit: floor.perSecond / node.perSecond,
+    },
+    {
+      id: 'http.veramo',
+      label: 'HTTP Veramo verifyCredential',
+      ...common(veramo),
+      limit: 'http.express',
+      ofLimit: veramo.perSecond / floor.perSecond,
+    },
+    {
+      id: 'http.bank.single',
+      label: 'HTTP ours, one process',
+      ...common(single),
+      baseline: 'http.veramo',
+      ratio: ratioOf(single, veramo),
+      limit: 'http.express',
+      ofLimit: single.perSecond / floor.perSecond,
+    },
     {
       id: 'http.bank',
       label: 'HTTP ours, serve verifier, CB_WORKERS=2',
@@ -253,7 +357,9 @@ async function httpFigures(s: Settings): Promise<{ figures: Figure[]; notes: str
   ]
   const notes = kinds.map((k) => {
     const f = results.get(k)!
-    const w = f.wrk ? `; wrk: ${fmt(f.wrk.perSecond)}/s, p50 ${f.wrk.p50Ms.toFixed(2)} ms, p99 ${f.wrk.p99Ms.toFixed(2)} ms, ${f.wrk.errors} errors` : ''
+    const w = f.wrk
+      ? `; wrk: ${fmt(f.wrk.perSecond)}/s, p50 ${f.wrk.p50Ms.toFixed(2)} ms, p99 ${f.wrk.p99Ms.toFixed(2)} ms, ${f.wrk.errors} errors`
+      : ''
     return `HTTP ${k}: server processes ${Math.round(f.serverCpuPercent)}% of one core, load generator ${Math.round(f.loadCpuPercent)}%${w}`
   })
   return { figures, notes }
@@ -264,11 +370,22 @@ function boundNotes(figures: Map<string, Figure>, httpNotes: string[]): string[]
   const notes: string[] = []
   const f = (id: string) => figures.get(id)
   const share = (x?: number) => (x === undefined ? '' : `${Math.round(x * 100)}%`)
-  if (f('issue.batch')) notes.push(`issuance, batched: ${share(f('issue.batch')!.ofLimit)} of the raw Ed25519 signing rate (sign, validate, allocate status, store, one SQLite transaction per ${f('issue.batch')!.details!.batchSize})`)
-  if (f('issue.single')) notes.push(`issuance, one at a time: ${fmt(f('issue.single')!.perSecond)}/s — one SQLite transaction per credential (BEGIN, 4 statements, COMMIT with its fsync)`)
-  if (f('verify.bank')) notes.push(`verification: ${share(f('verify.bank')!.ofLimit)} of the raw Ed25519 verify rate (the signature check is one part; decode, schema, status and report are the rest)`)
+  if (f('issue.batch'))
+    notes.push(
+      `issuance, batched: ${share(f('issue.batch')!.ofLimit)} of the raw Ed25519 signing rate (sign, validate, allocate status, store, one SQLite transaction per ${f('issue.batch')!.details!.batchSize})`,
+    )
+  if (f('issue.single'))
+    notes.push(
+      `issuance, one at a time: ${fmt(f('issue.single')!.perSecond)}/s — one SQLite transaction per credential (BEGIN, 4 statements, COMMIT with its fsync)`,
+    )
+  if (f('verify.bank'))
+    notes.push(
+      `verification: ${share(f('verify.bank')!.ofLimit)} of the raw Ed25519 verify rate (the signature check is one part; decode, schema, status and report are the rest)`,
+    )
   if (f('http.bank')) {
-    notes.push(`HTTP: ours serves ${share(f('http.bank')!.ofLimit)} of what express alone serves here (no verification), and express ${share(f('http.express')!.ofLimit)} of what bare node:http serves`)
+    notes.push(
+      `HTTP: ours serves ${share(f('http.bank')!.ofLimit)} of what express alone serves here (no verification), and express ${share(f('http.express')!.ofLimit)} of what bare node:http serves`,
+    )
     notes.push(...httpNotes)
   }
   return notes
@@ -278,8 +395,11 @@ async function main(): Promise<void> {
   const s = settingsFrom(process.argv.slice(2))
   const started = Date.now()
   const loadBefore = loadavg()
-  log(`credit-bank bench${s.quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`)
-  if (loadBefore[0]! > 0.5) log('note: the machine is busy; figures will be lower and noisier than on an idle machine (ratios less so: rounds are interleaved)')
+  log(
+    `credit-bank bench${s.quick ? ' (quick)' : ''}: node ${process.version}, ${cpus().length} cores, load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+  )
+  if (loadBefore[0]! > 0.5)
+    log('note: the machine is busy; figures will be lower and noisier than on an idle machine (ratios less so: rounds are interleaved)')
 
   const figures: Figure[] = []
   if (s.sections.has('crypto')) figures.push(...(await cryptoFigures(s)))
@@ -297,7 +417,9 @@ async function main(): Promise<void> {
   console.log(formatTable(figures))
   console.log('')
   for (const note of boundNotes(new Map(figures.map((x) => [x.id, x])), httpNotes)) console.log(`- ${note}`)
-  console.log(`- ${cpus().length} cores, node ${process.version}; load average before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}; ${seconds.toFixed(0)} s`)
+  console.log(
+    `- ${cpus().length} cores, node ${process.version}; load average before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}; ${seconds.toFixed(0)} s`,
+  )
   console.log(
     jsonLine(
       {

@@ -4,7 +4,16 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { DataSource } from 'typeorm'
-import { createAgent, type ICredentialPlugin, type IDataStore, type IDIDManager, type IKeyManager, type IResolver, type TAgent, type VerifiableCredential } from '@veramo/core'
+import {
+  createAgent,
+  type ICredentialPlugin,
+  type IDataStore,
+  type IDIDManager,
+  type IKeyManager,
+  type IResolver,
+  type TAgent,
+  type VerifiableCredential,
+} from '@veramo/core'
 import { CredentialPlugin } from '@veramo/credential-w3c'
 import { CredentialProviderJWT } from '@veramo/credential-jwt'
 import { DataStore, Entities, migrations } from '@veramo/data-store'
@@ -41,7 +50,11 @@ export async function startVeramoBaseline(): Promise<VeramoBaseline> {
   const agent = createAgent<IKeyManager & IDIDManager & IResolver & IDataStore & ICredentialPlugin>({
     plugins: [
       new KeyManager({ store: new MemoryKeyStore(), kms: { local: new KeyManagementSystem(new MemoryPrivateKeyStore()) } }),
-      new DIDManager({ store: new MemoryDIDStore(), defaultProvider: 'did:key', providers: { 'did:key': new KeyDIDProvider({ defaultKms: 'local' }) } }),
+      new DIDManager({
+        store: new MemoryDIDStore(),
+        defaultProvider: 'did:key',
+        providers: { 'did:key': new KeyDIDProvider({ defaultKms: 'local' }) },
+      }),
       new DIDResolverPlugin({ ...getDidKeyResolver() }),
       new CredentialPlugin([new CredentialProviderJWT()]),
       new DataStore(dbConnection),

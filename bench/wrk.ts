@@ -26,7 +26,8 @@ export async function hasWrk(): Promise<boolean> {
   }
 }
 
-const toMs = (value: string, unit: string): number => Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[unit]!
+const toMs = (value: string, unit: string): number =>
+  Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[unit]!
 
 /** Loads 127.0.0.1:`port` with one wrk thread and `connections` keep-alive connections for `seconds`. */
 export async function runWrk(opts: { port: number; path: string; body: string; connections: number; seconds: number }): Promise<WrkResult> {
@@ -35,9 +36,14 @@ export async function runWrk(opts: { port: number; path: string; body: string; c
     const bodyFile = path.join(dir, 'body.json')
     const script = path.join(dir, 'post.lua')
     writeFileSync(bodyFile, opts.body)
-    writeFileSync(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`)
+    writeFileSync(
+      script,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open(${JSON.stringify(bodyFile)}, "rb")\nwrk.body = f:read("*a")\nf:close()\n`,
+    )
     const url = `http://127.0.0.1:${opts.port}${opts.path}`
-    const { stdout } = await run('wrk', ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, url], { timeout: (opts.seconds + 30) * 1000 })
+    const { stdout } = await run('wrk', ['-t1', `-c${opts.connections}`, `-d${opts.seconds}s`, '--latency', '-s', script, url], {
+      timeout: (opts.seconds + 30) * 1000,
+    })
     const percentileMs = (p: string): number => {
       const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(stdout)
       return m ? toMs(m[1]!, m[2]!) : NaN

@@ -38,7 +38,15 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { demo: { type: 'boolean' }, name: { type: 'string' }, scopes: { type: 'string' }, json: { type: 'boolean' }, human: { type: 'boolean' }, lang: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      demo: { type: 'boolean' },
+      name: { type: 'string' },
+      scopes: { type: 'string' },
+      json: { type: 'boolean' },
+      human: { type: 'boolean' },
+      lang: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
   const [command, sub] = positionals
   if (values.help || !command || command === 'help') {
@@ -52,7 +60,8 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
     case 'serve': {
       const roles: Role[] = command === 'start' ? ['issuer', 'verifier', 'wallet'] : [sub as Role]
-      if (command === 'serve' && !['issuer', 'verifier', 'wallet'].includes(sub ?? '')) return usage('serve needs issuer, verifier or wallet')
+      if (command === 'serve' && !['issuer', 'verifier', 'wallet'].includes(sub ?? ''))
+        return usage('serve needs issuer, verifier or wallet')
       if (command === 'serve' && config.workers > 1 && cluster.isPrimary) return superviseWorkers(config.workers, log)
       const system = await startSystem(config, roles)
       const stop = (signal: string) => {
@@ -62,7 +71,11 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', () => stop('SIGTERM'))
       process.once('SIGINT', () => stop('SIGINT'))
       if (values.demo && system.issuer) {
-        const demo = await seedDemo(system.issuer, { issuer: system.urls.issuer!, verifier: system.urls.verifier!, wallet: system.urls.wallet! })
+        const demo = await seedDemo(system.issuer, {
+          issuer: system.urls.issuer!,
+          verifier: system.urls.verifier!,
+          wallet: system.urls.wallet!,
+        })
         process.stdout.write(
           [
             '',
@@ -89,8 +102,15 @@ async function main(argv: string[]): Promise<number> {
       const node = await createIssuerNode(config, { clock: systemClock, log })
       try {
         if (sub === 'create') {
-          const client = await createApiClient(node.ds, systemClock, { name: values.name!, scopes: values.scopes!.split(',').map((s) => s.trim()) })
-          process.stdout.write(values.json ? JSON.stringify(client) + '\n' : `client ${client.id} (${client.name}) scopes ${client.scopes.join(',')} ids urn:credit-bank:${client.namespace}:…\ntoken (shown once): ${client.token}\n`)
+          const client = await createApiClient(node.ds, systemClock, {
+            name: values.name!,
+            scopes: values.scopes!.split(',').map((s) => s.trim()),
+          })
+          process.stdout.write(
+            values.json
+              ? JSON.stringify(client) + '\n'
+              : `client ${client.id} (${client.name}) scopes ${client.scopes.join(',')} ids urn:credit-bank:${client.namespace}:…\ntoken (shown once): ${client.token}\n`,
+          )
         } else if (sub === 'list') {
           const clients = await listApiClients(node.ds)
           process.stdout.write(values.json ? JSON.stringify(clients) + '\n' : formatClients(clients))
@@ -134,7 +154,10 @@ async function main(argv: string[]): Promise<number> {
         }
       }
       const body = input as { verifiableCredential?: unknown }
-      const report = await verifyCredential(typeof body === 'object' && body && 'verifiableCredential' in body ? body.verifiableCredential : input, createVerifierContext(config, systemClock))
+      const report = await verifyCredential(
+        typeof body === 'object' && body && 'verifiableCredential' in body ? body.verifiableCredential : input,
+        createVerifierContext(config, systemClock),
+      )
       // A person at a terminal reads the summary; scripts (--json, or output to a pipe or file) keep the JSON report.
       const human = values.human === true || (values.json !== true && process.stdout.isTTY === true)
       process.stdout.write(human ? formatReport(report, lang) : JSON.stringify(report, null, 2) + '\n')
@@ -158,11 +181,12 @@ async function main(argv: string[]): Promise<number> {
  */
 function superviseWorkers(count: number, log: Logger): Promise<number> {
   let stopping = false
-  const fork = () => cluster.fork().on('exit', (code, signal) => {
-    if (stopping) return
-    log.error('worker exited; starting another', { code, signal })
-    setTimeout(fork, 1000)
-  })
+  const fork = () =>
+    cluster.fork().on('exit', (code, signal) => {
+      if (stopping) return
+      log.error('worker exited; starting another', { code, signal })
+      setTimeout(fork, 1000)
+    })
   for (let i = 0; i < count; i++) fork()
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

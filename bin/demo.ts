@@ -13,7 +13,14 @@ const LEARNER = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'
 
 /** Two recognized outcomes, academic and non-academic, issued to a demo learner. */
 function demoAchievements(bank: string): { id: string; credential: Record<string, unknown> }[] {
-  const issuer = { id: bank, type: ['Profile'], name: [{ '@value': '江苏省终身教育学分银行', '@language': 'zh' }, { '@value': 'Jiangsu Credit Bank for Lifelong Education', '@language': 'en' }] }
+  const issuer = {
+    id: bank,
+    type: ['Profile'],
+    name: [
+      { '@value': '江苏省终身教育学分银行', '@language': 'zh' },
+      { '@value': 'Jiangsu Credit Bank for Lifelong Education', '@language': 'en' },
+    ],
+  }
   const outcome = (n: number, a: Record<string, unknown>, credits: number, result: string, term: string) => ({
     id: `${DEMO_ID_PREFIX}achievement-${n}`,
     credential: {
@@ -34,8 +41,41 @@ function demoAchievements(bank: string): { id: string; credential: Record<string
     },
   })
   return [
-    outcome(1, { id: 'urn:credit-bank:catalogue:course:cs-201', achievementType: 'Course', name: '数据结构 Data Structures', description: '线性表、树、图及其算法。Lists, trees, graphs and their algorithms.', criteria: { narrative: '期末考试成绩 60 分及以上 / final examination mark of 60 or more' }, creditsAvailable: 4, fieldOfStudy: 'Computer Science', humanCode: 'CS201', frameworkLevel: 5, outcomeCategory: 'academic' }, 4, '87', '2025-2026-2'),
-    outcome(2, { id: 'urn:credit-bank:catalogue:certificate:nvq-web-3', achievementType: 'Certificate', name: 'Web 前端开发职业技能等级证书（中级） Web Front-end Development, intermediate', description: '1+X 职业技能等级证书 / vocational skill certificate', criteria: { narrative: '通过理论与实操考核 / passed theory and practical assessment' }, creditsAvailable: 6, fieldOfStudy: 'Software', frameworkLevel: 4, outcomeCategory: 'non_academic' }, 6, 'pass', '2026'),
+    outcome(
+      1,
+      {
+        id: 'urn:credit-bank:catalogue:course:cs-201',
+        achievementType: 'Course',
+        name: '数据结构 Data Structures',
+        description: '线性表、树、图及其算法。Lists, trees, graphs and their algorithms.',
+        criteria: { narrative: '期末考试成绩 60 分及以上 / final examination mark of 60 or more' },
+        creditsAvailable: 4,
+        fieldOfStudy: 'Computer Science',
+        humanCode: 'CS201',
+        frameworkLevel: 5,
+        outcomeCategory: 'academic',
+      },
+      4,
+      '87',
+      '2025-2026-2',
+    ),
+    outcome(
+      2,
+      {
+        id: 'urn:credit-bank:catalogue:certificate:nvq-web-3',
+        achievementType: 'Certificate',
+        name: 'Web 前端开发职业技能等级证书（中级） Web Front-end Development, intermediate',
+        description: '1+X 职业技能等级证书 / vocational skill certificate',
+        criteria: { narrative: '通过理论与实操考核 / passed theory and practical assessment' },
+        creditsAvailable: 6,
+        fieldOfStudy: 'Software',
+        frameworkLevel: 4,
+        outcomeCategory: 'non_academic',
+      },
+      6,
+      'pass',
+      '2026',
+    ),
   ]
 }
 
@@ -47,7 +87,8 @@ export interface DemoInfo {
 
 /** Idempotent: credentials are issued once; the demo API token is replaced at every start (only its hash is stored). */
 export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifier: string; wallet: string }): Promise<DemoInfo> {
-  for (const c of await listApiClients(node.ds)) if (c.name === DEMO_CLIENT && c.revokedAt === null) await revokeApiClient(node.ds, node.clock, c.id)
+  for (const c of await listApiClients(node.ds))
+    if (c.name === DEMO_CLIENT && c.revokedAt === null) await revokeApiClient(node.ds, node.clock, c.id)
   const client = await createApiClient(node.ds, node.clock, { name: DEMO_CLIENT, scopes: ['credentials:issue', 'credentials:status'] })
   const credentials = new CredentialStore(node.ds)
   await credentials.reassign(DEMO_ID_PREFIX, client.id)

@@ -172,7 +172,9 @@ function describeDocument(document: Json | undefined, lang: Language): [string, 
     : undefined
   add('field.learner', [learner, text(s.id, lang) ?? identified].filter(Boolean).join(' · ') || undefined)
 
-  const types = Array.isArray(document.type) ? document.type.filter((x): x is string => typeof x === 'string' && x !== 'VerifiableCredential') : []
+  const types = Array.isArray(document.type)
+    ? document.type.filter((x): x is string => typeof x === 'string' && x !== 'VerifiableCredential')
+    : []
   add('field.type', types.length ? clean(types.join(', ')) : undefined)
   add('field.name', text(document.name, lang))
   const achievement = isPlainObject(s.achievement) ? s.achievement : undefined
@@ -183,7 +185,10 @@ function describeDocument(document: Json | undefined, lang: Language): [string, 
     add('field.credits', number(s.creditsEarned))
     add('field.frameworkLevel', number(achievement.frameworkLevel))
     const category = text(achievement.outcomeCategory, lang)
-    add('field.category', category && ['academic', 'non_academic'].includes(category) ? t(WALLET_LANGUAGE[lang], `category.${category}`) : category)
+    add(
+      'field.category',
+      category && ['academic', 'non_academic'].includes(category) ? t(WALLET_LANGUAGE[lang], `category.${category}`) : category,
+    )
   }
   add('field.reportNumber', text(s.reportNumber, lang))
   add('field.totalCredits', isPlainObject(s.creditTotals) ? number(s.creditTotals.totalCredits) : undefined)
@@ -208,13 +213,16 @@ function number(value: unknown): string | undefined {
 
 /** Removes C0/C1 control characters (ESC, CR, BEL …) and collapses the line: the text came from someone else's credential. */
 function clean(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 300) // eslint-disable-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  const controls = /[\u0000-\u001f\u007f-\u009f]+/g
+  return value.replace(controls, ' ').trim().slice(0, 300)
 }
 
 /** Terminal columns: East Asian wide characters take two. */
 export function displayWidth(value: string): number {
   let width = 0
-  for (const ch of value) width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1
+  for (const ch of value)
+    width += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1
   return width
 }
 

@@ -65,7 +65,14 @@ export async function startSystem(config: Readonly<Config>, roles: readonly Role
       urls.verifier = config.verifierUrl.href
     }
     if (roles.includes('wallet')) {
-      servers.push(await listen(createWalletApp({ verifierUrl: config.verifierUrl, issuerUrl: config.publicUrl, log: log.child({ role: 'wallet' }) }), config.ports.wallet, config.host, config))
+      servers.push(
+        await listen(
+          createWalletApp({ verifierUrl: config.verifierUrl, issuerUrl: config.publicUrl, log: log.child({ role: 'wallet' }) }),
+          config.ports.wallet,
+          config.host,
+          config,
+        ),
+      )
       urls.wallet = config.walletUrl.href
     }
   } catch (err) {
@@ -77,7 +84,15 @@ export async function startSystem(config: Readonly<Config>, roles: readonly Role
   const close = () =>
     (closing ??= (async () => {
       // Stop accepting, let in-flight requests finish, then close databases.
-      await Promise.all(servers.map((s) => new Promise<void>((r) => { s.close(() => r()); s.closeIdleConnections() })))
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((r) => {
+              s.close(() => r())
+              s.closeIdleConnections()
+            }),
+        ),
+      )
       for (const c of closers) await c().catch((err) => log.error('shutdown', errorFields(err)))
     })())
   return { urls, ...(issuer ? { issuer } : {}), close }

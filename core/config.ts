@@ -7,9 +7,7 @@ import { ConfigError } from './errors.ts'
 import { didWebFromUrl } from './did/did-web-url.ts'
 import type { LogLevel } from './log.ts'
 
-export type DbConfig =
-  | { readonly type: 'sqlite'; readonly database: string }
-  | { readonly type: 'postgres'; readonly url: string }
+export type DbConfig = { readonly type: 'sqlite'; readonly database: string } | { readonly type: 'postgres'; readonly url: string }
 
 export interface Config {
   /** NODE_ENV: development (default) | test | production. */
@@ -97,7 +95,8 @@ function warnOnce(message: string): void {
 export function loadConfig(env: Env = process.env): Readonly<Config> {
   const problems: string[] = []
   const envName = env.NODE_ENV ?? 'development'
-  if (!['development', 'test', 'production'].includes(envName)) problems.push(`NODE_ENV must be development, test or production, got "${envName}"`)
+  if (!['development', 'test', 'production'].includes(envName))
+    problems.push(`NODE_ENV must be development, test or production, got "${envName}"`)
   const production = envName === 'production'
 
   const int = (key: string, def: number, min: number, max: number): number => {
@@ -123,7 +122,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     try {
       const u = new URL(raw)
       if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error()
-      if (u.search || u.hash || u.username || u.password) problems.push(`${key} must be an origin with an optional path, no query, fragment or credentials: "${raw}"`)
+      if (u.search || u.hash || u.username || u.password)
+        problems.push(`${key} must be an origin with an optional path, no query, fragment or credentials: "${raw}"`)
       if (production && u.protocol !== 'https:') problems.push(`${key} must be https in production, got "${raw}"`)
       return u
     } catch {
@@ -139,7 +139,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
 
   const logLevel = (env.CB_LOG_LEVEL ?? 'info') as LogLevel
-  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) problems.push(`CB_LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`)
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel))
+    problems.push(`CB_LOG_LEVEL must be debug, info, warn, error or silent, got "${logLevel}"`)
 
   const ports = {
     issuer: int('CB_ISSUER_PORT', 4000, 0, 65535),
@@ -154,7 +155,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (production && allowInsecureLocalhost) problems.push('CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production')
 
   let kmsSecretKey = env.CB_KMS_SECRET_KEY ?? ''
-  if (kmsSecretKey && !/^[0-9a-fA-F]{64}$/.test(kmsSecretKey)) problems.push('CB_KMS_SECRET_KEY must be 64 hexadecimal characters (32 bytes); create one with: openssl rand -hex 32')
+  if (kmsSecretKey && !/^[0-9a-fA-F]{64}$/.test(kmsSecretKey))
+    problems.push('CB_KMS_SECRET_KEY must be 64 hexadecimal characters (32 bytes); create one with: openssl rand -hex 32')
   if (!kmsSecretKey && production) problems.push('CB_KMS_SECRET_KEY is required in production (private keys are encrypted with it)')
 
   const tunables = {
@@ -180,10 +182,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     maxPresentationCredentials: int('CB_MAX_PRESENTATION_CREDENTIALS', 50, 1, 1000),
     requireHolderBinding: bool('CB_REQUIRE_HOLDER_BINDING', false),
   }
-  if (tunables.headersTimeoutSeconds > tunables.requestTimeoutSeconds) problems.push(`CB_HEADERS_TIMEOUT_SECONDS (${tunables.headersTimeoutSeconds}) must not exceed CB_REQUEST_TIMEOUT_SECONDS (${tunables.requestTimeoutSeconds})`)
+  if (tunables.headersTimeoutSeconds > tunables.requestTimeoutSeconds)
+    problems.push(
+      `CB_HEADERS_TIMEOUT_SECONDS (${tunables.headersTimeoutSeconds}) must not exceed CB_REQUEST_TIMEOUT_SECONDS (${tunables.requestTimeoutSeconds})`,
+    )
   const verifierUrl = url('CB_VERIFIER_PUBLIC_URL', `http://localhost:${ports.verifier}`)
   const walletUrl = url('CB_WALLET_PUBLIC_URL', `http://localhost:${ports.wallet}`)
-  const trustedIssuers = (env.CB_TRUSTED_ISSUERS ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const trustedIssuers = (env.CB_TRUSTED_ISSUERS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   for (const d of trustedIssuers) if (!/^did:[a-z0-9]+:\S+$/.test(d)) problems.push(`CB_TRUSTED_ISSUERS must list DIDs, got "${d}"`)
 
   if (problems.length) throw new ConfigError(problems)

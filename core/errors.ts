@@ -42,7 +42,11 @@ export class AppError extends Error {
   /** Extra response headers (e.g. Retry-After on 429). */
   readonly headers?: Readonly<Record<string, string>>
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: readonly Issue[]; headers?: Record<string, string> }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; issues?: readonly Issue[]; headers?: Record<string, string> },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code

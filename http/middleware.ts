@@ -36,7 +36,11 @@ export function requestContext(log: Logger): RequestHandler {
 
 /** JSON bodies only, capped in bytes (413) and nesting depth (400), `__proto__` keys refused, before any crypto. */
 export function jsonBody(opts: { maxBytes: number; maxDepth: number }): RequestHandler[] {
-  const parse = express.json({ limit: opts.maxBytes, type: ['application/json', 'application/ld+json', 'application/*+json'], strict: false })
+  const parse = express.json({
+    limit: opts.maxBytes,
+    type: ['application/json', 'application/ld+json', 'application/*+json'],
+    strict: false,
+  })
   const check: RequestHandler = (req, _res, next) => {
     if (req.method === 'POST' && !req.is(['application/json', 'application/ld+json', 'application/*+json'])) {
       return next(new AppError('unsupported_media_type', 'send the body as application/json'))
@@ -67,7 +71,11 @@ export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => stri
   return async (req, res, next) => {
     const { allowed, retryAfterSeconds } = await limiter.hit(bucketOf(req), factor)
     if (allowed) return next()
-    next(new AppError('rate_limited', `too many requests; try again in ${retryAfterSeconds} s`, { headers: { 'Retry-After': String(retryAfterSeconds) } }))
+    next(
+      new AppError('rate_limited', `too many requests; try again in ${retryAfterSeconds} s`, {
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+      }),
+    )
   }
 }
 
@@ -91,7 +99,8 @@ function fromHttpError(err: unknown): AppError | undefined {
   if (e.status === 404) return new AppError('not_found', 'not found')
   if (e.type === 'entity.too.large') return new AppError('payload_too_large', 'request body too large')
   if (e.type === 'entity.parse.failed') return new AppError('invalid_json', 'request body is not valid JSON')
-  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported') return new AppError('unsupported_media_type', 'unsupported body charset or encoding')
+  if (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported')
+    return new AppError('unsupported_media_type', 'unsupported body charset or encoding')
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) return new AppError('invalid_request', 'malformed request body')
   return undefined
 }

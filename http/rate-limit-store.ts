@@ -13,13 +13,20 @@ export class RateLimitStore {
 
   /** Adds `hits` to a bucket's window and answers the window's total, every instance's hits included. */
   async add(bucket: string, window: number, hits: number): Promise<number> {
-    await sql(this.ds, `INSERT INTO ${this.table} (bucket, window_start, count) VALUES (?, ?, ?) ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${this.table}.count + excluded.count`, [bucket, window, hits])
+    await sql(
+      this.ds,
+      `INSERT INTO ${this.table} (bucket, window_start, count) VALUES (?, ?, ?) ON CONFLICT (bucket, window_start) DO UPDATE SET count = ${this.table}.count + excluded.count`,
+      [bucket, window, hits],
+    )
     return this.count(bucket, window)
   }
 
   /** A bucket's total in a window (0 if nothing was counted). */
   async count(bucket: string, window: number): Promise<number> {
-    const [row] = await sql<{ count: number | string }>(this.ds, `SELECT count FROM ${this.table} WHERE bucket = ? AND window_start = ?`, [bucket, window])
+    const [row] = await sql<{ count: number | string }>(this.ds, `SELECT count FROM ${this.table} WHERE bucket = ? AND window_start = ?`, [
+      bucket,
+      window,
+    ])
     return Number(row?.count ?? 0)
   }
 

@@ -30,7 +30,10 @@ const PARTS = ['body', 'query', 'params'] as const
  */
 export function validateRequest(schemas: RequestSchemas): RequestHandler {
   const ajv = createAjv()
-  const validators = PARTS.filter((part) => schemas[part] !== undefined).map((part) => ({ part, validate: ajv.compile(schemas[part] as object) }))
+  const validators = PARTS.filter((part) => schemas[part] !== undefined).map((part) => ({
+    part,
+    validate: ajv.compile(schemas[part] as object),
+  }))
   return (req, _res, next) => {
     const issues: Issue[] = []
     let code: ErrorCode = 'invalid_request'

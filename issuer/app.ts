@@ -26,24 +26,52 @@ export function createIssuerApp(node: IssuerNode): express.Express {
 
   // did:web: the document lives at /.well-known/did.json for a bare origin, at <path>/did.json otherwise.
   api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
-    res.set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' }).type('application/did+json').send(JSON.stringify(await identity.didDocument()))
+    res
+      .set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' })
+      .type('application/did+json')
+      .send(JSON.stringify(await identity.didDocument()))
   })
-  api.post('/credentials/issue', perAddress, requireScope(ds, 'credentials:issue', node.clock), perClient, body, credentialsIssue(node.issuer, new ClientIssuingPolicy({ bankUrl: config.publicUrl })))
+  api.post(
+    '/credentials/issue',
+    perAddress,
+    requireScope(ds, 'credentials:issue', node.clock),
+    perClient,
+    body,
+    credentialsIssue(node.issuer, new ClientIssuingPolicy({ bankUrl: config.publicUrl })),
+  )
   api.get('/credentials/:id', perAddress, requireScope(ds, 'credentials:issue', node.clock), perClient, credentialsGet(node.issuer))
-  api.post('/credentials/status', perAddress, requireScope(ds, 'credentials:status', node.clock), perClient, body, credentialsStatus(node.statusLists))
+  api.post(
+    '/credentials/status',
+    perAddress,
+    requireScope(ds, 'credentials:status', node.clock),
+    perClient,
+    body,
+    credentialsStatus(node.statusLists),
+  )
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
 
   api.get('/', (_req, res) => {
     res.json({
       service: 'credit-bank issuer',
       did: identity.did,
-      endpoints: { didDocument: 'GET /.well-known/did.json', issue: 'POST /credentials/issue', credential: 'GET /credentials/{id}', status: 'POST /credentials/status', statusLists: 'GET /status-lists/{id}/{revocation|suspension}' },
+      endpoints: {
+        didDocument: 'GET /.well-known/did.json',
+        issue: 'POST /credentials/issue',
+        credential: 'GET /credentials/{id}',
+        status: 'POST /credentials/status',
+        statusLists: 'GET /status-lists/{id}/{revocation|suspension}',
+      },
     })
   })
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
   app.get('/readyz', async (_req, res) => {
     const database = await pingDatabase(ds)
-    const keys = database && (await identity.keys().then((k) => k.length > 0, () => false))
+    const keys =
+      database &&
+      (await identity.keys().then(
+        (k) => k.length > 0,
+        () => false,
+      ))
     res.status(database && keys ? 200 : 503).json({ status: database && keys ? 'ready' : 'unavailable', database, keys })
   })
   app.use(config.publicUrl.pathname.replace(/\/$/, '') || '/', api)

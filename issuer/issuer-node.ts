@@ -35,11 +35,15 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       timeoutMs: config.fetchTimeoutMs,
       maxBytes: config.fetchMaxBytes,
       cacheTtlSeconds: config.didCacheTtlSeconds,
-    refreshIntervalSeconds: config.didRefreshSeconds,
-    knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
+      refreshIntervalSeconds: config.didRefreshSeconds,
+      knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
       clock: deps.clock,
     })
-    const { agent, kms } = await createAgent({ dataSource: ds, kmsSecretKey: config.kmsSecretKey, didResolvers: didResolverRegistry(resolver) })
+    const { agent, kms } = await createAgent({
+      dataSource: ds,
+      kmsSecretKey: config.kmsSecretKey,
+      didResolvers: didResolverRegistry(resolver),
+    })
     const identity = new BankIdentity({ did: config.bankDid, agent, kms, clock: deps.clock, keyRefreshSeconds: config.keyRefreshSeconds })
     await identity.ensure()
     const statusLists = new StatusLists({ ds, identity, clock: deps.clock, publicUrl: config.publicUrl })

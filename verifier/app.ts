@@ -24,7 +24,11 @@ export function createVerifierApp(node: VerifierNode): express.Express {
     res.json({
       service: 'credit-bank verifier',
       trustedIssuers: [...node.context.trustedIssuers],
-      endpoints: { verifyCredential: 'POST /credentials/verify', verifyPresentation: 'POST /presentations/verify', challenges: 'POST /challenges' },
+      endpoints: {
+        verifyCredential: 'POST /credentials/verify',
+        verifyPresentation: 'POST /presentations/verify',
+        challenges: 'POST /challenges',
+      },
     })
   })
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }))
@@ -43,7 +47,12 @@ function cors(origins: readonly string[]): RequestHandler {
   return (req, res, next) => {
     const origin = req.get('origin')
     if (origin && allowed.has(origin)) {
-      res.set({ 'Access-Control-Allow-Origin': origin, Vary: 'Origin', 'Access-Control-Allow-Headers': 'content-type', 'Access-Control-Allow-Methods': 'POST, GET' })
+      res.set({
+        'Access-Control-Allow-Origin': origin,
+        Vary: 'Origin',
+        'Access-Control-Allow-Headers': 'content-type',
+        'Access-Control-Allow-Methods': 'POST, GET',
+      })
       if (req.method === 'OPTIONS') return void res.status(204).end()
     }
     next()

@@ -23,7 +23,11 @@ export class ChallengeStore {
   /** Marks the challenge used; exactly one caller, on any instance, gets 'ok'. */
   consume: ConsumeChallenge = (challenge) =>
     transaction(this.ds, async (m) => {
-      const [row] = await sql<{ expires_at: string; used_at: string | null; domain: string | null }>(m, `SELECT expires_at, used_at, domain FROM cb_challenge WHERE id = ?${forUpdate(m)}`, [challenge])
+      const [row] = await sql<{ expires_at: string; used_at: string | null; domain: string | null }>(
+        m,
+        `SELECT expires_at, used_at, domain FROM cb_challenge WHERE id = ?${forUpdate(m)}`,
+        [challenge],
+      )
       if (!row) return { state: 'unknown' as const }
       if (row.used_at) return { state: 'used' as const }
       const now = this.clock().toISOString()

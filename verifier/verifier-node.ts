@@ -33,7 +33,11 @@ export function createVerifierContext(config: Readonly<Config>, clock: Clock): V
     knownOrigins: [config.publicUrl, config.verifierUrl, config.walletUrl],
     clock,
   })
-  const canonicalizer = new WorkerCanonicalizer({ workers: config.canonicalizeWorkers, timeoutMs: config.canonicalizeTimeoutMs, maxQueue: config.canonicalizeQueue })
+  const canonicalizer = new WorkerCanonicalizer({
+    workers: config.canonicalizeWorkers,
+    timeoutMs: config.canonicalizeTimeoutMs,
+    maxQueue: config.canonicalizeQueue,
+  })
   const statusLists = new StatusListClient({
     resolver,
     clock,

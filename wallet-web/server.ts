@@ -22,7 +22,10 @@ const publicDir = fileURLToPath(new URL('./public/', import.meta.url))
  * @throws TypeError when a URL is not http(s): the CSP and the page need a real origin.
  */
 export function createWalletApp(opts: WalletAppOptions): express.Express {
-  for (const [name, url] of [['verifierUrl', opts.verifierUrl], ['issuerUrl', opts.issuerUrl]] as const) {
+  for (const [name, url] of [
+    ['verifierUrl', opts.verifierUrl],
+    ['issuerUrl', opts.issuerUrl],
+  ] as const) {
     if (!(url instanceof URL) || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new TypeError(`${name} must be an http(s) URL`)
     }

@@ -20,7 +20,11 @@ export interface AgentConfig {
   get<T>(pointer: string): Promise<T>
 }
 
-export function loadAgentConfig(file: string, inject: Readonly<Record<string, unknown>>, env: NodeJS.ProcessEnv = process.env): AgentConfig {
+export function loadAgentConfig(
+  file: string,
+  inject: Readonly<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv = process.env,
+): AgentConfig {
   const root = path.dirname(path.resolve(file))
   const doc = parse(readFileSync(file, 'utf8')) as unknown
   const built = new Map<string, Promise<unknown>>()
@@ -57,14 +61,20 @@ export function loadAgentConfig(file: string, inject: Readonly<Record<string, un
 
   const instantiate = async (obj: Record<string, unknown>, pointer: string): Promise<unknown> => {
     const [specifier, exportName = 'default'] = String(obj.$require).split('#')
-    if (!ALLOWED_MODULES.some((re) => re.test(specifier))) throw new AgentConfigError(pointer, `module "${specifier}" is not in the allow-list`)
+    if (!ALLOWED_MODULES.some((re) => re.test(specifier)))
+      throw new AgentConfigError(pointer, `module "${specifier}" is not in the allow-list`)
     try {
-      const mod = (await import(specifier.startsWith('./') ? pathToFileURL(path.join(root, specifier)).href : specifier)) as Record<string, unknown>
+      const mod = (await import(specifier.startsWith('./') ? pathToFileURL(path.join(root, specifier)).href : specifier)) as Record<
+        string,
+        unknown
+      >
       const target = mod[exportName]
       if (typeof target !== 'function') throw new TypeError(`"${exportName}" is not exported by ${specifier}`)
       const args = (await build(obj.$args ?? [], `${pointer}/$args`)) as unknown[]
       // Classes are constructed; plain factory functions are called.
-      return /^class\s/.test(Function.prototype.toString.call(target)) ? new (target as new (...a: unknown[]) => unknown)(...args) : (target as (...a: unknown[]) => unknown)(...args)
+      return /^class\s/.test(Function.prototype.toString.call(target))
+        ? new (target as new (...a: unknown[]) => unknown)(...args)
+        : (target as (...a: unknown[]) => unknown)(...args)
     } catch (err) {
       if (err instanceof AgentConfigError) throw err
       throw new AgentConfigError(pointer, `could not create ${String(obj.$require)}: ${(err as Error).message}`, { cause: err })

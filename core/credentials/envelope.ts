@@ -28,7 +28,8 @@ export function envelopeIssues(item: unknown, type: EnvelopeType): Issue[] {
     issues.push({ path: '/id', message: `must be a ${prefix}<compact JWT> URL` })
   }
   for (const key of Object.keys(item)) {
-    if (!ENVELOPE_KEYS.has(key)) issues.push({ path: `/${key}`, message: 'is not allowed on an envelope: only the enveloped token is signed' })
+    if (!ENVELOPE_KEYS.has(key))
+      issues.push({ path: `/${key}`, message: 'is not allowed on an envelope: only the enveloped token is signed' })
   }
   return issues
 }

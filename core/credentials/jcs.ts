@@ -11,9 +11,12 @@ export function canonicalJson(value: unknown): string {
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>
     // Array.prototype.sort without a comparator compares UTF-16 code units, which is the order §3.2.3 asks for.
-    const members = Object.keys(object).filter((k) => object[k] !== undefined).sort()
+    const members = Object.keys(object)
+      .filter((k) => object[k] !== undefined)
+      .sort()
     return `{${members.map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`).join(',')}}`
   }
-  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string' || typeof value === 'boolean' || value === null) return JSON.stringify(value)
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'string' || typeof value === 'boolean' || value === null)
+    return JSON.stringify(value)
   throw new TypeError(`JSON cannot hold ${typeof value === 'number' ? String(value) : `a ${typeof value}`}`)
 }

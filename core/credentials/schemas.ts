@@ -72,4 +72,3 @@ export function validateWithSchema(schemaId: CredentialSchemaId, document: unkno
   // ajv collects every error (allErrors); a hostile document can make thousands — keep the first few hundred.
   return toIssues((fn.errors ?? []).slice(0, 300))
 }
-

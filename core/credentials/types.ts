@@ -17,14 +17,13 @@ export const CREDIT_BANK_CONTEXT = 'https://w3id.org/credit-bank/v1'
 /** `$id` of each JSON Schema in schemas/ (also usable as `credentialSchema.id`, type `JsonSchema`). */
 export const COMMON_SCHEMA_ID = 'https://w3id.org/credit-bank/schemas/common.v1.json'
 export const ACHIEVEMENT_CREDENTIAL_SCHEMA_ID = 'https://w3id.org/credit-bank/schemas/achievement-credential.v1.json'
-export const CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID =
-  'https://w3id.org/credit-bank/schemas/certification-report-credential.v1.json'
-export const BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID =
-  'https://w3id.org/credit-bank/schemas/bitstring-status-list-credential.json'
+export const CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID = 'https://w3id.org/credit-bank/schemas/certification-report-credential.v1.json'
+export const BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID = 'https://w3id.org/credit-bank/schemas/bitstring-status-list-credential.json'
 /** Our JSON Schema of the Open Badges 3.0 data model, applied to every OB 3.0 credential whoever issued it. */
 export const OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID = 'https://w3id.org/credit-bank/schemas/ob3-achievement-credential.json'
 /** 1EdTech's own schema id for an AchievementCredential; a `credentialSchema` naming it gets our OB 3.0 schema. */
-export const OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA = 'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json'
+export const OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA =
+  'https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json'
 
 /** Which VC data model a document follows: 2.0 (what we issue) or 1.1 (JWTs from outside). */
 export type DataModel = 'v2' | 'v1'

@@ -74,7 +74,9 @@ export function collectCredentialIssues(credential: JsonObject, model: DataModel
   if (schemaIds.includes(CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID)) checkReportDigests(credential, add)
   // The base rules say more precisely what is wrong; drop schema issues about the same values.
   const reported = new Set(base.map((i) => i.path))
-  const fromSchemas = schemaIds.flatMap((id) => validateWithSchema(id, credential)).filter((issue) => !ancestorsOf(issue.path).some((p) => reported.has(p)))
+  const fromSchemas = schemaIds
+    .flatMap((id) => validateWithSchema(id, credential))
+    .filter((issue) => !ancestorsOf(issue.path).some((p) => reported.has(p)))
   // A hostile document can produce an issue per array item: nobody reads past the first hundred.
   return [...base, ...dedupe(fromSchemas)].slice(0, MAX_ISSUES)
 }
@@ -128,7 +130,8 @@ export function checkContext(doc: JsonObject, model: DataModel, add: AddIssue): 
   context.forEach((item: unknown, i) => {
     if (i === 0) return
     if (item === other) add(`/@context/${i}`, `must not mix the VC 1.1 and 2.0 base contexts`)
-    else if (typeof item === 'string' ? !isUrl(item) : !isPlainObject(item)) add(`/@context/${i}`, 'must be a context URL or a context object')
+    else if (typeof item === 'string' ? !isUrl(item) : !isPlainObject(item))
+      add(`/@context/${i}`, 'must be a context URL or a context object')
   })
 }
 
@@ -225,7 +228,8 @@ function checkValidity(doc: JsonObject, model: DataModel, add: AddIssue): void {
   }
   const from = parse(fromKey)
   const until = parse(untilKey)
-  if (model === 'v2' && from !== undefined && until !== undefined && until < from) add(`/${untilKey}`, `must not be earlier than ${fromKey}`)
+  if (model === 'v2' && from !== undefined && until !== undefined && until < from)
+    add(`/${untilKey}`, `must not be earlier than ${fromKey}`)
 }
 
 // VCDM 2.0 §4.10–§5.x: these properties hold objects that each declare a `type`.
@@ -255,9 +259,10 @@ function checkTypedResources(doc: JsonObject, add: AddIssue): void {
 
 function checkTypeValue(type: unknown, path: string, add: AddIssue): void {
   if (type === undefined) return add(path, 'is required: expected a string or an array of strings')
-  const valid = typeof type === 'string'
-    ? type !== ''
-    : Array.isArray(type) && type.length > 0 && type.every((t: unknown) => typeof t === 'string' && t !== '')
+  const valid =
+    typeof type === 'string'
+      ? type !== ''
+      : Array.isArray(type) && type.length > 0 && type.every((t: unknown) => typeof t === 'string' && t !== '')
   if (!valid) add(path, 'must be a non-empty string or a non-empty array of them')
 }
 
@@ -272,14 +277,19 @@ function checkLanguageString(doc: JsonObject, key: string, parentPath: string, a
   const values: readonly unknown[] = Array.isArray(value) ? value : [value]
   const problem = values.length === 0 ? 'the array is empty' : values.map(languageValueProblem).find((p) => p !== undefined)
   if (problem !== undefined)
-    add(`${parentPath}/${key}`, `must be a string, a language value object {"@value", "@language"?, "@direction"?} or a non-empty array of them (${problem})`)
+    add(
+      `${parentPath}/${key}`,
+      `must be a string, a language value object {"@value", "@language"?, "@direction"?} or a non-empty array of them (${problem})`,
+    )
 }
 
 function languageValueProblem(value: unknown): string | undefined {
-  if (!isPlainObject(value)) return `${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`} is not a language value object`
+  if (!isPlainObject(value))
+    return `${Array.isArray(value) ? 'an array' : value === null ? 'null' : `a ${typeof value}`} is not a language value object`
   if (typeof value['@value'] !== 'string') return '"@value" must be a string'
   const language = value['@language']
-  if (language !== undefined && !(typeof language === 'string' && LANGUAGE_TAG.test(language))) return '"@language" must be a BCP 47 tag such as zh-CN'
+  if (language !== undefined && !(typeof language === 'string' && LANGUAGE_TAG.test(language)))
+    return '"@language" must be a BCP 47 tag such as zh-CN'
   const direction = value['@direction']
   if (direction !== undefined && direction !== 'ltr' && direction !== 'rtl') return '"@direction" must be "ltr" or "rtl"'
   const extra = Object.keys(value).find((k) => !LANGUAGE_KEYS.has(k))
@@ -298,8 +308,7 @@ function checkRelatedResources(doc: JsonObject, add: AddIssue): void {
     else if (!isUrl(item.id)) add(`${path}/id`, URL_MESSAGE)
     else if (ids.has(item.id)) add(`${path}/id`, 'must not repeat the id of another relatedResource entry')
     else ids.add(item.id)
-    if (item.digestSRI === undefined && item.digestMultibase === undefined)
-      add(path, 'must have a digestSRI or a digestMultibase')
+    if (item.digestSRI === undefined && item.digestMultibase === undefined) add(path, 'must have a digestSRI or a digestMultibase')
     if (item.digestSRI !== undefined && !(typeof item.digestSRI === 'string' && DIGEST_SRI.test(item.digestSRI)))
       add(`${path}/digestSRI`, 'must be sha256-, sha384- or sha512- followed by base64')
     if (item.digestMultibase !== undefined && !(typeof item.digestMultibase === 'string' && DIGEST_MULTIBASE.test(item.digestMultibase)))
@@ -345,7 +354,9 @@ export function profilesFor(credential: unknown, model: DataModel): CredentialSc
   }
   if (types.includes('CertificationReportCredential')) ids.add(CERTIFICATION_REPORT_CREDENTIAL_SCHEMA_ID)
   if (types.includes('BitstringStatusListCredential')) ids.add(BITSTRING_STATUS_LIST_CREDENTIAL_SCHEMA_ID)
-  const declared: readonly unknown[] = Array.isArray(credential.credentialSchema) ? credential.credentialSchema : [credential.credentialSchema]
+  const declared: readonly unknown[] = Array.isArray(credential.credentialSchema)
+    ? credential.credentialSchema
+    : [credential.credentialSchema]
   for (const schema of declared) {
     const known = isPlainObject(schema) ? DECLARED_SCHEMAS.get(schema.id) : undefined
     if (known) ids.add(known)
@@ -360,7 +371,9 @@ function checkReportDigests(doc: JsonObject, add: AddIssue): void {
   if (!Array.isArray(covered)) return
   const resources = Array.isArray(doc.relatedResource) ? (doc.relatedResource as unknown[]) : [doc.relatedResource]
   const pinned = new Set(
-    resources.filter((r): r is JsonObject => isPlainObject(r) && typeof r.id === 'string' && typeof r.digestSRI === 'string').map((r) => r.id),
+    resources
+      .filter((r): r is JsonObject => isPlainObject(r) && typeof r.id === 'string' && typeof r.digestSRI === 'string')
+      .map((r) => r.id),
   )
   const seen = new Set<unknown>()
   covered.forEach((entry: unknown, i) => {

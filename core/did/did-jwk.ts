@@ -34,11 +34,13 @@ export function resolveDidJwk(did: string): DidDocument {
   } catch (e) {
     throw new DidResolutionError('invalid_did', 'did:jwk does not hold UTF-8 JSON', { cause: e })
   }
-  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new DidResolutionError('invalid_did', 'did:jwk does not hold a JSON object')
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk))
+    throw new DidResolutionError('invalid_did', 'did:jwk does not hold a JSON object')
   try {
     publicKeyFromJwk(jwk)
   } catch (e) {
-    if (e instanceof KeyResolutionError) throw new DidResolutionError('invalid_did', `did:jwk holds no usable public key: ${e.message}`, { cause: e })
+    if (e instanceof KeyResolutionError)
+      throw new DidResolutionError('invalid_did', `did:jwk holds no usable public key: ${e.message}`, { cause: e })
     throw e
   }
   const vmId = `${did}#0`

@@ -25,7 +25,8 @@ export function resolveDidKey(did: string): DidDocument {
   try {
     publicKeyFromMultikey(multibase)
   } catch (e) {
-    if (e instanceof KeyResolutionError) throw new DidResolutionError('invalid_did', `did:key holds no usable key: ${e.message}`, { cause: e })
+    if (e instanceof KeyResolutionError)
+      throw new DidResolutionError('invalid_did', `did:key holds no usable key: ${e.message}`, { cause: e })
     throw e
   }
   const vmId = `${did}#${multibase}`

@@ -41,7 +41,8 @@ export function assertDidWebSyntax(did: string): void {
   if (/^(?:[0-9]+|0x[0-9a-f]*)$/.test(labels.at(-1)!)) throw invalid('did:web host must not be an IP address')
   if (port !== undefined && !(/^[1-9][0-9]{0,4}$/.test(port) && Number(port) <= 65535)) throw invalid('did:web port must be 1-65535')
   for (const segment of segments) {
-    if (!PATH_SEGMENT.test(segment) || segment === '.' || segment === '..') throw invalid('did:web path segment must be unreserved characters')
+    if (!PATH_SEGMENT.test(segment) || segment === '.' || segment === '..')
+      throw invalid('did:web path segment must be unreserved characters')
   }
 }
 
@@ -54,19 +55,28 @@ export function assertDidWebSyntax(did: string): void {
 export async function resolveDidWeb(did: string, opts: DidWebOptions): Promise<DidDocument> {
   assertDidWebSyntax(did)
   const host = didWebHost(did)
-  if (isLocalhostName(host.replace(/:\d+$/, '')) && !opts.allowInsecureLocalhost) throw new DidResolutionError('invalid_did', `loopback did:web is allowed only in development: ${did}`)
+  if (isLocalhostName(host.replace(/:\d+$/, '')) && !opts.allowInsecureLocalhost)
+    throw new DidResolutionError('invalid_did', `loopback did:web is allowed only in development: ${did}`)
   const url = didWebDocumentUrl(did, didWebScheme(host, opts))
 
   let response: SafeFetchResponse
   try {
-    response = await safeFetch(url, { timeoutMs: opts.timeoutMs, maxBytes: opts.maxBytes, allowInsecureLocalhost: opts.allowInsecureLocalhost, accept: ACCEPT })
+    response = await safeFetch(url, {
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxBytes,
+      allowInsecureLocalhost: opts.allowInsecureLocalhost,
+      accept: ACCEPT,
+    })
   } catch (e) {
     if (!(e instanceof FetchError)) throw e
-    if (e.code === 'too_large') throw new DidResolutionError('invalid_did_document', `DID document of ${did} is larger than ${opts.maxBytes} bytes`, { cause: e })
+    if (e.code === 'too_large')
+      throw new DidResolutionError('invalid_did_document', `DID document of ${did} is larger than ${opts.maxBytes} bytes`, { cause: e })
     throw new DidResolutionError('did_unreachable', `DID document of ${did} could not be fetched (${e.code})`, { cause: e })
   }
-  if (response.status === 404 || response.status === 410) throw new DidResolutionError('did_not_found', `${did} has no DID document (HTTP ${response.status})`)
-  if (response.status < 200 || response.status > 299) throw new DidResolutionError('did_unreachable', `DID document of ${did} answered HTTP ${response.status}`)
+  if (response.status === 404 || response.status === 410)
+    throw new DidResolutionError('did_not_found', `${did} has no DID document (HTTP ${response.status})`)
+  if (response.status < 200 || response.status > 299)
+    throw new DidResolutionError('did_unreachable', `DID document of ${did} answered HTTP ${response.status}`)
 
   let document: unknown
   try {
@@ -133,7 +143,6 @@ export function assertDidDocument(value: unknown, did: string): asserts value is
     }
   }
 }
-
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((v) => typeof v === 'string')

@@ -16,11 +16,7 @@ export interface VerificationMethod {
 
 /** DID Core §5.3: the verification relationships. */
 export type VerificationRelationship =
-  | 'authentication'
-  | 'assertionMethod'
-  | 'keyAgreement'
-  | 'capabilityInvocation'
-  | 'capabilityDelegation'
+  'authentication' | 'assertionMethod' | 'keyAgreement' | 'capabilityInvocation' | 'capabilityDelegation'
 
 /** A reference to a verification method (a DID URL, absolute or relative) or one embedded in place. */
 export type VerificationMethodEntry = string | VerificationMethod

@@ -37,7 +37,8 @@ export class KeyResolutionError extends CodedError<KeyResolutionErrorCode> {}
 export function findVerificationKey(doc: DidDocument, ref: string, purpose: 'assertionMethod' | 'authentication'): VerificationKey {
   const id = ref.startsWith('#') ? `${doc.id}${ref}` : ref
   const hash = id.indexOf('#')
-  if (hash < 0 || id.slice(0, hash) !== doc.id) throw new KeyResolutionError('kid_not_issuer', `${ref} is not a verification method of ${doc.id}`)
+  if (hash < 0 || id.slice(0, hash) !== doc.id)
+    throw new KeyResolutionError('kid_not_issuer', `${ref} is not a verification method of ${doc.id}`)
   if (hash === id.length - 1) throw new KeyResolutionError('verification_method_not_found', `${ref} has an empty fragment`)
 
   const absolute = (vmId: string): string => (vmId.startsWith('#') ? `${doc.id}${vmId}` : vmId)
@@ -148,7 +149,8 @@ function importJwk(jwk: JsonWebKey): ImportedKey {
     throw invalidKey('JWK key_ops does not allow "verify"')
   }
   if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') {
-    if (jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519') throw invalidKey(`JWK alg ${String(jwk.alg)} does not fit Ed25519`)
+    if (jwk.alg !== undefined && jwk.alg !== 'EdDSA' && jwk.alg !== 'Ed25519')
+      throw invalidKey(`JWK alg ${String(jwk.alg)} does not fit Ed25519`)
     const x = decodeBase64url(jwk.x, 32)
     if (!x) throw invalidKey('Ed25519 JWK x is not 32 bytes of canonical base64url')
     return importEd25519(x)
@@ -160,7 +162,10 @@ function importJwk(jwk: JsonWebKey): ImportedKey {
     if (!x || !y) throw invalidKey('P-256 JWK x and y must be 32 bytes of canonical base64url each')
     return importP256(x, y)
   }
-  throw new KeyResolutionError('unsupported_key_type', `JWK ${String(jwk.kty)}/${String(jwk.crv)} is not supported (Ed25519 and P-256 only)`)
+  throw new KeyResolutionError(
+    'unsupported_key_type',
+    `JWK ${String(jwk.kty)}/${String(jwk.crv)} is not supported (Ed25519 and P-256 only)`,
+  )
 }
 
 function importMultikey(multibase: string): ImportedKey {
@@ -301,7 +306,13 @@ export function encodeBase58btc(bytes: Uint8Array): string {
   }
   let zeros = 0
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++
-  return '1'.repeat(zeros) + digits.reverse().map((d) => BASE58_ALPHABET[d]).join('')
+  return (
+    '1'.repeat(zeros) +
+    digits
+      .reverse()
+      .map((d) => BASE58_ALPHABET[d])
+      .join('')
+  )
 }
 
 /** Decodes Bitcoin base58; undefined for an empty, too long or out-of-alphabet string. */

@@ -67,8 +67,13 @@ export class BankIdentity {
   async keys(): Promise<PublishedKey[]> {
     const now = this.clock().getTime()
     if (!this.cached || now - this.cached.at > this.refreshMs) {
-      const keys = this.agent.didManagerGet({ did: this.did }).then((id: IIdentifier) => Promise.all(id.keys.filter((k) => k.type === 'Ed25519').map((k) => this.toPublished(k))))
-      this.cached = { at: now, keys: keys.then((ks) => ks.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.kid.localeCompare(b.kid))) }
+      const keys = this.agent
+        .didManagerGet({ did: this.did })
+        .then((id: IIdentifier) => Promise.all(id.keys.filter((k) => k.type === 'Ed25519').map((k) => this.toPublished(k))))
+      this.cached = {
+        at: now,
+        keys: keys.then((ks) => ks.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.kid.localeCompare(b.kid))),
+      }
       this.cached.keys.catch(() => (this.cached = undefined))
     }
     return this.cached.keys

@@ -40,7 +40,8 @@ export async function computeVerifyData(document: object, proofs: readonly objec
   const suite = new DataIntegrityProof({ cryptosuite: eddsaRdfc2022 })
   try {
     const verifyData: Uint8Array[] = []
-    for (const proof of proofs) verifyData.push(await suite.createVerifyData({ document, proof: proof as ProofObject, documentLoader: offlineDocumentLoader }))
+    for (const proof of proofs)
+      verifyData.push(await suite.createVerifyData({ document, proof: proof as ProofObject, documentLoader: offlineDocumentLoader }))
     return { ok: true, verifyData }
   } catch (err) {
     const failure = classifyJsonLdError(err) ?? { code: 'malformed_proof' as const, message: errorMessage(err) }
@@ -99,7 +100,11 @@ export class WorkerCanonicalizer implements Canonicalizer {
   verifyData(document: object, proofs: readonly object[]): Promise<VerifyDataResult> {
     if (this.closed) return Promise.resolve({ ok: false, code: 'verifier_busy', message: 'the verifier is shutting down' })
     if (this.queue.length >= this.opts.maxQueue) {
-      return Promise.resolve({ ok: false, code: 'verifier_busy', message: 'too many Data Integrity documents are waiting to be checked; try again shortly' })
+      return Promise.resolve({
+        ok: false,
+        code: 'verifier_busy',
+        message: 'too many Data Integrity documents are waiting to be checked; try again shortly',
+      })
     }
     return new Promise((resolve) => {
       this.queue.push({ document, proofs, resolve })
@@ -143,7 +148,15 @@ export class WorkerCanonicalizer implements Canonicalizer {
     for (const slot of this.slots) {
       if (!slot.ready || slot.job || !this.queue.length) continue
       const job = this.queue.shift()!
-      const timer = setTimeout(() => this.replace(slot, { ok: false, code: 'canonicalization_timeout', message: `the document took longer than ${this.opts.timeoutMs} ms to canonicalize` }), this.opts.timeoutMs)
+      const timer = setTimeout(
+        () =>
+          this.replace(slot, {
+            ok: false,
+            code: 'canonicalization_timeout',
+            message: `the document took longer than ${this.opts.timeoutMs} ms to canonicalize`,
+          }),
+        this.opts.timeoutMs,
+      )
       slot.job = { ...job, timer }
       slot.worker.ref()
       slot.worker.postMessage({ document: job.document, proofs: job.proofs })

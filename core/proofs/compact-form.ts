@@ -50,8 +50,18 @@ export function findNonCompactForm(document: unknown, allowedContexts: ReadonlyS
         if (problem) return { path: at, ...problem }
         continue
       }
-      if (key.startsWith('@')) return { code: 'jsonld_not_compact', path: at, message: `the keyword ${key} is not used in compact form: write the term its context defines (e.g. "id", "type")` }
-      if (key.includes(':')) return { code: 'jsonld_not_compact', path: at, message: `"${key}" is an IRI where compact form has a term; write the property by its term name` }
+      if (key.startsWith('@'))
+        return {
+          code: 'jsonld_not_compact',
+          path: at,
+          message: `the keyword ${key} is not used in compact form: write the term its context defines (e.g. "id", "type")`,
+        }
+      if (key.includes(':'))
+        return {
+          code: 'jsonld_not_compact',
+          path: at,
+          message: `"${key}" is an IRI where compact form has a term; write the property by its term name`,
+        }
       stack.push([child, at])
     }
   }
@@ -63,9 +73,14 @@ function contextProblem(value: unknown, allowed: ReadonlySet<string>): Omit<Comp
   if (items.length === 0) return { code: 'jsonld_not_compact', message: 'an empty @context defines no terms' }
   for (const item of items) {
     if (typeof item !== 'string') {
-      return { code: 'jsonld_not_compact', message: 'inline context definitions are not accepted in a secured document: they can rename a signed property without changing the signature' }
+      return {
+        code: 'jsonld_not_compact',
+        message:
+          'inline context definitions are not accepted in a secured document: they can rename a signed property without changing the signature',
+      }
     }
-    if (!allowed.has(item)) return { code: 'unknown_context', message: `JSON-LD context ${JSON.stringify(item)} is not bundled; contexts are never fetched` }
+    if (!allowed.has(item))
+      return { code: 'unknown_context', message: `JSON-LD context ${JSON.stringify(item)} is not bundled; contexts are never fetched` }
   }
   return undefined
 }

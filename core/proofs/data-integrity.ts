@@ -165,10 +165,7 @@ export async function signDataIntegrity<T extends object>(
  * first; only proofs that pass them are canonicalized, by `opts.canonicalizer`. Never throws for a bad
  * document; throws TypeError for bad options.
  */
-export async function verifyDataIntegrity(
-  document: object,
-  opts: VerifyDataIntegrityOptions,
-): Promise<DataIntegrityVerification> {
+export async function verifyDataIntegrity(document: object, opts: VerifyDataIntegrityOptions): Promise<DataIntegrityVerification> {
   assertVerifyOptions(opts)
   if (!isPlainObject(document)) {
     return { verified: false, proofs: [], code: 'malformed_proof', message: 'the document must be a JSON object' }
@@ -181,7 +178,12 @@ export async function verifyDataIntegrity(
     return { verified: false, proofs: [], code: 'malformed_proof', message: 'proof must be an object or an array' }
   }
   if (countJsonNodes(document, MAX_DOCUMENT_NODES) > MAX_DOCUMENT_NODES) {
-    return { verified: false, proofs: [], code: 'document_too_large', message: `the document has more than ${MAX_DOCUMENT_NODES} JSON values` }
+    return {
+      verified: false,
+      proofs: [],
+      code: 'document_too_large',
+      message: `the document has more than ${MAX_DOCUMENT_NODES} JSON values`,
+    }
   }
   const notCompact = findNonCompactForm(document, ALLOWED_CONTEXTS)
   if (notCompact) {
@@ -190,7 +192,12 @@ export async function verifyDataIntegrity(
   const proofSet: unknown[] = Array.isArray(proofValue) ? proofValue : [proofValue]
   const prepared = await Promise.all(proofSet.map((proof) => prepareProof(proof, opts)))
   const ready = prepared.filter((p): p is ReadyProof => 'publicKey' in p)
-  const canonical = ready.length ? await (opts.canonicalizer ?? inlineCanonicalizer).verifyData(unsecured, ready.map((p) => p.proof)) : undefined
+  const canonical = ready.length
+    ? await (opts.canonicalizer ?? inlineCanonicalizer).verifyData(
+        unsecured,
+        ready.map((p) => p.proof),
+      )
+    : undefined
   const proofs = await Promise.all(
     prepared.map(async (p) => {
       if (!('publicKey' in p)) return p
@@ -225,11 +232,19 @@ async function prepareProof(proof: unknown, opts: VerifyDataIntegrityOptions): P
   }
   const { publicKey } = isPlainObject(resolved) ? resolved : { publicKey: undefined }
   if (resolved?.id !== verificationMethod || typeof resolved.controller !== 'string') {
-    return fail(verificationMethod, 'verification_method_unresolved', `the resolved verification method does not match ${verificationMethod}`)
+    return fail(
+      verificationMethod,
+      'verification_method_unresolved',
+      `the resolved verification method does not match ${verificationMethod}`,
+    )
   }
   // eddsa-rdfc-2022 §3.3: an Ed25519 public key.
   if (!(publicKey instanceof KeyObjectClass) || publicKey.type !== 'public' || publicKey.asymmetricKeyType !== 'ed25519') {
-    return fail(verificationMethod, 'verification_method_unresolved', `verification method ${verificationMethod} is not an Ed25519 public key`)
+    return fail(
+      verificationMethod,
+      'verification_method_unresolved',
+      `verification method ${verificationMethod} is not an Ed25519 public key`,
+    )
   }
   return { verificationMethod, proof, publicKey }
 }
@@ -237,8 +252,10 @@ async function prepareProof(proof: unknown, opts: VerifyDataIntegrityOptions): P
 /** eddsa-rdfc-2022 §3.3.4: the proofValue is the base58btc Ed25519 signature over the verify data. */
 function checkSignature(p: ReadyProof, verifyData: Uint8Array): DataIntegrityProofResult {
   const signature = decodeBase58btc(String(p.proof.proofValue).slice(1))
-  if (signature === undefined || signature.length !== 64) return fail(p.verificationMethod, 'malformed_proof', 'proof.proofValue is not a base58btc Ed25519 signature')
-  if (!cryptoVerify(null, verifyData, p.publicKey, signature)) return fail(p.verificationMethod, 'signature_invalid', 'the signature does not match the document')
+  if (signature === undefined || signature.length !== 64)
+    return fail(p.verificationMethod, 'malformed_proof', 'proof.proofValue is not a base58btc Ed25519 signature')
+  if (!cryptoVerify(null, verifyData, p.publicKey, signature))
+    return fail(p.verificationMethod, 'signature_invalid', 'the signature does not match the document')
   return { verificationMethod: p.verificationMethod, verified: true }
 }
 

@@ -65,11 +65,7 @@ declare module '@digitalbazaar/data-integrity' {
     }): Promise<ProofObject>
     /** Hash of the canonical proof options ‖ hash of the canonical document (cached per document object). */
     createVerifyData(input: { document: object; proof: ProofObject; documentLoader: DocumentLoader }): Promise<Uint8Array>
-    verifySignature(input: {
-      verifyData: Uint8Array
-      verificationMethod: MultikeyVerificationMethod
-      proof: ProofObject
-    }): Promise<boolean>
+    verifySignature(input: { verifyData: Uint8Array; verificationMethod: MultikeyVerificationMethod; proof: ProofObject }): Promise<boolean>
   }
 }
 

@@ -21,7 +21,8 @@ export interface DecodedJws {
 }
 
 /** Why a compact JWS was refused by {@link decodeJws}, before any key was looked at. */
-export type JwsFormatCode = 'jws_malformed' | 'alg_not_allowed' | 'crit_not_supported' | 'b64_not_allowed' | 'header_key_not_allowed' | 'kid_malformed'
+export type JwsFormatCode =
+  'jws_malformed' | 'alg_not_allowed' | 'crit_not_supported' | 'b64_not_allowed' | 'header_key_not_allowed' | 'kid_malformed'
 
 /**
  * Why an input was refused before any key was looked at. Stable codes, reported as the `format` check's reason: the
@@ -52,22 +53,34 @@ function decodeJsonSegment(segment: string, what: string): Record<string, unknow
   } catch {
     throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} is not JSON`)
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} must be a JSON object`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new FormatError<JwsFormatCode>('jws_malformed', `the JWS ${what} must be a JSON object`)
   return value as Record<string, unknown>
 }
 
 /** Strictly parses a compact JWS (RFC 7515 §7.1). Does not verify the signature. */
 export function decodeJws(token: unknown): DecodedJws {
-  if (typeof token !== 'string' || token.length === 0) throw new FormatError<JwsFormatCode>('jws_malformed', 'expected a compact JWS string')
+  if (typeof token !== 'string' || token.length === 0)
+    throw new FormatError<JwsFormatCode>('jws_malformed', 'expected a compact JWS string')
   const parts = token.split('.')
-  if (parts.length !== 3) throw new FormatError<JwsFormatCode>('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
-  if (!parts.every((p) => B64URL.test(p))) throw new FormatError<JwsFormatCode>('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
+  if (parts.length !== 3)
+    throw new FormatError<JwsFormatCode>('jws_malformed', `a compact JWS has 3 dot-separated parts, this has ${parts.length}`)
+  if (!parts.every((p) => B64URL.test(p)))
+    throw new FormatError<JwsFormatCode>('jws_malformed', 'JWS parts must be non-empty unpadded base64url')
   const header = decodeJsonSegment(parts[0]!, 'header') as JwsHeader
-  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS)) throw new FormatError<JwsFormatCode>('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
-  if ('crit' in header) throw new FormatError<JwsFormatCode>('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
+  if (typeof header.alg !== 'string' || !(header.alg in ALGORITHMS))
+    throw new FormatError<JwsFormatCode>('alg_not_allowed', `JWS alg "${String(header.alg)}" is not allowed (EdDSA or ES256)`)
+  if ('crit' in header)
+    throw new FormatError<JwsFormatCode>('crit_not_supported', 'JWS crit extensions are not supported (RFC 7515 §4.1.11)')
   if ('b64' in header) throw new FormatError<JwsFormatCode>('b64_not_allowed', 'unencoded payloads (b64) are not allowed in a JWT')
-  for (const h of FORBIDDEN_HEADERS) if (h in header) throw new FormatError<JwsFormatCode>('header_key_not_allowed', `JWS header "${h}" is not allowed: keys come from the issuer's DID document`)
-  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048)) throw new FormatError<JwsFormatCode>('kid_malformed', 'the JWS kid must be a DID URL')
+  for (const h of FORBIDDEN_HEADERS)
+    if (h in header)
+      throw new FormatError<JwsFormatCode>(
+        'header_key_not_allowed',
+        `JWS header "${h}" is not allowed: keys come from the issuer's DID document`,
+      )
+  if (header.kid !== undefined && (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 2048))
+    throw new FormatError<JwsFormatCode>('kid_malformed', 'the JWS kid must be a DID URL')
   const payload = decodeJsonSegment(parts[1]!, 'payload')
   return { header, payload, signingInput: Buffer.from(`${parts[0]}.${parts[1]}`), signature: Buffer.from(parts[2]!, 'base64url') }
 }
@@ -90,5 +103,7 @@ const encoder = new TextEncoder()
  * thread: a batch of signatures in flight runs on the thread pool while this thread builds the next payloads.
  */
 export function signJws(payload: object, key: { kid: string; privateKey: KeyObject }, typ: 'vc+jwt' | 'vp+jwt' | 'JWT'): Promise<string> {
-  return new CompactSign(encoder.encode(JSON.stringify(payload))).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ }).sign(key.privateKey)
+  return new CompactSign(encoder.encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ })
+    .sign(key.privateKey)
 }

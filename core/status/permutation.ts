@@ -32,7 +32,8 @@ export class IndexPermutation {
 
   /** The index at `position` of the walk. */
   at(position: number): number {
-    if (!Number.isInteger(position) || position < 0 || position >= this.size) throw new RangeError(`position ${position} outside [0, ${this.size})`)
+    if (!Number.isInteger(position) || position < 0 || position >= this.size)
+      throw new RangeError(`position ${position} outside [0, ${this.size})`)
     const { half, tables } = this
     const mask = (1 << half) - 1
     let x = position

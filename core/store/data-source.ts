@@ -14,7 +14,9 @@ export type DatabaseRole = 'issuer' | 'verifier'
 
 /** Hand-written migrations only (never `synchronize`): Veramo's first, ours after. */
 const migrationsFor = (role: DatabaseRole) =>
-  role === 'issuer' ? [...veramoMigrations, CreateIssuerTables1732900000000, StatusListDataIntegrity1796000000000, ApiClientLastUsed1796100000000] : [CreateVerifierTables1732900000001]
+  role === 'issuer'
+    ? [...veramoMigrations, CreateIssuerTables1732900000000, StatusListDataIntegrity1796000000000, ApiClientLastUsed1796100000000]
+    : [CreateVerifierTables1732900000001]
 
 /**
  * typeorm calls `sqlite3.verbose()`, which patches every statement to record a stack trace (about 7% of batched
@@ -34,7 +36,14 @@ export async function openDataSource(db: DbConfig, role: DatabaseRole): Promise<
   let ds: DataSource
   if (db.type === 'sqlite') {
     if (db.database !== ':memory:') prepareSqliteFile(db.database)
-    ds = new DataSource({ type: 'sqlite', driver: quietSqlite, database: db.database, enableWAL: db.database !== ':memory:', busyTimeout: 10_000, ...common })
+    ds = new DataSource({
+      type: 'sqlite',
+      driver: quietSqlite,
+      database: db.database,
+      enableWAL: db.database !== ':memory:',
+      busyTimeout: 10_000,
+      ...common,
+    })
   } else {
     ds = new DataSource({ type: 'postgres', url: db.url, ...common, extra: { max: 10 } })
   }

@@ -52,7 +52,8 @@ export interface Check<I, O, R extends string> {
 }
 
 /** The securing form as read (decode-credential.ts, read-presentation.ts), or why it could not be read. */
-export type ReadResult<I, R extends string> = { readonly ok: true; readonly input: I } | { readonly ok: false; readonly reason: R; readonly message: string }
+export type ReadResult<I, R extends string> =
+  { readonly ok: true; readonly input: I } | { readonly ok: false; readonly reason: R; readonly message: string }
 
 /** The first check: judges what the reader made of the input. When it does not pass, every other check is skipped. */
 export interface FormatCheck<I, O, R extends string> {

@@ -10,12 +10,7 @@ import type { ReadResult } from './check.ts'
 
 /** Why a presentation could not be read. */
 export type PresentationFormatCode =
-  | JwsFormatCode
-  | 'envelope_malformed'
-  | 'unsupported_presentation_format'
-  | 'profile_mismatch'
-  | 'wrong_token_type'
-  | 'claims_mismatch'
+  JwsFormatCode | 'envelope_malformed' | 'unsupported_presentation_format' | 'profile_mismatch' | 'wrong_token_type' | 'claims_mismatch'
 
 /** A presentation read from its securing form. */
 export interface ReadPresentation {
@@ -31,7 +26,11 @@ export interface ReadPresentation {
   readonly audiences: readonly unknown[]
 }
 
-const unreadable = (reason: PresentationFormatCode, message: string): ReadResult<ReadPresentation, PresentationFormatCode> => ({ ok: false, reason, message })
+const unreadable = (reason: PresentationFormatCode, message: string): ReadResult<ReadPresentation, PresentationFormatCode> => ({
+  ok: false,
+  reason,
+  message,
+})
 
 /** The presentation in one of the forms we read, or why not. */
 export function readPresentation(input: unknown): ReadResult<ReadPresentation, PresentationFormatCode> {
@@ -44,11 +43,17 @@ export function readPresentation(input: unknown): ReadResult<ReadPresentation, P
   if (isPlainObject(input) && input.proof !== undefined) {
     // Veramo's JSON form of a VP JWT: only the JWT is signed, and it can be sent as it is.
     if (jwtProofOf(input.proof)) {
-      return unreadable('unsupported_presentation_format', 'send the JWT of a JwtProof2020 presentation (its proof.jwt) as the presentation, not the JSON around it')
+      return unreadable(
+        'unsupported_presentation_format',
+        'send the JWT of a JwtProof2020 presentation (its proof.jwt) as the presentation, not the JSON around it',
+      )
     }
     return { ok: true, input: readDataIntegrity(input) }
   }
-  return unreadable('unsupported_presentation_format', 'send the presentation as a vp+jwt (compact, or enveloped), a VC 1.1 JWT, or JSON with a Data Integrity proof')
+  return unreadable(
+    'unsupported_presentation_format',
+    'send the presentation as a vp+jwt (compact, or enveloped), a VC 1.1 JWT, or JSON with a Data Integrity proof',
+  )
 }
 
 function readJwt(token: string): ReadResult<ReadPresentation, PresentationFormatCode> {

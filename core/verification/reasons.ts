@@ -27,29 +27,76 @@ export type SkipReason = (typeof SKIP_REASONS)[number]
 /** Each check's own reasons (what its `run` may answer), in CHECK_ORDER. */
 export const CHECK_REASONS = {
   format: [
-    'jws_malformed', 'alg_not_allowed', 'crit_not_supported', 'b64_not_allowed', 'header_key_not_allowed', 'kid_malformed', 'kid_missing',
-    'credential_malformed', 'envelope_malformed', 'profile_mismatch', 'wrong_token_type', 'claims_mismatch', 'claims_malformed',
-    'proof_malformed', 'wrapper_mismatch', 'unsupported_presentation_format', 'too_many_credentials',
+    'jws_malformed',
+    'alg_not_allowed',
+    'crit_not_supported',
+    'b64_not_allowed',
+    'header_key_not_allowed',
+    'kid_malformed',
+    'kid_missing',
+    'credential_malformed',
+    'envelope_malformed',
+    'profile_mismatch',
+    'wrong_token_type',
+    'claims_mismatch',
+    'claims_malformed',
+    'proof_malformed',
+    'wrapper_mismatch',
+    'unsupported_presentation_format',
+    'too_many_credentials',
   ],
   schema: ['schema_invalid'],
   credential_schema: ['no_credential_schema', 'schema_unknown', 'credential_schema_invalid'],
   proof: [
     // DID resolution (core/did/types.ts)
-    'invalid_did', 'unsupported_did_method', 'did_not_found', 'did_unreachable', 'invalid_did_document', 'did_document_id_mismatch',
+    'invalid_did',
+    'unsupported_did_method',
+    'did_not_found',
+    'did_unreachable',
+    'invalid_did_document',
+    'did_document_id_mismatch',
     // key resolution (core/did/verification-key.ts)
-    'kid_not_issuer', 'verification_method_not_found', 'verification_method_not_authorized', 'unsupported_key_type', 'invalid_key',
+    'kid_not_issuer',
+    'verification_method_not_found',
+    'verification_method_not_authorized',
+    'unsupported_key_type',
+    'invalid_key',
     // canonicalization (core/proofs/canonicalizer.ts)
-    'unknown_context', 'jsonld_safe_mode', 'jsonld_invalid', 'malformed_proof', 'canonicalization_timeout', 'verifier_busy',
+    'unknown_context',
+    'jsonld_safe_mode',
+    'jsonld_invalid',
+    'malformed_proof',
+    'canonicalization_timeout',
+    'verifier_busy',
     // Data Integrity (core/proofs/data-integrity.ts)
-    'no_proof', 'unsupported_cryptosuite', 'proof_purpose_mismatch', 'proof_expired', 'challenge_mismatch', 'domain_mismatch',
-    'verification_method_unresolved', 'jsonld_not_compact', 'document_too_large', 'signature_invalid',
+    'no_proof',
+    'unsupported_cryptosuite',
+    'proof_purpose_mismatch',
+    'proof_expired',
+    'challenge_mismatch',
+    'domain_mismatch',
+    'verification_method_unresolved',
+    'jsonld_not_compact',
+    'document_too_large',
+    'signature_invalid',
     // JWS and the proof check itself
-    'alg_key_mismatch', 'issuer_not_did', 'holder_not_did', 'challenge_missing',
+    'alg_key_mismatch',
+    'issuer_not_did',
+    'holder_not_did',
+    'challenge_missing',
   ],
   validity_period: ['not_yet_valid', 'expired', 'no_validity_period'],
   status: [
-    'no_status', 'unsupported_status_type', 'status_entry_malformed', 'status_list_unreachable', 'status_list_invalid',
-    'status_list_length', 'status_index_out_of_range', 'status_list_untrusted_origin', 'revoked', 'suspended',
+    'no_status',
+    'unsupported_status_type',
+    'status_entry_malformed',
+    'status_list_unreachable',
+    'status_list_invalid',
+    'status_list_length',
+    'status_index_out_of_range',
+    'status_list_untrusted_origin',
+    'revoked',
+    'suspended',
   ],
   issuer_trust: ['issuer_not_trusted'],
   challenge: ['challenge_mismatch', 'challenge_used', 'challenge_expired'],
@@ -63,7 +110,9 @@ export const CHECK_REASONS = {
 export type VerificationReason = (typeof CHECK_REASONS)[keyof typeof CHECK_REASONS][number] | SkipReason
 
 /** {@link VerificationReason} as a list, each reason once. */
-export const VERIFICATION_REASONS: readonly VerificationReason[] = [...new Set<VerificationReason>([...Object.values(CHECK_REASONS).flat(), ...SKIP_REASONS])]
+export const VERIFICATION_REASONS: readonly VerificationReason[] = [
+  ...new Set<VerificationReason>([...Object.values(CHECK_REASONS).flat(), ...SKIP_REASONS]),
+]
 
 export function isVerificationReason(value: unknown): value is VerificationReason {
   return typeof value === 'string' && (VERIFICATION_REASONS as readonly string[]).includes(value)

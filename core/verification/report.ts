@@ -43,7 +43,11 @@ export interface VerificationReport {
   readonly credentials?: readonly VerificationReport[]
 }
 
-export const passed = (id: CheckId, details?: Record<string, unknown>): CheckOutcome => ({ id, status: 'passed', ...(details ? { details } : {}) })
+export const passed = (id: CheckId, details?: Record<string, unknown>): CheckOutcome => ({
+  id,
+  status: 'passed',
+  ...(details ? { details } : {}),
+})
 export const failed = (id: CheckId, reason: VerificationReason, message: string, details?: Record<string, unknown>): CheckOutcome => ({
   id,
   status: 'failed',
@@ -51,7 +55,12 @@ export const failed = (id: CheckId, reason: VerificationReason, message: string,
   message,
   ...(details ? { details } : {}),
 })
-export const skipped = (id: CheckId, reason: VerificationReason, message: string): CheckOutcome => ({ id, status: 'skipped', reason, message })
+export const skipped = (id: CheckId, reason: VerificationReason, message: string): CheckOutcome => ({
+  id,
+  status: 'skipped',
+  reason,
+  message,
+})
 
 /** Orders checks canonically and derives `verified`. */
 export function buildReport(checks: CheckOutcome[], extra: Omit<VerificationReport, 'verified' | 'checks'> = {}): VerificationReport {

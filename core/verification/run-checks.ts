@@ -16,7 +16,12 @@ export interface CheckPlan<I, O, F extends VerificationReason> {
 }
 
 /** The outcome of every check of `plan`, `format` first, then CHECK_ORDER. */
-export async function runChecks<I, O, F extends VerificationReason>(read: ReadResult<I, F>, plan: CheckPlan<I, O, F>, ctx: VerifierContext, options: O): Promise<CheckOutcome[]> {
+export async function runChecks<I, O, F extends VerificationReason>(
+  read: ReadResult<I, F>,
+  plan: CheckPlan<I, O, F>,
+  ctx: VerifierContext,
+  options: O,
+): Promise<CheckOutcome[]> {
   const earlier = new Map<CheckId, Verdict<VerificationReason>>()
   const env: CheckEnv<O> = { ctx, options, earlier }
   const outcomes: CheckOutcome[] = []
@@ -45,6 +50,7 @@ async function judge<I, O>(check: Check<I, O, VerificationReason>, input: I, env
 /** The wire form: the check's id, and what the verdict says except the facts it carries for later checks. */
 function toOutcome(id: CheckId, v: Verdict<VerificationReason>): CheckOutcome {
   if (v.status === 'passed') return { id, status: 'passed', ...(v.details ? { details: v.details } : {}) }
-  if (v.status === 'failed') return { id, status: 'failed', reason: v.reason, message: v.message, ...(v.details ? { details: v.details } : {}) }
+  if (v.status === 'failed')
+    return { id, status: 'failed', reason: v.reason, message: v.message, ...(v.details ? { details: v.details } : {}) }
   return { id, status: 'skipped', reason: v.reason, message: v.message }
 }

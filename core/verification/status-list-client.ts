@@ -15,10 +15,12 @@ import { verifyDataIntegrityProof, verifyJwsProof } from './verify-proof.ts'
  * What the client asks for: the vc+jwt first (a signature over bytes checks faster than canonicalizing
  * JSON-LD), the JSON form with a Data Integrity proof otherwise (what most other issuers publish).
  */
-export const STATUS_LIST_ACCEPT = 'application/vc+jwt, application/vc+ld+json;q=0.9, application/vc;q=0.9, application/ld+json;q=0.8, application/json;q=0.8'
+export const STATUS_LIST_ACCEPT =
+  'application/vc+jwt, application/vc+ld+json;q=0.9, application/vc;q=0.9, application/ld+json;q=0.8, application/json;q=0.8'
 
 /** BSL error names, as the spec's verification algorithm raises them. */
-export type StatusListErrorCode = 'STATUS_RETRIEVAL_ERROR' | 'STATUS_VERIFICATION_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR' | 'MALFORMED_VALUE_ERROR'
+export type StatusListErrorCode =
+  'STATUS_RETRIEVAL_ERROR' | 'STATUS_VERIFICATION_ERROR' | 'STATUS_LIST_LENGTH_ERROR' | 'RANGE_ERROR' | 'MALFORMED_VALUE_ERROR'
 
 export class StatusListError extends CodedError<StatusListErrorCode> {}
 
@@ -66,7 +68,8 @@ export class StatusListClient {
       this.inflight.set(url, pending)
     }
     const entry = await pending
-    if (entry.issuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `the status list at ${url} is not issued by ${issuer}`)
+    if (entry.issuer !== issuer)
+      throw new StatusListError('STATUS_VERIFICATION_ERROR', `the status list at ${url} is not issued by ${issuer}`)
     return entry.list
   }
 
@@ -81,7 +84,8 @@ export class StatusListClient {
         ...(previous?.etag && previous.issuer === issuer ? { ifNoneMatch: previous.etag } : {}),
       })
     } catch (err) {
-      if (err instanceof FetchError) throw new StatusListError('STATUS_RETRIEVAL_ERROR', `status list ${url} could not be fetched: ${err.code}`)
+      if (err instanceof FetchError)
+        throw new StatusListError('STATUS_RETRIEVAL_ERROR', `status list ${url} could not be fetched: ${err.code}`)
       throw err
     }
     const maxAge = Math.min(this.opts.maxCacheSeconds, parseMaxAge(res.headers['cache-control']))
@@ -109,10 +113,12 @@ export class StatusListClient {
     try {
       decoded = decodeCredential(token)
     } catch (err) {
-      if (err instanceof FormatError) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is not a vc+jwt credential: ${err.message}`)
+      if (err instanceof FormatError)
+        throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is not a vc+jwt credential: ${err.message}`)
       throw err
     }
-    if (decoded.kind !== 'jwt' || decoded.model !== 'v2') throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} must be a vc+jwt`)
+    if (decoded.kind !== 'jwt' || decoded.model !== 'v2')
+      throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} must be a vc+jwt`)
     const c = decoded.credential
     assertIssuer(c, url, issuer)
     const proof = await verifyJwsProof(decoded.jws, issuer, 'assertionMethod', this.opts.resolver)
@@ -136,7 +142,9 @@ export class StatusListClient {
     if (!isPlainObject(c)) throw invalid('is not a JSON object')
     if (!('proof' in c)) throw invalid('has no proof')
     assertIssuer(c, url, issuer)
-    const proof = await verifyDataIntegrityProof(c, issuer, 'assertionMethod', this.opts.resolver, this.opts.clock(), { canonicalizer: this.opts.canonicalizer })
+    const proof = await verifyDataIntegrityProof(c, issuer, 'assertionMethod', this.opts.resolver, this.opts.clock(), {
+      canonicalizer: this.opts.canonicalizer,
+    })
     if (proof.status !== 'passed') throw invalid(`proof: ${proof.message ?? proof.reason ?? 'does not verify'}`)
     return c
   }
@@ -145,11 +153,16 @@ export class StatusListClient {
   private readList(c: Record<string, unknown>, url: string): StatusList {
     const types = Array.isArray(c.type) ? c.type : [c.type]
     const subject = c.credentialSubject as Record<string, unknown> | undefined
-    if (!types.includes('BitstringStatusListCredential') || subject?.type !== 'BitstringStatusList') throw new StatusListError('STATUS_VERIFICATION_ERROR', `${url} is not a BitstringStatusListCredential`)
+    if (!types.includes('BitstringStatusListCredential') || subject?.type !== 'BitstringStatusList')
+      throw new StatusListError('STATUS_VERIFICATION_ERROR', `${url} is not a BitstringStatusListCredential`)
     const now = this.opts.clock().getTime()
-    if (typeof c.validUntil === 'string' && Date.parse(c.validUntil) < now) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} expired at ${c.validUntil}`)
+    if (typeof c.validUntil === 'string' && Date.parse(c.validUntil) < now)
+      throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} expired at ${c.validUntil}`)
     try {
-      return { bits: decodeBitstring(subject.encodedList, this.opts.maxDecodedBytes ?? 16 * 1024 * 1024), statusPurpose: String(subject.statusPurpose) }
+      return {
+        bits: decodeBitstring(subject.encodedList, this.opts.maxDecodedBytes ?? 16 * 1024 * 1024),
+        statusPurpose: String(subject.statusPurpose),
+      }
     } catch (err) {
       if (err instanceof BitstringError) throw new StatusListError(err.code, `status list ${url}: ${err.message}`)
       throw err
@@ -160,9 +173,12 @@ export class StatusListClient {
 /** SECURITY.md #55: the list must be issued by the credential's issuer (checked before any signature work). */
 function assertIssuer(c: Record<string, unknown>, url: string, issuer: string): void {
   const listIssuer = issuerOf(c)
-  if (listIssuer !== issuer) throw new StatusListError('STATUS_VERIFICATION_ERROR', `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`)
+  if (listIssuer !== issuer)
+    throw new StatusListError(
+      'STATUS_VERIFICATION_ERROR',
+      `status list ${url} is issued by ${String(listIssuer)}, not by the credential's issuer ${issuer}`,
+    )
 }
-
 
 function parseMaxAge(cacheControl: string | undefined): number {
   if (!cacheControl || /no-store|no-cache/.test(cacheControl)) return 0

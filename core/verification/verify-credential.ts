@@ -36,7 +36,11 @@ export function readCredential(input: unknown): ReadResult<CredentialInput, Cred
   }
 }
 
-export async function verifyCredential(input: unknown, ctx: VerifierContext, options: CredentialVerifyOptions = {}): Promise<VerificationReport> {
+export async function verifyCredential(
+  input: unknown,
+  ctx: VerifierContext,
+  options: CredentialVerifyOptions = {},
+): Promise<VerificationReport> {
   const read = readCredential(input)
   const checks = await runChecks(read, CREDENTIAL_PLAN, ctx, options)
   return buildReport(checks, read.ok ? { document: read.input.secured.credential } : {})

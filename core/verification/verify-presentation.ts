@@ -22,11 +22,25 @@ export type { ConsumeChallenge, PresentationOptions } from './check.ts'
 /** The presentation checks (each a module in checks/); the runner orders them by CHECK_ORDER. */
 export const PRESENTATION_PLAN: CheckPlan<PresentationInput, PresentationCheckOptions, PresentationFormatReason> = {
   format: presentationFormat,
-  checks: [presentationSchemaValidity, presentationProof, presentationValidityPeriod, challenge, domain, holderBinding, credentials, relatedResources],
+  checks: [
+    presentationSchemaValidity,
+    presentationProof,
+    presentationValidityPeriod,
+    challenge,
+    domain,
+    holderBinding,
+    credentials,
+    relatedResources,
+  ],
   unreadable: 'not a presentation we can read',
 }
 
-export async function verifyPresentation(input: unknown, options: PresentationOptions, ctx: VerifierContext, consume: ConsumeChallenge): Promise<VerificationReport> {
+export async function verifyPresentation(
+  input: unknown,
+  options: PresentationOptions,
+  ctx: VerifierContext,
+  consume: ConsumeChallenge,
+): Promise<VerificationReport> {
   const read = withCredentials(readPresentation(input), ctx)
   const checks = await runChecks(read, PRESENTATION_PLAN, ctx, { ...options, consume })
   if (!read.ok || checks[0]!.status !== 'passed') return buildReport(checks)
@@ -34,10 +48,16 @@ export async function verifyPresentation(input: unknown, options: PresentationOp
 }
 
 /** The read presentation with the credentials it carries, each verified (once) when a check first asks. */
-function withCredentials(read: ReadResult<Omit<PresentationInput, 'items' | 'credentialReports'>, PresentationFormatCode>, ctx: VerifierContext): ReadResult<PresentationInput, PresentationFormatCode> {
+function withCredentials(
+  read: ReadResult<Omit<PresentationInput, 'items' | 'credentialReports'>, PresentationFormatCode>,
+  ctx: VerifierContext,
+): ReadResult<PresentationInput, PresentationFormatCode> {
   if (!read.ok) return read
   const vcs = read.input.presentation.verifiableCredential
   const items: readonly unknown[] = vcs === undefined ? [] : Array.isArray(vcs) ? vcs : [vcs]
   let reports: Promise<readonly VerificationReport[]> | undefined
-  return { ok: true, input: { ...read.input, items, credentialReports: () => (reports ??= Promise.all(items.map((vc) => verifyCredential(vc, ctx)))) } }
+  return {
+    ok: true,
+    input: { ...read.input, items, credentialReports: () => (reports ??= Promise.all(items.map((vc) => verifyCredential(vc, ctx)))) },
+  }
 }

@@ -26,7 +26,12 @@ export async function verifyJwsProof(jws: DecodedJws, signer: string, purpose: P
     return fromError(err)
   }
   const usable = candidates.filter((k) => k.algorithms.includes(alg))
-  if (!usable.length) return failed('proof', 'alg_key_mismatch', `alg ${jws.header.alg} cannot be used with the key ${candidates[0]?.id ?? '(none)'} of ${signer}`)
+  if (!usable.length)
+    return failed(
+      'proof',
+      'alg_key_mismatch',
+      `alg ${jws.header.alg} cannot be used with the key ${candidates[0]?.id ?? '(none)'} of ${signer}`,
+    )
   const key = usable.find((k) => verifyJwsSignature(jws, k.publicKey))
   if (!key) return failed('proof', 'signature_invalid', `the signature does not verify with ${usable.map((k) => k.id).join(', ')}`)
   return passed('proof', { verificationMethod: key.id, alg })
@@ -70,6 +75,9 @@ export async function verifyDataIntegrityProof(
       return { id: key.id, controller: key.controller, publicKey: key.publicKey }
     },
   })
-  if (!result.verified) return failed('proof', result.code ?? 'signature_invalid', result.message ?? 'the Data Integrity proof does not verify', { proofs: result.proofs })
+  if (!result.verified)
+    return failed('proof', result.code ?? 'signature_invalid', result.message ?? 'the Data Integrity proof does not verify', {
+      proofs: result.proofs,
+    })
   return passed('proof', { proofs: result.proofs })
 }

@@ -39,7 +39,13 @@ export class ApiClientStore {
   constructor(private readonly db: Db) {}
 
   async insert(c: { id: string; name: string; tokenHash: string; scopes: readonly string[]; createdAt: Date }): Promise<void> {
-    await sql(this.db, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [c.id, c.name, c.tokenHash, c.scopes.join(' '), c.createdAt.toISOString()])
+    await sql(this.db, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [
+      c.id,
+      c.name,
+      c.tokenHash,
+      c.scopes.join(' '),
+      c.createdAt.toISOString(),
+    ])
   }
 
   async find(id: string): Promise<ApiClientRecord | undefined> {
@@ -49,13 +55,18 @@ export class ApiClientStore {
 
   /** The unrevoked client holding this token hash. */
   async findActiveByTokenHash(tokenHash: string): Promise<ApiClientRecord | undefined> {
-    const [row] = await sql<ApiClientRow>(this.db, `SELECT ${COLUMNS} FROM cb_api_client WHERE token_hash = ? AND revoked_at IS NULL`, [tokenHash])
+    const [row] = await sql<ApiClientRow>(this.db, `SELECT ${COLUMNS} FROM cb_api_client WHERE token_hash = ? AND revoked_at IS NULL`, [
+      tokenHash,
+    ])
     return row && toRecord(row)
   }
 
   /** Every client, oldest first, revoked ones included (`active`: only unrevoked ones). */
   async list(filter: { active?: boolean } = {}): Promise<ApiClientRecord[]> {
-    const rows = await sql<ApiClientRow>(this.db, `SELECT ${COLUMNS} FROM cb_api_client${filter.active ? ' WHERE revoked_at IS NULL' : ''} ORDER BY created_at, id`)
+    const rows = await sql<ApiClientRow>(
+      this.db,
+      `SELECT ${COLUMNS} FROM cb_api_client${filter.active ? ' WHERE revoked_at IS NULL' : ''} ORDER BY created_at, id`,
+    )
     return rows.map(toRecord)
   }
 
@@ -66,6 +77,10 @@ export class ApiClientStore {
 
   /** Sets `last_used_at` to `at` unless it is already later than `staleBefore`: instances racing on one minute write once. */
   async touchLastUsed(id: string, at: Date, staleBefore: Date): Promise<void> {
-    await sql(this.db, 'UPDATE cb_api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)', [at.toISOString(), id, staleBefore.toISOString()])
+    await sql(this.db, 'UPDATE cb_api_client SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)', [
+      at.toISOString(),
+      id,
+      staleBefore.toISOString(),
+    ])
   }
 }

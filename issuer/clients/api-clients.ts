@@ -30,20 +30,36 @@ export const LAST_USED_RESOLUTION_MS = 60_000
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 
-export async function createApiClient(ds: DataSource, clock: Clock, input: { name: string; scopes: readonly string[] }): Promise<ApiClient & { namespace: string; token: string }> {
+export async function createApiClient(
+  ds: DataSource,
+  clock: Clock,
+  input: { name: string; scopes: readonly string[] },
+): Promise<ApiClient & { namespace: string; token: string }> {
   const name = input.name.trim()
   if (!name || name.length > 200) throw new AppError('invalid_request', 'a client name of 1 to 200 characters is required')
   const unknown = input.scopes.filter((s) => !SCOPES.includes(s as Scope))
-  if (!input.scopes.length || unknown.length) throw new AppError('invalid_request', `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`)
+  if (!input.scopes.length || unknown.length)
+    throw new AppError(
+      'invalid_request',
+      `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    )
   const token = `cbt_${randomBytes(32).toString('base64url')}`
   const client = { id: randomUUID(), name, scopes: [...new Set(input.scopes)] as Scope[] }
   // Credential ids of the namespace urn:credit-bank:<namespace>: belong to one client: no two active clients share one.
   const namespace = clientNamespace(client)
-  if (RESERVED_NAMESPACES.has(namespace)) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`)
+  if (RESERVED_NAMESPACES.has(namespace))
+    throw new AppError(
+      'invalid_request',
+      `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`,
+    )
   const store = new ApiClientStore(ds)
   const active = await store.list({ active: true })
   const holder = active.find((c) => clientNamespace(c) === namespace)
-  if (holder) throw new AppError('invalid_request', `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`)
+  if (holder)
+    throw new AppError(
+      'invalid_request',
+      `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`,
+    )
   await store.insert({ ...client, tokenHash: sha256(token).toString('hex'), createdAt: clock() })
   return { ...client, namespace, token }
 }

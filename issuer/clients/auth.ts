@@ -18,10 +18,12 @@ export function requireScope(ds: DataSource, scope: Scope, clock: Clock): Reques
     const challenge = { 'WWW-Authenticate': 'Bearer realm="credit-bank"' }
     if (!header) return next(new AppError('unauthorized', 'send an API token: Authorization: Bearer <token>', { headers: challenge }))
     const match = /^Bearer ([^\s]+)$/i.exec(header)
-    if (!match) return next(new AppError('unauthorized', 'only Bearer tokens are accepted (not Basic or other schemes)', { headers: challenge }))
+    if (!match)
+      return next(new AppError('unauthorized', 'only Bearer tokens are accepted (not Basic or other schemes)', { headers: challenge }))
     const client = await authenticateToken(ds, match[1]!, clock)
     if (!client) return next(new AppError('unauthorized', 'the API token is not valid or was revoked', { headers: challenge }))
-    if (!client.scopes.includes(scope) && !client.scopes.includes('admin')) return next(new AppError('forbidden', `this API client lacks the "${scope}" scope`))
+    if (!client.scopes.includes(scope) && !client.scopes.includes('admin'))
+      return next(new AppError('forbidden', `this API client lacks the "${scope}" scope`))
     req.client = client
     next()
   }

@@ -28,7 +28,16 @@ const RESERVED_CLAIM_IRIS = new Set(RESERVED_CLAIMS.values())
  * Namespaces of `urn:credit-bank:` the bank keeps for itself (problem types, catalogue entries, demo data …):
  * no API client gets one of them.
  */
-export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set(['bank', 'catalogue', 'demo', 'problem', 'recognition', 'report', 'status', 'admin'])
+export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set([
+  'bank',
+  'catalogue',
+  'demo',
+  'problem',
+  'recognition',
+  'report',
+  'status',
+  'admin',
+])
 
 /**
  * The `urn:credit-bank:<namespace>:` an API client may use for its credential ids: the client's name as stored,
@@ -37,7 +46,12 @@ export const RESERVED_NAMESPACES: ReadonlySet<string> = new Set(['bank', 'catalo
  * refuses a name whose namespace an active client already has, or one the bank keeps (RESERVED_NAMESPACES).
  */
 export function clientNamespace(client: { readonly id: string; readonly name: string }): string {
-  const slug = client.name.normalize('NFKC').toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, '')
+  const slug = client.name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '')
   return slug || client.id.toLowerCase()
 }
 
@@ -74,9 +88,14 @@ export class ClientIssuingPolicy {
     const urn = CREDIT_BANK_URN.exec(id)
     if (urn) {
       if (urn[1]!.toLowerCase() !== own) {
-        throw new AppError('reserved_credential_id', `urn:credit-bank:${urn[1]}: is not this API client's namespace; its ids are urn:credit-bank:${own}:…`, { issues: [{ path, message: `use urn:credit-bank:${own}:…, urn:uuid: or an https: URL` }] })
+        throw new AppError(
+          'reserved_credential_id',
+          `urn:credit-bank:${urn[1]}: is not this API client's namespace; its ids are urn:credit-bank:${own}:…`,
+          { issues: [{ path, message: `use urn:credit-bank:${own}:…, urn:uuid: or an https: URL` }] },
+        )
       }
-      if (!URN_REST.test(urn[2]!)) throw invalidId(`the part after urn:credit-bank:${own}: must be URL characters (RFC 3986), not empty`, path)
+      if (!URN_REST.test(urn[2]!))
+        throw invalidId(`the part after urn:credit-bank:${own}: must be URL characters (RFC 3986), not empty`, path)
       return
     }
     if (/^https:/i.test(id)) {
@@ -89,15 +108,23 @@ export class ClientIssuingPolicy {
       if (url.username || url.password || !url.hostname) throw invalidId('an https: credential id has a host and no user or password', path)
       // The whole host, any port: the bank's status lists, DID document and credentials live there.
       if (url.hostname === this.bankHostname) {
-        throw new AppError('reserved_credential_id', `${url.hostname} is the bank's own host: its status lists and documents live there, API clients' credential ids do not`, { issues: [{ path, message: 'use an https: URL of your own, urn:uuid: or your urn:credit-bank: namespace' }] })
+        throw new AppError(
+          'reserved_credential_id',
+          `${url.hostname} is the bank's own host: its status lists and documents live there, API clients' credential ids do not`,
+          { issues: [{ path, message: 'use an https: URL of your own, urn:uuid: or your urn:credit-bank: namespace' }] },
+        )
       }
       return
     }
-    throw invalidId(`a credential id is urn:uuid:<uuid>, an https: URL or urn:credit-bank:${own}:…; got ${JSON.stringify(id.slice(0, 40))}`, path)
+    throw invalidId(
+      `a credential id is urn:uuid:<uuid>, an https: URL or urn:credit-bank:${own}:…; got ${JSON.stringify(id.slice(0, 40))}`,
+      path,
+    )
   }
 }
 
-const invalidId = (message: string, path: string) => new AppError('invalid_credential_id', message, { issues: [{ path, message: 'urn:uuid:, https: or urn:credit-bank:<your namespace>:' }] })
+const invalidId = (message: string, path: string) =>
+  new AppError('invalid_credential_id', message, { issues: [{ path, message: 'urn:uuid:, https: or urn:credit-bank:<your namespace>:' }] })
 
 /**
  * Walks the whole credential: a reserved type as the value of `type`/`@type`, a reserved claim as a key, or either
@@ -129,7 +156,15 @@ function findReserved(value: unknown, path: string): void {
 }
 
 const reservedType = (type: string, path: string) =>
-  new AppError('reserved_credential_type', `${type} is produced only by the bank itself (certification reports, status lists); API clients cannot have it signed`, { issues: [{ path, message: 'a type only the bank issues' }] })
+  new AppError(
+    'reserved_credential_type',
+    `${type} is produced only by the bank itself (certification reports, status lists); API clients cannot have it signed`,
+    { issues: [{ path, message: 'a type only the bank issues' }] },
+  )
 
 const reservedClaim = (claim: string, path: string) =>
-  new AppError('reserved_claim', `${claim} is the bank's own claim (recognition and certification reports come from the bank's flows); API clients cannot have it signed`, { issues: [{ path, message: 'a claim only the bank makes' }] })
+  new AppError(
+    'reserved_claim',
+    `${claim} is the bank's own claim (recognition and certification reports come from the bank's flows); API clients cannot have it signed`,
+    { issues: [{ path, message: 'a claim only the bank makes' }] },
+  )

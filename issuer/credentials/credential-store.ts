@@ -63,7 +63,11 @@ export class CredentialStore {
 
   /** `lock` holds the row until the transaction ends (PostgreSQL; SQLite transactions here are exclusive anyway). */
   async find(id: string, opts: { lock?: boolean } = {}): Promise<StoredCredential | undefined> {
-    const [row] = await sql<CredentialRow>(this.db, `SELECT ${COLUMNS} FROM cb_credential WHERE id = ?${opts.lock ? forUpdate(this.db) : ''}`, [id])
+    const [row] = await sql<CredentialRow>(
+      this.db,
+      `SELECT ${COLUMNS} FROM cb_credential WHERE id = ?${opts.lock ? forUpdate(this.db) : ''}`,
+      [id],
+    )
     return row && toCredential(row)
   }
 
@@ -72,7 +76,11 @@ export class CredentialStore {
     const out: StoredCredential[] = []
     for (let i = 0; i < ids.length; i += IDS_PER_SELECT) {
       const chunk = ids.slice(i, i + IDS_PER_SELECT)
-      const rows = await sql<CredentialRow>(this.db, `SELECT ${COLUMNS} FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)
+      const rows = await sql<CredentialRow>(
+        this.db,
+        `SELECT ${COLUMNS} FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      )
       out.push(...rows.map(toCredential))
     }
     return out
@@ -83,7 +91,11 @@ export class CredentialStore {
     const out: string[] = []
     for (let i = 0; i < ids.length; i += IDS_PER_SELECT) {
       const chunk = ids.slice(i, i + IDS_PER_SELECT)
-      const rows = await sql<{ id: string }>(this.db, `SELECT id FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)
+      const rows = await sql<{ id: string }>(
+        this.db,
+        `SELECT id FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      )
       out.push(...rows.map((r) => r.id))
     }
     return out
@@ -93,7 +105,18 @@ export class CredentialStore {
   async insert(credentials: readonly NewCredential[]): Promise<void> {
     for (let i = 0; i < credentials.length; i += ROWS_PER_INSERT) {
       const part = credentials.slice(i, i + ROWS_PER_INSERT)
-      const values = part.flatMap((c) => [c.id, c.issuer, JSON.stringify(c.types), c.subject, c.format, c.document, c.slot.listId, c.slot.index, c.clientId, c.issuedAt.toISOString()])
+      const values = part.flatMap((c) => [
+        c.id,
+        c.issuer,
+        JSON.stringify(c.types),
+        c.subject,
+        c.format,
+        c.document,
+        c.slot.listId,
+        c.slot.index,
+        c.clientId,
+        c.issuedAt.toISOString(),
+      ])
       await sql(
         this.db,
         `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
@@ -109,7 +132,11 @@ export class CredentialStore {
 
   /** The indices whose `purpose` bit is set in a status list. */
   async setIndices(listId: number, purpose: StatusPurpose): Promise<number[]> {
-    const rows = await sql<{ status_index: number | string }>(this.db, `SELECT status_index FROM cb_credential WHERE status_list_id = ? AND ${STATUS_COLUMN[purpose]} = 1`, [listId])
+    const rows = await sql<{ status_index: number | string }>(
+      this.db,
+      `SELECT status_index FROM cb_credential WHERE status_list_id = ? AND ${STATUS_COLUMN[purpose]} = 1`,
+      [listId],
+    )
     return rows.map((r) => Number(r.status_index))
   }
 
@@ -121,7 +148,11 @@ export class CredentialStore {
   /** How many credentials are stored (`revoked` counts only revoked ones, or only unrevoked ones). */
   async count(filter: { revoked?: boolean } = {}): Promise<number> {
     const where = filter.revoked === undefined ? '' : ' WHERE revoked = ?'
-    const [row] = await sql<{ n: number | string }>(this.db, `SELECT COUNT(*) AS n FROM cb_credential${where}`, filter.revoked === undefined ? [] : [filter.revoked ? 1 : 0])
+    const [row] = await sql<{ n: number | string }>(
+      this.db,
+      `SELECT COUNT(*) AS n FROM cb_credential${where}`,
+      filter.revoked === undefined ? [] : [filter.revoked ? 1 : 0],
+    )
     return Number(row?.n ?? 0)
   }
 }

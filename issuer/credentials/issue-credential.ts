@@ -29,7 +29,13 @@ export const issueOptionsSchema = {
   'x-error-code': 'unknown_option_provided',
   properties: {
     format: { enum: PROOF_FORMATS, description: 'how the bank secures the credential; default vc+jwt' },
-    credentialId: { type: 'string', maxLength: 512, pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:\\S+$', 'x-issue': 'must be a URL of at most 512 characters', description: 'the credential id, when credential.id is not given' },
+    credentialId: {
+      type: 'string',
+      maxLength: 512,
+      pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*:\\S+$',
+      'x-issue': 'must be a URL of at most 512 characters',
+      description: 'the credential id, when credential.id is not given',
+    },
   },
 } as const
 export type IssueOptions = FromSchema<typeof issueOptionsSchema>
@@ -105,7 +111,8 @@ export class CredentialIssuer {
       return await transaction(this.ds, async (m) => {
         const credentials = new CredentialStore(m)
         const [existing] = await credentials.existingIds([...ids])
-        if (existing !== undefined) throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
+        if (existing !== undefined)
+          throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
         const slots = await this.statusLists.allocate(m, prepared.length)
         // Sign chunk n+1 while the database writes chunk n.
         const issued: IssuedCredential[] = []
@@ -113,7 +120,11 @@ export class CredentialIssuer {
         for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
           const part = prepared.slice(i, i + ROWS_PER_INSERT)
           const partSlots = slots.slice(i, i + ROWS_PER_INSERT)
-          const signed = await Promise.all(part.map((p, j) => this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now)))
+          const signed = await Promise.all(
+            part.map((p, j) =>
+              this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now),
+            ),
+          )
           issued.push(...signed)
           await writing
           writing = credentials.insert(this.rows(signed, part, partSlots, clientId, now))
@@ -131,44 +142,74 @@ export class CredentialIssuer {
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */
   private prepare(request: IssueRequest, now: Date, at: string, admit: Admit | undefined): Prepared {
     const { credential: input, options: opts = {} } = request
-    if ('proof' in input) throw new AppError('proof_not_allowed', 'credential.proof is set by the bank when it signs; remove it from the request')
-    if ('credentialStatus' in input) throw new AppError('status_not_allowed', 'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request')
+    if ('proof' in input)
+      throw new AppError('proof_not_allowed', 'credential.proof is set by the bank when it signs; remove it from the request')
+    if ('credentialStatus' in input)
+      throw new AppError(
+        'status_not_allowed',
+        'credential.credentialStatus is set by the bank when it issues (its own status lists); remove it from the request',
+      )
     const issuerId = typeof input.issuer === 'string' ? input.issuer : (input.issuer as { id?: unknown } | null | undefined)?.id
     if (issuerId !== undefined && issuerId !== this.identity.did) {
       throw new AppError('issuer_mismatch', `credential.issuer must be this bank (${this.identity.did}); it signs only in its own name`)
     }
     const contexts = input['@context']
     if (Array.isArray(contexts) && contexts[0] !== VC_V2_CONTEXT) {
-      throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [{ path: `${at}/credential/@context/0`, message: `must be ${VC_V2_CONTEXT}` }])
+      throw new InvalidRequestError('only VC Data Model 2.0 credentials are issued', [
+        { path: `${at}/credential/@context/0`, message: `must be ${VC_V2_CONTEXT}` },
+      ])
     }
     // The bank signs only vocabulary it knows: bundled contexts by URL, never inline definitions that could
     // redefine protected terms, never a context it would have to fetch (SECURITY.md #42).
     const unknownContexts: Issue[] = []
     for (const [i, c] of (Array.isArray(contexts) ? contexts : []).entries()) {
-      if (typeof c !== 'string' || !CONTEXTS.has(c)) unknownContexts.push({ path: `${at}/credential/@context/${i}`, message: `only the bundled contexts are accepted: ${[...CONTEXTS.keys()].join(', ')}` })
+      if (typeof c !== 'string' || !CONTEXTS.has(c))
+        unknownContexts.push({
+          path: `${at}/credential/@context/${i}`,
+          message: `only the bundled contexts are accepted: ${[...CONTEXTS.keys()].join(', ')}`,
+        })
     }
-    if (unknownContexts.length) throw new InvalidRequestError('the credential uses a JSON-LD context the bank does not know', unknownContexts)
+    if (unknownContexts.length)
+      throw new InvalidRequestError('the credential uses a JSON-LD context the bank does not know', unknownContexts)
     if (input.id !== undefined && (typeof input.id !== 'string' || input.id.length > 512)) {
-      throw new InvalidRequestError('credential.id must be a single URL of at most 512 characters', [{ path: `${at}/credential/id`, message: 'expected one URL' }])
+      throw new InvalidRequestError('credential.id must be a single URL of at most 512 characters', [
+        { path: `${at}/credential/id`, message: 'expected one URL' },
+      ])
     }
     const id = (input.id as string | undefined) ?? opts.credentialId ?? `urn:uuid:${randomUUID()}`
     if (opts.credentialId !== undefined && input.id !== undefined && input.id !== opts.credentialId) {
-      throw new InvalidRequestError('options.credentialId and credential.id differ', [{ path: `${at}/options/credentialId`, message: 'must equal credential.id' }])
+      throw new InvalidRequestError('options.credentialId and credential.id differ', [
+        { path: `${at}/options/credentialId`, message: 'must equal credential.id' },
+      ])
     }
     // A shallow copy is enough: only top-level fields are set here, and nothing below them is ever mutated.
     const out: Record<string, unknown> = { ...input, id, validFrom: input.validFrom ?? now.toISOString() }
-    if (input.issuer === undefined) throw new InvalidRequestError('credential.issuer is required', [{ path: `${at}/credential/issuer`, message: `set it to ${this.identity.did}` }])
+    if (input.issuer === undefined)
+      throw new InvalidRequestError('credential.issuer is required', [
+        { path: `${at}/credential/issuer`, message: `set it to ${this.identity.did}` },
+      ])
     const issues = validateCredential(out, { model: 'v2' })
-    if (issues.length) throw new InvalidRequestError('the credential does not conform to the VC Data Model 2.0 or its type\'s schema', prefix(issues, `${at}/credential`))
+    if (issues.length)
+      throw new InvalidRequestError(
+        "the credential does not conform to the VC Data Model 2.0 or its type's schema",
+        prefix(issues, `${at}/credential`),
+      )
     admit?.(out, at)
     return { id, format: opts.format ?? 'vc+jwt', credential: out }
   }
 
   private async sign(credential: Record<string, unknown>, p: Prepared, key: SigningKey, now: Date): Promise<IssuedCredential> {
     if (p.format === 'eddsa-rdfc-2022') {
-      const secured = (await signDataIntegrity(credential, { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now }).catch((err: unknown) => {
+      const secured = (await signDataIntegrity(
+        credential,
+        { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey },
+        { created: now },
+      ).catch((err: unknown) => {
         // Strict JSON-LD: a term no context defines would be silently dropped from the signature (SECURITY.md #42).
-        if (err instanceof DataIntegrityError) throw new InvalidRequestError(`the credential cannot be signed as eddsa-rdfc-2022: ${err.message}`, [{ path: '/credential', message: err.code }])
+        if (err instanceof DataIntegrityError)
+          throw new InvalidRequestError(`the credential cannot be signed as eddsa-rdfc-2022: ${err.message}`, [
+            { path: '/credential', message: err.code },
+          ])
         throw err
       })) as Record<string, unknown>
       return { id: p.id, format: p.format, verifiableCredential: secured, document: JSON.stringify(secured) }
@@ -180,7 +221,17 @@ export class CredentialIssuer {
     return issued.map((c, i) => {
       const cred = prepared[i]!.credential
       const subject = cred.credentialSubject as { id?: unknown } | undefined
-      return { id: c.id, issuer: this.identity.did, types: cred.type, subject: typeof subject?.id === 'string' ? subject.id : null, format: c.format, document: c.document, slot: slots[i]!, clientId, issuedAt: now }
+      return {
+        id: c.id,
+        issuer: this.identity.did,
+        types: cred.type,
+        subject: typeof subject?.id === 'string' ? subject.id : null,
+        format: c.format,
+        document: c.document,
+        slot: slots[i]!,
+        clientId,
+        issuedAt: now,
+      }
     })
   }
 }
@@ -188,18 +239,25 @@ export class CredentialIssuer {
 /** The VC API form of a stored credential: an EnvelopedVerifiableCredential around a vc+jwt, the JSON of a Data Integrity one. */
 function asIssued(id: string, format: ProofFormat, document: string): IssuedCredential {
   const verifiableCredential =
-    format === 'vc+jwt' ? { '@context': [VC_V2_CONTEXT], id: `${VC_JWT_DATA_URL_PREFIX}${document}`, type: 'EnvelopedVerifiableCredential' } : (JSON.parse(document) as Record<string, unknown>)
+    format === 'vc+jwt'
+      ? { '@context': [VC_V2_CONTEXT], id: `${VC_JWT_DATA_URL_PREFIX}${document}`, type: 'EnvelopedVerifiableCredential' }
+      : (JSON.parse(document) as Record<string, unknown>)
   return { id, format, verifiableCredential, document }
 }
 
 /** VC-JOSE-COSE §3.1.2: JWT claims may accompany the credential; when present they must agree with it (the verifier checks). */
 function jwtClaims(credential: Record<string, unknown>, issuer: string, now: Date): Record<string, unknown> {
   const subject = credential.credentialSubject as { id?: unknown } | undefined
-  const claims: Record<string, unknown> = { iss: issuer, jti: credential.id, iat: epochSeconds(now), nbf: epochSeconds(new Date(String(credential.validFrom))) }
+  const claims: Record<string, unknown> = {
+    iss: issuer,
+    jti: credential.id,
+    iat: epochSeconds(now),
+    nbf: epochSeconds(new Date(String(credential.validFrom))),
+  }
   if (typeof credential.validUntil === 'string') claims.exp = epochSeconds(new Date(credential.validUntil))
   if (typeof subject?.id === 'string') claims.sub = subject.id
   return claims
 }
 
-
-const prefix = (issues: Issue[], at: string): Issue[] => issues.map((i) => ({ ...i, path: `${at}${i.path.startsWith('/') || i.path === '' ? '' : '/'}${i.path}` }))
+const prefix = (issues: Issue[], at: string): Issue[] =>
+  issues.map((i) => ({ ...i, path: `${at}${i.path.startsWith('/') || i.path === '' ? '' : '/'}${i.path}` }))

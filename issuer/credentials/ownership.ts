@@ -15,8 +15,14 @@ export const callerOf = (client: ApiClient): Caller => ({ clientId: client.id, a
  * The credential `id` if `caller` may act on it. Another client's credential answers as an unknown id does (404): a
  * 403 would tell a client which ids exist. `lock` holds the row for the caller's transaction.
  */
-export async function ownedCredential(store: CredentialStore, id: string, caller: Caller, opts: { lock?: boolean } = {}): Promise<StoredCredential> {
+export async function ownedCredential(
+  store: CredentialStore,
+  id: string,
+  caller: Caller,
+  opts: { lock?: boolean } = {},
+): Promise<StoredCredential> {
   const credential = await store.find(id, opts)
-  if (!credential || (!caller.admin && credential.clientId !== caller.clientId)) throw new AppError('not_found', 'no credential with this id was issued here for this API client')
+  if (!credential || (!caller.admin && credential.clientId !== caller.clientId))
+    throw new AppError('not_found', 'no credential with this id was issued here for this API client')
   return credential
 }

@@ -32,7 +32,13 @@ interface ListRow {
   version: number | string
 }
 
-const toList = (r: ListRow): StatusListRecord => ({ id: Number(r.id), size: Number(r.size), nextPosition: Number(r.next_position), permutationKey: r.permutation_key, version: Number(r.version) })
+const toList = (r: ListRow): StatusListRecord => ({
+  id: Number(r.id),
+  size: Number(r.size),
+  nextPosition: Number(r.next_position),
+  permutationKey: r.permutation_key,
+  version: Number(r.version),
+})
 const LIST_COLUMNS = 'id, size, next_position, permutation_key, version'
 
 /** Over a DataSource, or over a transaction's EntityManager to take part in it. */
@@ -41,7 +47,10 @@ export class StatusListStore {
 
   /** The list slots are taken from; `lock` holds it for the transaction (two instances never hand out one position). */
   async newest(opts: { lock?: boolean } = {}): Promise<StatusListRecord | undefined> {
-    const [row] = await sql<ListRow>(this.db, `SELECT ${LIST_COLUMNS} FROM cb_status_list ORDER BY id DESC LIMIT 1${opts.lock ? forUpdate(this.db) : ''}`)
+    const [row] = await sql<ListRow>(
+      this.db,
+      `SELECT ${LIST_COLUMNS} FROM cb_status_list ORDER BY id DESC LIMIT 1${opts.lock ? forUpdate(this.db) : ''}`,
+    )
     return row && toList(row)
   }
 
@@ -52,7 +61,11 @@ export class StatusListStore {
 
   /** A new, empty list at version 0 (a list id taken by another instance meanwhile is a unique violation). */
   async create(list: { id: number; size: number; permutationKey: string; createdAt: Date }): Promise<StatusListRecord> {
-    await sql(this.db, 'INSERT INTO cb_status_list (id, size, next_position, permutation_key, version, created_at) VALUES (?, ?, 0, ?, 0, ?)', [list.id, list.size, list.permutationKey, list.createdAt.toISOString()])
+    await sql(
+      this.db,
+      'INSERT INTO cb_status_list (id, size, next_position, permutation_key, version, created_at) VALUES (?, ?, 0, ?, 0, ?)',
+      [list.id, list.size, list.permutationKey, list.createdAt.toISOString()],
+    )
     return { id: list.id, size: list.size, nextPosition: 0, permutationKey: list.permutationKey, version: 0 }
   }
 

@@ -81,7 +81,13 @@ export class StatusLists {
   entries(slot: StatusSlot, format: ProofFormat = 'vc+jwt'): StatusListEntry[] {
     return STATUS_PURPOSES.map((purpose) => {
       const url = format === 'vc+jwt' ? this.listUrl(slot.listId, purpose) : this.jsonListUrl(slot.listId, purpose)
-      return { id: `${url}#${slot.index}`, type: 'BitstringStatusListEntry', statusPurpose: purpose, statusListIndex: String(slot.index), statusListCredential: url }
+      return {
+        id: `${url}#${slot.index}`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: purpose,
+        statusListIndex: String(slot.index),
+        statusListCredential: url,
+      }
     })
   }
 
@@ -96,7 +102,12 @@ export class StatusLists {
     let list = await store.newest({ lock: true })
     while (slots.length < count) {
       if (!list || list.nextPosition >= list.size) {
-        list = await store.create({ id: (list?.id ?? 0) + 1, size: this.size, permutationKey: randomBytes(32).toString('hex'), createdAt: this.clock() })
+        list = await store.create({
+          id: (list?.id ?? 0) + 1,
+          size: this.size,
+          permutationKey: randomBytes(32).toString('hex'),
+          createdAt: this.clock(),
+        })
       }
       const take = Math.min(count - slots.length, list.size - list.nextPosition)
       const walk = this.permutationOf(list.permutationKey, list.size)
@@ -122,7 +133,8 @@ export class StatusLists {
       const credential = await ownedCredential(credentials, credentialId, caller, { lock: true })
       const current = purpose === 'revocation' ? credential.revoked : credential.suspended
       if (current === value) return { changed: false }
-      if (purpose === 'revocation' && !value) throw new AppError('revocation_irreversible', 'a revoked credential cannot be un-revoked; issue a new one')
+      if (purpose === 'revocation' && !value)
+        throw new AppError('revocation_irreversible', 'a revoked credential cannot be un-revoked; issue a new one')
       await credentials.setStatus(credentialId, purpose, value)
       await new StatusListStore(m).bumpVersion(credential.slot.listId)
       return { changed: true }
@@ -154,8 +166,16 @@ export class StatusLists {
       credentialSubject: { id: `${id}#list`, type: 'BitstringStatusList', statusPurpose: purpose, encodedList },
     })
     const key = await this.identity.activeKey()
-    const jwt = await signJws({ ...credential(url), iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) }, key, 'vc+jwt')
-    const secured = await signDataIntegrity(credential(jsonUrl), { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey }, { created: now })
+    const jwt = await signJws(
+      { ...credential(url), iss: this.identity.did, jti: url, iat: epochSeconds(now), nbf: epochSeconds(now) },
+      key,
+      'vc+jwt',
+    )
+    const secured = await signDataIntegrity(
+      credential(jsonUrl),
+      { verificationMethod: key.kid, privateKey: key.privateKey, publicKey: key.publicKey },
+      { created: now },
+    )
     // A row from before the JSON form existed (ld_document NULL) is completed at the same version.
     await store.saveSigned({ listId, purpose, version: list.version, jwt, ldDocument: JSON.stringify(secured) })
     // What is stored, not what was just signed: two instances racing serve the same bytes (and ETags).

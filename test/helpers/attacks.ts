@@ -16,7 +16,11 @@ export const b64u = (value: unknown): string => (Buffer.isBuffer(value) ? value 
 /** The header and payload of a compact JWS, without checking anything. */
 export function decodeJwt(jwt: string): { header: Json; payload: Json; signature: Buffer } {
   const [h = '', p = '', s = ''] = jwt.split('.')
-  return { header: JSON.parse(Buffer.from(h, 'base64url').toString()) as Json, payload: JSON.parse(Buffer.from(p, 'base64url').toString()) as Json, signature: Buffer.from(s, 'base64url') }
+  return {
+    header: JSON.parse(Buffer.from(h, 'base64url').toString()) as Json,
+    payload: JSON.parse(Buffer.from(p, 'base64url').toString()) as Json,
+    signature: Buffer.from(s, 'base64url'),
+  }
 }
 
 /**
@@ -64,7 +68,13 @@ export interface Signer {
 
 function signerOf(did: string, kid: string, privateKey: KeyObject, publicKey: KeyObject): Signer {
   const alg = privateKey.asymmetricKeyType === 'ec' ? 'ES256' : 'EdDSA'
-  return { did, kid, privateKey, publicKey, sign: (payload, header = {}) => forgeJws({ alg, kid, typ: 'vc+jwt', ...header }, payload, privateKey) }
+  return {
+    did,
+    kid,
+    privateKey,
+    publicKey,
+    sign: (payload, header = {}) => forgeJws({ alg, kid, typ: 'vc+jwt', ...header }, payload, privateKey),
+  }
 }
 
 /** A wallet holder with an Ed25519 did:key (its key is under authentication). */
@@ -127,7 +137,8 @@ export class FakeHost {
 
   /** A fresh Ed25519 (or P-256) key published under `relationships` of this host's DID document, which is served. */
   newIssuer(opts: { relationships?: readonly string[]; curve?: 'ed25519' | 'p256'; fragment?: string } = {}): Signer {
-    const { privateKey, publicKey } = opts.curve === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')
+    const { privateKey, publicKey } =
+      opts.curve === 'p256' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')
     const kid = `${this.did}#${opts.fragment ?? 'key-1'}`
     this.serveDid(didDocument(this.did, [{ kid, publicKey, relationships: opts.relationships ?? ['assertionMethod'] }]))
     return signerOf(this.did, kid, privateKey, publicKey)
@@ -162,14 +173,26 @@ export function vcJwtPayload(credential: Json, issuerDid: string): Json {
 }
 
 /** A BitstringStatusListCredential payload for `issuerDid` at `url`, with `bits` (default: 131,072 zero bits). */
-export function statusListPayload(issuerDid: string, url: string, opts: { purpose?: string; bytes?: Buffer; encodedList?: string } = {}): Json {
+export function statusListPayload(
+  issuerDid: string,
+  url: string,
+  opts: { purpose?: string; bytes?: Buffer; encodedList?: string } = {},
+): Json {
   const encodedList = opts.encodedList ?? `u${gzipSync(opts.bytes ?? Buffer.alloc(131_072 / 8)).toString('base64url')}`
   const base = buildBitstringStatusListCredential(issuerDid, { id: url }) as unknown as Json
-  return { ...base, iss: issuerDid, credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: opts.purpose ?? 'revocation', encodedList } }
+  return {
+    ...base,
+    iss: issuerDid,
+    credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: opts.purpose ?? 'revocation', encodedList },
+  }
 }
 
 /** A vp+jwt by `holder` answering `challenge` (nonce), addressed to `domain` (aud) when given. */
-export function signPresentation(holder: Signer, credentials: readonly unknown[], opts: { challenge?: string; domain?: string; claims?: Json; header?: Json; presentation?: Json } = {}): string {
+export function signPresentation(
+  holder: Signer,
+  credentials: readonly unknown[],
+  opts: { challenge?: string; domain?: string; claims?: Json; header?: Json; presentation?: Json } = {},
+): string {
   const presentation = {
     '@context': ['https://www.w3.org/ns/credentials/v2'],
     type: ['VerifiablePresentation'],
@@ -177,7 +200,12 @@ export function signPresentation(holder: Signer, credentials: readonly unknown[]
     verifiableCredential: [...credentials],
     ...opts.presentation,
   }
-  const claims = { iss: holder.did, ...(opts.challenge !== undefined ? { nonce: opts.challenge } : {}), ...(opts.domain !== undefined ? { aud: opts.domain } : {}), ...opts.claims }
+  const claims = {
+    iss: holder.did,
+    ...(opts.challenge !== undefined ? { nonce: opts.challenge } : {}),
+    ...(opts.domain !== undefined ? { aud: opts.domain } : {}),
+    ...opts.claims,
+  }
   return holder.sign({ ...presentation, ...claims }, { typ: 'vp+jwt', ...opts.header })
 }
 
@@ -194,7 +222,11 @@ export function verifyPresentation(sys: TestSystem, verifiablePresentation: unkn
 }
 
 /** The raw answer to a request, for bodies that are not JSON or headers that matter. */
-export async function rawPost(url: string, body: string | Uint8Array, headers: Record<string, string>): Promise<{ status: number; headers: Headers; text: string }> {
+export async function rawPost(
+  url: string,
+  body: string | Uint8Array,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; text: string }> {
   const res = await fetch(url, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) })
   return { status: res.status, headers: res.headers, text: await res.text() }
 }

@@ -180,7 +180,12 @@ function coercionOf(valueObject: Json): Coercion {
 }
 
 /** Calls `found` for each marker value in expanded JSON-LD, with the property IRI it sits under and its node. */
-function findMarkers(value: unknown, property: string | undefined, owner: Json | undefined, found: (marker: string, iri: string, valueObject: Json, owner: Json) => void): void {
+function findMarkers(
+  value: unknown,
+  property: string | undefined,
+  owner: Json | undefined,
+  found: (marker: string, iri: string, valueObject: Json, owner: Json) => void,
+): void {
   if (Array.isArray(value)) {
     for (const item of value) findMarkers(item, property, owner, found)
     return
@@ -210,7 +215,11 @@ function nodePaths(document: Json): Path[] {
   return paths
 }
 
-function* candidatesFor(nodes: readonly NodeInfo[], rootContexts: readonly string[], allowedContexts: readonly string[]): Generator<Candidate> {
+function* candidatesFor(
+  nodes: readonly NodeInfo[],
+  rootContexts: readonly string[],
+  allowedContexts: readonly string[],
+): Generator<Candidate> {
   for (const node of nodes) {
     const { path } = node
     const where = pointer(path)
@@ -218,10 +227,19 @@ function* candidatesFor(nodes: readonly NodeInfo[], rootContexts: readonly strin
     yield* memberCandidates(node)
     // An allow-listed context repeated on a nested node, or added at the root.
     if (path.length) {
-      for (const url of rootContexts) yield { label: `nested-context ${url} ${where}`, conforming: false, apply: (doc) => prepend(at(doc, path) as Json, '@context', url) }
+      for (const url of rootContexts)
+        yield {
+          label: `nested-context ${url} ${where}`,
+          conforming: false,
+          apply: (doc) => prepend(at(doc, path) as Json, '@context', url),
+        }
     } else {
       for (const url of allowedContexts) {
-        yield { label: `context-appended ${url}`, conforming: true, apply: (doc) => void (doc['@context'] = [...contextUrls(doc['@context']), url]) }
+        yield {
+          label: `context-appended ${url}`,
+          conforming: true,
+          apply: (doc) => void (doc['@context'] = [...contextUrls(doc['@context']), url]),
+        }
       }
     }
   }
@@ -234,7 +252,11 @@ function* memberCandidates(node: NodeInfo): Generator<Candidate> {
     const get = (doc: Json) => at(doc, path) as Json
     yield { label: `iri-key ${where}`, conforming: false, apply: (doc) => rename(get(doc), key, term.iri) }
     if (term.coercion.kind !== 'language') {
-      yield { label: `value-object ${where}`, conforming: false, apply: (doc) => void (get(doc)[key] = valueObjects(get(doc)[key], term.coercion)) }
+      yield {
+        label: `value-object ${where}`,
+        conforming: false,
+        apply: (doc) => void (get(doc)[key] = valueObjects(get(doc)[key], term.coercion)),
+      }
       yield {
         label: `iri-key+value-object ${where}`,
         conforming: false,
@@ -380,7 +402,11 @@ function rename(node: Json, from: string, to: string, optional = false): void {
     if (optional) return
     throw new Error(`no member ${from}`)
   }
-  reorder(node, (keys) => keys, (key) => (key === from ? to : key))
+  reorder(
+    node,
+    (keys) => keys,
+    (key) => (key === from ? to : key),
+  )
 }
 
 function reorder(node: Json, order: (keys: string[]) => string[], name: (key: string) => string = (k) => k): void {

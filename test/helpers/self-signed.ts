@@ -28,10 +28,7 @@ export function selfSignedCertificate(dnsName = 'localhost'): { key: string; cer
   const now = Date.now()
   const extensions = tlv(
     0xa3,
-    seq(
-      seq(SUBJECT_ALT_NAME, tlv(0x04, seq(tlv(0x82, Buffer.from(dnsName))))),
-      seq(BASIC_CONSTRAINTS, TRUE, tlv(0x04, seq(TRUE))),
-    ),
+    seq(seq(SUBJECT_ALT_NAME, tlv(0x04, seq(tlv(0x82, Buffer.from(dnsName))))), seq(BASIC_CONSTRAINTS, TRUE, tlv(0x04, seq(TRUE)))),
   )
   const tbs = seq(
     tlv(0xa0, tlv(0x02, Buffer.from([2]))), // v3

@@ -47,7 +47,10 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
   })
 
   const create = async (name: string): Promise<{ id: string; token: string; namespace: string }> => {
-    const { code, stdout, stderr } = await run(['clients', 'create', '--name', name, '--scopes', 'credentials:issue,credentials:status', '--json'], env)
+    const { code, stdout, stderr } = await run(
+      ['clients', 'create', '--name', name, '--scopes', 'credentials:issue,credentials:status', '--json'],
+      env,
+    )
     assert.equal(code, 0, stderr)
     return JSON.parse(stdout) as { id: string; token: string; namespace: string }
   }
@@ -56,7 +59,12 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
     assert.equal(code, 0, stderr)
     return JSON.parse(stdout) as ListedClient[]
   }
-  const issueWith = (token: string) => post(`${issuerUrl}/credentials/issue`, { credential: buildClientCredential(`did:web:localhost%3A${new URL(issuerUrl).port}`) }, auth(token))
+  const issueWith = (token: string) =>
+    post(
+      `${issuerUrl}/credentials/issue`,
+      { credential: buildClientCredential(`did:web:localhost%3A${new URL(issuerUrl).port}`) },
+      auth(token),
+    )
 
   it('when a client has been used, then `clients list` shows name, namespace, scopes, created and last used, and never the token or its hash', async () => {
     const client = await create('Registrar of Example University')
@@ -68,7 +76,12 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
     const listed = (await list()).find((c) => c.id === client.id)!
     assert.deepEqual(
       { name: listed.name, namespace: listed.namespace, scopes: listed.scopes, revokedAt: listed.revokedAt },
-      { name: 'Registrar of Example University', namespace: 'registrar-of-example-university', scopes: ['credentials:issue', 'credentials:status'], revokedAt: null },
+      {
+        name: 'Registrar of Example University',
+        namespace: 'registrar-of-example-university',
+        scopes: ['credentials:issue', 'credentials:status'],
+        revokedAt: null,
+      },
     )
     assert.match(listed.createdAt, /^\d{4}-\d\d-\d\dT/)
     assert.ok(listed.lastUsedAt && Date.parse(listed.lastUsedAt) >= Date.parse(listed.createdAt), `last used ${listed.lastUsedAt}`)
@@ -118,7 +131,12 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
   })
 
   it('when a client sends many requests within a minute, then last used is written once, and again only after a minute', async () => {
-    const ds = await openDataSource(env.CB_DATABASE_URL ? { type: 'postgres', url: env.CB_DATABASE_URL } : { type: 'sqlite', database: path.join(dataDir, 'issuer.sqlite') }, 'issuer')
+    const ds = await openDataSource(
+      env.CB_DATABASE_URL
+        ? { type: 'postgres', url: env.CB_DATABASE_URL }
+        : { type: 'sqlite', database: path.join(dataDir, 'issuer.sqlite') },
+      'issuer',
+    )
     try {
       const clock = fixedClock('2026-11-30T08:00:00.000Z')
       const client = await createApiClient(ds, clock, { name: 'busy registrar', scopes: ['credentials:issue'] })

@@ -11,7 +11,18 @@ import { findNonCompactForm } from '../../core/proofs/compact-form.ts'
 import { newHolder, signPresentation, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential } from '../../fixtures/builders.ts'
 import { rdfEquivalents, type RdfEquivalentsOptions, type RdfVariant } from '../helpers/rdf-equivalents.ts'
-import { auth, check, issueAsBank, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  auth,
+  check,
+  issueAsBank,
+  post,
+  startTestSystem,
+  TEST_NOW,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 
 const DAY_SECONDS = 86_400
 /** TEST_NOW plus `days`, as an XSD dateTimeStamp. */
@@ -26,10 +37,12 @@ const CONCURRENCY = 4
 // issuer, validFrom, validUntil, credentialStatus and its entries, credentialSubject and its id and type, holder, proof
 // and its members, and the root node itself) is tried; of the rewrites elsewhere (achievement details, report totals,
 // names …), one in SAMPLE_EVERY, taken in generation order so that every kind of rewrite still occurs.
-const CHECKED = /^\/(?:(?:credentialStatus|proof|issuer|holder)(?:\/.*)?|validFrom|validUntil|id|type|@context|credentialSubject(?:\/(?:id|type))?)?$/
+const CHECKED =
+  /^\/(?:(?:credentialStatus|proof|issuer|holder)(?:\/.*)?|validFrom|validUntil|id|type|@context|credentialSubject(?:\/(?:id|type))?)?$/
 const SAMPLE_EVERY = 8
 /** For a presentation: the checked members of the presentation and of the first credential inside it. */
-const CHECKED_IN_PRESENTATION = (pointer: string): boolean => CHECKED.test(pointer) || CHECKED.test(pointer.replace(/^\/verifiableCredential(?:\/0)?/, ''))
+const CHECKED_IN_PRESENTATION = (pointer: string): boolean =>
+  CHECKED.test(pointer) || CHECKED.test(pointer.replace(/^\/verifiableCredential(?:\/0)?/, ''))
 /**
  * Inside presentations (each signed by a holder in the test process, which costs a canonicalization per variant): every
  * variant in the compact form the bank accepts (those reach the checks that read the JSON), and one in three of the
@@ -40,7 +53,11 @@ const forPresentations = (variants: readonly RdfVariant[]): RdfVariant[] => {
   return variants.filter((v) => findNonCompactForm(v.document, ALLOWED) === undefined || refused++ % 3 === 0)
 }
 const ALLOWED: ReadonlySet<string> = new Set(CONTEXTS.keys())
-const SAMPLING: RdfEquivalentsOptions = { focus: (pointer) => CHECKED.test(pointer), sampleEvery: SAMPLE_EVERY, allowedContexts: [...CONTEXTS.keys()] }
+const SAMPLING: RdfEquivalentsOptions = {
+  focus: (pointer) => CHECKED.test(pointer),
+  sampleEvery: SAMPLE_EVERY,
+  allowedContexts: [...CONTEXTS.keys()],
+}
 
 interface Kind {
   readonly name: string
@@ -52,16 +69,29 @@ interface Kind {
 // Every credential type the bank signs with Data Integrity: a plain one (VC Data Model only), a credit-bank achievement
 // and a certification report (both issued by the bank's own flows, hence issueAsBank).
 const KINDS: readonly Kind[] = [
-  { name: 'VerifiableCredential', ob3: false, build: (issuer, subject, o) => buildClientCredential(issuer, { ...o, credentialSubject: { id: subject, alumniOf: { name: 'Example University' } } }) },
+  {
+    name: 'VerifiableCredential',
+    ob3: false,
+    build: (issuer, subject, o) =>
+      buildClientCredential(issuer, { ...o, credentialSubject: { id: subject, alumniOf: { name: 'Example University' } } }),
+  },
   {
     name: 'AchievementCredential',
     ob3: true,
-    build: (issuer, subject, o) => buildAchievementCredential(issuer, { ...o, credentialSubject: { ...buildAchievementCredential(issuer).credentialSubject, id: subject } }) as unknown as Json,
+    build: (issuer, subject, o) =>
+      buildAchievementCredential(issuer, {
+        ...o,
+        credentialSubject: { ...buildAchievementCredential(issuer).credentialSubject, id: subject },
+      }) as unknown as Json,
   },
   {
     name: 'CertificationReportCredential',
     ob3: true,
-    build: (issuer, subject, o) => buildCertificationReportCredential(issuer, { ...o, credentialSubject: { ...buildCertificationReportCredential(issuer).credentialSubject, id: subject } }) as unknown as Json,
+    build: (issuer, subject, o) =>
+      buildCertificationReportCredential(issuer, {
+        ...o,
+        credentialSubject: { ...buildCertificationReportCredential(issuer).credentialSubject, id: subject },
+      }) as unknown as Json,
   },
 ]
 
@@ -89,7 +119,11 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
     return { credential, variants }
   }
   const setStatus = async (credential: Json, purpose: 'revocation' | 'suspension', value: boolean) => {
-    const res = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: credential.id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status: value }, auth(sys.token))
+    const res = await post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: credential.id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status: value },
+      auth(sys.token),
+    )
     assert.equal(res.status, 200, JSON.stringify(res.body))
     // The verifier caches status lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock.
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
@@ -112,7 +146,8 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
       const batch = variants.slice(i, i + CONCURRENCY)
       const results = await Promise.all(batch.map((v) => send(v.document)))
       results.forEach((res, j) => {
-        if (res.status !== 400 || res.body.verified !== false) wrong.push(`${batch[j]!.label}: HTTP ${res.status}, verified ${String(res.body.verified)}`)
+        if (res.status !== 400 || res.body.verified !== false)
+          wrong.push(`${batch[j]!.label}: HTTP ${res.status}, verified ${String(res.body.verified)}`)
       })
     }
     return wrong
@@ -123,19 +158,43 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
     const original = await verify(sys, issued.credential)
     assert.equal(original.status, 400)
     assert.equal(check(original.body, checkId), expected)
-    assert.deepEqual(await verifiedAnyway(issued.variants, (doc) => verify(sys, doc)), [], 'these re-expressions changed the verdict to true')
+    assert.deepEqual(
+      await verifiedAnyway(issued.variants, (doc) => verify(sys, doc)),
+      [],
+      'these re-expressions changed the verdict to true',
+    )
   }
 
   /** A Data Integrity presentation signed by `by` over whatever it carries, as an attacker signs it (no compact-form guard). */
   async function signedPresentation(by: Signer, credentials: readonly unknown[], proof: Json = {}, presentation: Json = {}): Promise<Json> {
-    const unsigned = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: by.did, verifiableCredential: [...credentials], ...presentation }
-    const options = { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', created: sys.clock().toISOString().replace('.000Z', 'Z'), verificationMethod: by.kid, proofPurpose: 'authentication', challenge: CHALLENGE, domain: DOMAIN, ...proof }
+    const unsigned = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: by.did,
+      verifiableCredential: [...credentials],
+      ...presentation,
+    }
+    const options = {
+      type: 'DataIntegrityProof',
+      cryptosuite: 'eddsa-rdfc-2022',
+      created: sys.clock().toISOString().replace('.000Z', 'Z'),
+      verificationMethod: by.kid,
+      proofPurpose: 'authentication',
+      challenge: CHALLENGE,
+      domain: DOMAIN,
+      ...proof,
+    }
     const data = await computeVerifyData(unsigned, [options])
     if (!data.ok) throw new Error(`the presentation cannot be canonicalized: ${data.code} ${data.message}`)
     return { ...unsigned, proof: { ...options, proofValue: `z${encodeBase58btc(cryptoSign(null, data.verifyData[0]!, by.privateKey))}` } }
   }
-  const presentDi = (vp: Json, holderBinding = false) => verifyPresentation(sys, vp, { challenge: CHALLENGE, domain: DOMAIN, ...(holderBinding ? { holderBinding: true } : {}) })
-  const presentJwt = (credential: Json) => verifyPresentation(sys, signPresentation(holder, [credential], { challenge: CHALLENGE, domain: DOMAIN }), { challenge: CHALLENGE, domain: DOMAIN })
+  const presentDi = (vp: Json, holderBinding = false) =>
+    verifyPresentation(sys, vp, { challenge: CHALLENGE, domain: DOMAIN, ...(holderBinding ? { holderBinding: true } : {}) })
+  const presentJwt = (credential: Json) =>
+    verifyPresentation(sys, signPresentation(holder, [credential], { challenge: CHALLENGE, domain: DOMAIN }), {
+      challenge: CHALLENGE,
+      domain: DOMAIN,
+    })
 
   for (const kind of KINDS) {
     it(`when a ${kind.name} is not yet valid (validFrom tomorrow), then none of its RDF-equivalent variants verifies (400)`, async () => {
@@ -156,7 +215,11 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
         // Open Badges 3.0's schema (a profile the credential claims) requires arrays for type, identifier, result …:
         // a single value there is refused by that profile, never by the proof or the compact-form rule.
         if (kind.ob3 && variant.label.startsWith('array-unwrapped ')) {
-          assert.deepEqual(body.checks.filter((c) => c.status === 'failed').map((c) => c.id), ['schema'], variant.label)
+          assert.deepEqual(
+            body.checks.filter((c) => c.status === 'failed').map((c) => c.id),
+            ['schema'],
+            variant.label,
+          )
           assert.match(String(body.checks.find((c) => c.id === 'schema')?.message), /must be an array/, variant.label)
           continue
         }
@@ -196,7 +259,11 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
       assert.equal(check(jwt.body, 'proof'), 'passed')
       assert.equal(check(jwt.body.credentials![0]!, 'status'), 'failed:revoked')
 
-      assert.deepEqual(await verifiedAnyway(variants, async (doc) => presentDi(await signedPresentation(holder, [doc]))), [], 'Data Integrity presentations')
+      assert.deepEqual(
+        await verifiedAnyway(variants, async (doc) => presentDi(await signedPresentation(holder, [doc]))),
+        [],
+        'Data Integrity presentations',
+      )
       assert.deepEqual(await verifiedAnyway(variants, (doc) => presentJwt(doc)), [], 'vp+jwt presentations')
     })
   }
@@ -207,10 +274,21 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
     const original = await presentDi(presentation)
     assert.equal(original.status, 400)
     assert.equal(check(original.body, 'proof'), 'failed:proof_expired')
-    const { candidates, variants } = await rdfEquivalents(presentation, { ...SAMPLING, focus: CHECKED_IN_PRESENTATION, sampleEvery: 2 * SAMPLE_EVERY })
+    const { candidates, variants } = await rdfEquivalents(presentation, {
+      ...SAMPLING,
+      focus: CHECKED_IN_PRESENTATION,
+      sampleEvery: 2 * SAMPLE_EVERY,
+    })
     console.log(`      presentation with an expired proof: ${variants.length} of ${candidates} candidates are RDF-equivalent`)
-    assert.ok(variants.some((v) => v.label.includes('/proof/expires')), 'the proof expiry is rewritten')
-    assert.deepEqual(await verifiedAnyway(variants, (doc) => presentDi(doc)), [], 'these re-expressions of the presentation changed the verdict to true')
+    assert.ok(
+      variants.some((v) => v.label.includes('/proof/expires')),
+      'the proof expiry is rewritten',
+    )
+    assert.deepEqual(
+      await verifiedAnyway(variants, (doc) => presentDi(doc)),
+      [],
+      'these re-expressions of the presentation changed the verdict to true',
+    )
   })
 
   it('when a thief presents someone else\'s credential with holder binding, then no re-expression of it (credentialSubject.id as "@id" …) verifies (400; item 2)', async () => {
@@ -221,7 +299,14 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
     assert.equal(theft.status, 400)
     assert.equal(check(theft.body, 'holder_binding'), 'failed:subject_not_holder')
 
-    assert.ok(stolen.variants.some((v) => v.label === '@id-for-id /credentialSubject'), 'credentialSubject.id written as "@id" is among the variants')
-    assert.deepEqual(await verifiedAnyway(forPresentations(stolen.variants), async (doc) => presentDi(await signedPresentation(thief, [doc]), true)), [], 'a stolen credential re-expressed passed holder binding')
+    assert.ok(
+      stolen.variants.some((v) => v.label === '@id-for-id /credentialSubject'),
+      'credentialSubject.id written as "@id" is among the variants',
+    )
+    assert.deepEqual(
+      await verifiedAnyway(forPresentations(stolen.variants), async (doc) => presentDi(await signedPresentation(thief, [doc]), true)),
+      [],
+      'a stolen credential re-expressed passed holder binding',
+    )
   })
 })

@@ -25,7 +25,10 @@ describe('demo data (bin/demo.ts)', () => {
     assert.equal(demoClients.length, 2)
     const active = demoClients.filter((c) => c.revokedAt === null)
     assert.equal(active.length, 1, 'the older demo client is revoked')
-    assert.deepEqual((await credentials.findMany([id, 'urn:credit-bank:demo:achievement-2'])).map((c) => c.clientId), [active[0]!.id, active[0]!.id])
+    assert.deepEqual(
+      (await credentials.findMany([id, 'urn:credit-bank:demo:achievement-2'])).map((c) => c.clientId),
+      [active[0]!.id, active[0]!.id],
+    )
     const get = (token: string) => fetch(`${sys.issuerUrl}/credentials/${encodeURIComponent(id)}`, { headers: auth(token) })
     assert.equal((await get(second.apiToken)).status, 200)
     assert.equal((await get(first.apiToken)).status, 401)

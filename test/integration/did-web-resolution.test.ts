@@ -38,7 +38,13 @@ describe('did:web resolution over the network', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       const port = (server.address() as AddressInfo).port
       origin = `https://localhost:${port}`
-      const config = loadConfig({ NODE_ENV: 'test', CB_LOG_LEVEL: 'silent', CB_DATA_DIR: dir, CB_KMS_SECRET_KEY: TEST_KMS_SECRET, CB_PUBLIC_URL: origin })
+      const config = loadConfig({
+        NODE_ENV: 'test',
+        CB_LOG_LEVEL: 'silent',
+        CB_DATA_DIR: dir,
+        CB_KMS_SECRET_KEY: TEST_KMS_SECRET,
+        CB_PUBLIC_URL: origin,
+      })
       node = await createIssuerNode(config, { clock: systemClock, log: createLogger('silent') })
       server.on('request', createIssuerApp(node))
       did = node.identity.did
@@ -63,17 +69,24 @@ describe('did:web resolution over the network', () => {
     /** POST over https, trusting the test certificate. */
     const postJson = (url: string, body: unknown): Promise<{ status: number; body: Json }> =>
       new Promise((resolve, reject) => {
-        const req = https.request(url, { method: 'POST', ca: cert, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }, (res) => {
-          let text = ''
-          res.on('data', (d: Buffer) => (text += d))
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }))
-        })
+        const req = https.request(
+          url,
+          { method: 'POST', ca: cert, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } },
+          (res) => {
+            let text = ''
+            res.on('data', (d: Buffer) => (text += d))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Json }))
+          },
+        )
         req.on('error', reject)
         req.end(JSON.stringify(body))
       })
 
     /** `credit-bank verify` as a separate process, configured as the bank (or not), trusting the certificate the standard way. */
-    async function verifyWithCli(verifiableCredential: unknown, publicUrl: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    async function verifyWithCli(
+      verifiableCredential: unknown,
+      publicUrl: string,
+    ): Promise<{ code: number; stdout: string; stderr: string }> {
       const file = path.join(dir, `vc-${Math.random().toString(36).slice(2)}.json`)
       writeFileSync(file, JSON.stringify({ verifiableCredential }))
       return runCli(['verify', file], {

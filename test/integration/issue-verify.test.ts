@@ -4,8 +4,25 @@ import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose'
 import { didKeyFromPublicKey } from '../../core/did/did-key.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, TEST_COVERED_CREDENTIAL_IDS } from '../../fixtures/builders.ts'
-import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, storedSlots, verify, type Report, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  buildAchievementCredential,
+  buildCertificationReportCredential,
+  buildClientCredential,
+  TEST_COVERED_CREDENTIAL_IDS,
+} from '../../fixtures/builders.ts'
+import {
+  auth,
+  check,
+  issue,
+  issueAsBank,
+  jwtOf,
+  post,
+  startTestSystem,
+  storedSlots,
+  verify,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 
 describe('issue → verify (HTTP)', () => {
   let sys: TestSystem
@@ -15,7 +32,11 @@ describe('issue → verify (HTTP)', () => {
   after(() => sys.close())
 
   const revoke = (id: string, purpose: 'revocation' | 'suspension', status: boolean) =>
-    post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status }, auth(sys.token))
+    post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status },
+      auth(sys.token),
+    )
   /** The verifier caches status lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock. */
   const expireCaches = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
 
@@ -30,7 +51,15 @@ describe('issue → verify (HTTP)', () => {
     assert.equal(body.verified, true)
     assert.deepEqual(
       body.checks.map((c) => [c.id, c.status]),
-      [['format', 'passed'], ['schema', 'passed'], ['credential_schema', 'skipped'], ['proof', 'passed'], ['validity_period', 'passed'], ['status', 'passed'], ['issuer_trust', 'passed']],
+      [
+        ['format', 'passed'],
+        ['schema', 'passed'],
+        ['credential_schema', 'skipped'],
+        ['proof', 'passed'],
+        ['validity_period', 'passed'],
+        ['status', 'passed'],
+        ['issuer_trust', 'passed'],
+      ],
     )
     assert.deepEqual(body.problemDetails, [])
     assert.equal((body.credential?.credentialSubject as { creditsEarned: number }).creditsEarned, 3)
@@ -52,7 +81,12 @@ describe('issue → verify (HTTP)', () => {
   })
 
   it('when a VC API client sends a minimal credential of another type, then it is issued and verifies (base data model only)', async () => {
-    const res = await issue(sys, { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential', 'ExampleCredential'], issuer: sys.did, credentialSubject: { id: 'did:example:alice', name: 'Alice' } })
+    const res = await issue(sys, {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiableCredential', 'ExampleCredential'],
+      issuer: sys.did,
+      credentialSubject: { id: 'did:example:alice', name: 'Alice' },
+    })
     assert.equal(res.status, 201)
     const { body } = await verify(sys, res.body.verifiableCredential)
     assert.equal(body.verified, true, JSON.stringify(body.checks))
@@ -62,10 +96,21 @@ describe('issue → verify (HTTP)', () => {
   it('when a credential we issued is checked with plain jose against our published DID document, then it verifies', async () => {
     const res = await issueAsBank(sys, buildAchievementCredential(sys.did))
     const jwt = jwtOf(res.body.verifiableCredential)
-    const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as { id: string; assertionMethod: string[]; verificationMethod: { id: string; publicKeyJwk: Record<string, string> }[] }
+    const doc = (await (await fetch(`${sys.issuerUrl}/.well-known/did.json`)).json()) as {
+      id: string
+      assertionMethod: string[]
+      verificationMethod: { id: string; publicKeyJwk: Record<string, string> }[]
+    }
     assert.equal(doc.id, sys.did)
-    const keys = createLocalJWKSet({ keys: doc.verificationMethod.filter((vm) => doc.assertionMethod.includes(vm.id)).map((vm) => ({ ...vm.publicKeyJwk, kid: vm.id })) })
-    const { payload, protectedHeader } = await jwtVerify(jwt, keys, { typ: 'vc+jwt', issuer: sys.did, algorithms: ['EdDSA'], currentDate: sys.clock() })
+    const keys = createLocalJWKSet({
+      keys: doc.verificationMethod.filter((vm) => doc.assertionMethod.includes(vm.id)).map((vm) => ({ ...vm.publicKeyJwk, kid: vm.id })),
+    })
+    const { payload, protectedHeader } = await jwtVerify(jwt, keys, {
+      typ: 'vc+jwt',
+      issuer: sys.did,
+      algorithms: ['EdDSA'],
+      currentDate: sys.clock(),
+    })
     assert.equal(protectedHeader.typ, 'vc+jwt')
     assert.equal(payload.issuer && (payload.issuer as { id: string }).id, sys.did)
   })
@@ -85,7 +130,11 @@ describe('issue → verify (HTTP)', () => {
       assert.equal(check(body, 'status'), 'failed:revoked')
       assert.equal(check(body, 'proof'), 'passed')
     }
-    assert.equal((await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', true)).body.changed, false, 'revoking twice is a no-op')
+    assert.equal(
+      (await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', true)).body.changed,
+      false,
+      'revoking twice is a no-op',
+    )
     const undo = await revoke('urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000001', 'revocation', false)
     assert.equal(undo.status, 400)
     assert.equal(undo.body.code, 'revocation_irreversible')
@@ -135,7 +184,9 @@ describe('issue → verify (HTTP)', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519')
     const did = didKeyFromPublicKey(publicKey)
     const credential = { ...buildAchievementCredential(did), validFrom: '2026-01-01T00:00:00Z' }
-    const jwt = await new SignJWT(credential as never).setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${did}#${did.slice('did:key:'.length)}` }).sign(privateKey)
+    const jwt = await new SignJWT(credential as never)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${did}#${did.slice('did:key:'.length)}` })
+      .sign(privateKey)
     const { status, body } = await verify(sys, jwt)
     assert.equal(status, 400)
     assert.equal(check(body, 'proof'), 'passed')
@@ -161,7 +212,10 @@ describe('issue → verify (HTTP)', () => {
   it('when the same credential id is issued twice, then the second gets 409 and only one is stored', async () => {
     const id = 'urn:uuid:7d1f9a52-0c1e-4b5e-9a43-000000000003'
     assert.equal((await issue(sys, buildClientCredential(sys.did, { id }))).status, 201)
-    const [a, b] = await Promise.all([issue(sys, buildClientCredential(sys.did, { id })), issue(sys, buildClientCredential(sys.did, { id }))])
+    const [a, b] = await Promise.all([
+      issue(sys, buildClientCredential(sys.did, { id })),
+      issue(sys, buildClientCredential(sys.did, { id })),
+    ])
     assert.deepEqual([a.status, b.status], [409, 409])
     assert.equal((a.body as unknown as { code: string }).code, 'duplicate_credential')
     assert.equal((await storedSlots(sys, [id])).length, 1)
@@ -185,8 +239,16 @@ describe('issue → verify (HTTP)', () => {
     const lists = new StatusListStore(sys.issuer.ds)
     const newest = (await lists.newest())!
     await lists.setNextPosition(newest.id, newest.size - 1)
-    const [last, next] = [await issueAsBank(sys, buildAchievementCredential(sys.did)), await issueAsBank(sys, buildAchievementCredential(sys.did))]
-    const listOf = (r: typeof last) => ((JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).credentialStatus as { statusListCredential: string }[])[0]!.statusListCredential)
+    const [last, next] = [
+      await issueAsBank(sys, buildAchievementCredential(sys.did)),
+      await issueAsBank(sys, buildAchievementCredential(sys.did)),
+    ]
+    const listOf = (r: typeof last) =>
+      (
+        JSON.parse(Buffer.from(jwtOf(r.body.verifiableCredential).split('.')[1]!, 'base64url').toString()).credentialStatus as {
+          statusListCredential: string
+        }[]
+      )[0]!.statusListCredential
     assert.match(listOf(last), /\/status-lists\/1\/revocation$/)
     assert.match(listOf(next), /\/status-lists\/2\/revocation$/)
     assert.equal((await verify(sys, next.body.verifiableCredential)).body.verified, true)
@@ -220,14 +282,36 @@ describe('presentations (HTTP)', () => {
   const kid = `${holderDid}#${holderDid.slice('did:key:'.length)}`
 
   async function present(credentials: Record<string, unknown>[], nonce: string, aud = 'https://employer.example') {
-    const vp = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holderDid, verifiableCredential: credentials }
-    return new SignJWT({ ...vp, nonce } as never).setProtectedHeader({ alg: 'EdDSA', typ: 'vp+jwt', kid }).setIssuer(holderDid).setAudience(aud).setIssuedAt(Math.floor(sys.clock().getTime() / 1000)).sign(holder.privateKey)
+    const vp = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: holderDid,
+      verifiableCredential: credentials,
+    }
+    return new SignJWT({ ...vp, nonce } as never)
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'vp+jwt', kid })
+      .setIssuer(holderDid)
+      .setAudience(aud)
+      .setIssuedAt(Math.floor(sys.clock().getTime() / 1000))
+      .sign(holder.privateKey)
   }
-  const challenge = async () => (await post<{ challenge: string }>(`${sys.verifierUrl}/challenges`, { domain: 'https://employer.example' })).body.challenge
+  const challenge = async () =>
+    (await post<{ challenge: string }>(`${sys.verifierUrl}/challenges`, { domain: 'https://employer.example' })).body.challenge
   const verifyVp = (vp: string, c: string, domain = 'https://employer.example', holderBinding = false) =>
-    post<Report>(`${sys.verifierUrl}/presentations/verify`, { verifiablePresentation: vp, options: { challenge: c, domain, ...(holderBinding ? { holderBinding } : {}) } })
+    post<Report>(`${sys.verifierUrl}/presentations/verify`, {
+      verifiablePresentation: vp,
+      options: { challenge: c, domain, ...(holderBinding ? { holderBinding } : {}) },
+    })
   const learnerCredential = async (id?: string) =>
-    (await issueAsBank(sys, buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holderDid } }))).body.verifiableCredential
+    (
+      await issueAsBank(
+        sys,
+        buildAchievementCredential(sys.did, {
+          ...(id ? { id } : {}),
+          credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holderDid },
+        }),
+      )
+    ).body.verifiableCredential
 
   it('when a learner presents a credential with the challenge, then the presentation and every credential in it verify', async () => {
     const c = await challenge()
@@ -250,7 +334,7 @@ describe('presentations (HTTP)', () => {
     assert.equal(check(replay, 'challenge'), 'failed:challenge_used')
   })
 
-  it('when the presentation answers another challenge, then it fails; a challenge the caller made is checked as the caller\'s', async () => {
+  it("when the presentation answers another challenge, then it fails; a challenge the caller made is checked as the caller's", async () => {
     const c = await challenge()
     const vp = await present([await learnerCredential()], 'not-the-challenge')
     assert.equal(check((await verifyVp(vp, c)).body, 'challenge'), 'failed:challenge_mismatch')
@@ -270,7 +354,11 @@ describe('presentations (HTTP)', () => {
   it('when a presentation carries a revoked credential, then the presentation fails on it', async () => {
     const id = 'urn:uuid:8a2e0b63-1d2f-4c6f-8b54-000000000001'
     const vc = await learnerCredential(id)
-    await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    await post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
+      auth(sys.token),
+    )
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const c = await challenge()
     const { body } = await verifyVp(await present([vc], c), c)
@@ -285,7 +373,14 @@ describe('presentations (HTTP)', () => {
     const sri = (vc: Record<string, unknown>, alg: 'sha256' | 'sha384') => `${alg}-${createHash(alg).update(jwtOf(vc)).digest('base64')}`
     const report = async (digests: string[]) => {
       const base = buildCertificationReportCredential(sys.did)
-      const credential = { ...base, credentialSubject: { ...base.credentialSubject, id: holderDid }, relatedResource: [{ id: first, digestSRI: digests[0] }, { id: second, digestSRI: digests[1] }] }
+      const credential = {
+        ...base,
+        credentialSubject: { ...base.credentialSubject, id: holderDid },
+        relatedResource: [
+          { id: first, digestSRI: digests[0] },
+          { id: second, digestSRI: digests[1] },
+        ],
+      }
       const res = await issueAsBank(sys, credential)
       assert.equal(res.status, 201, JSON.stringify(res.body))
       return res.body.verifiableCredential
@@ -304,7 +399,10 @@ describe('presentations (HTTP)', () => {
     assert.equal(check(swapped, 'related_resources'), 'failed:related_resource_digest_mismatch')
 
     c = await challenge()
-    assert.equal(check((await verifyVp(await present([covered[0]!], c), c)).body, 'related_resources'), 'skipped:no_related_resources_presented')
+    assert.equal(
+      check((await verifyVp(await present([covered[0]!], c), c)).body, 'related_resources'),
+      'skipped:no_related_resources_presented',
+    )
   })
 
   it('when no challenge is given, then the verifier refuses with 400 invalid_request', async () => {

@@ -5,8 +5,23 @@ import assert from 'node:assert/strict'
 import { createApiClient } from '../../issuer/clients/api-clients.ts'
 import { clientNamespace } from '../../issuer/credentials/client-issuing-policy.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
-import { buildAchievementCredential, buildBitstringStatusListCredential, buildCertificationReportCredential, buildClientCredential } from '../../fixtures/builders.ts'
-import { assertProblem, auth, check, issue, issueAsBank, post, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  buildAchievementCredential,
+  buildBitstringStatusListCredential,
+  buildCertificationReportCredential,
+  buildClientCredential,
+} from '../../fixtures/builders.ts'
+import {
+  assertProblem,
+  auth,
+  check,
+  issue,
+  issueAsBank,
+  post,
+  startTestSystem,
+  verify,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 import type { Json } from '../helpers/attacks.ts'
 
 const FORMATS = ['vc+jwt', 'eddsa-rdfc-2022'] as const
@@ -16,7 +31,9 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
   let otherToken: string
   before(async () => {
     sys = await startTestSystem()
-    otherToken = (await createApiClient(sys.issuer.ds, sys.clock, { name: 'Other University', scopes: ['credentials:issue', 'credentials:status'] })).token
+    otherToken = (
+      await createApiClient(sys.issuer.ds, sys.clock, { name: 'Other University', scopes: ['credentials:issue', 'credentials:status'] })
+    ).token
   })
   after(() => sys.close())
 
@@ -43,7 +60,7 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
       })
     }
 
-    it('when a client asks for a status list carrying the id of the bank\'s real list, then 403 and the real list is untouched', async () => {
+    it("when a client asks for a status list carrying the id of the bank's real list, then 403 and the real list is untouched", async () => {
       await issueAsBank(sys, buildAchievementCredential(sys.did))
       const listUrl = `${sys.issuerUrl}/status-lists/1/revocation`
       // The bank's public URL is http on loopback here, https in production: the id is refused on either scheme.
@@ -53,10 +70,29 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
     })
 
     for (const [what, overrides] of [
-      ['the report type by its full IRI', { type: ['VerifiableCredential', 'https://w3id.org/credit-bank/vocab#CertificationReportCredential'] }],
-      ['the status list type by its full IRI', { type: ['VerifiableCredential', 'https://www.w3.org/ns/credentials/status#BitstringStatusListCredential'] }],
-      ['a BitstringStatusList subject', { credentialSubject: { id: 'https://registrar.example.edu/lists/1#list', type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: 'uH4sI' } }],
-      ['a CertificationReport subject inside another credential', { credentialSubject: { type: ['CertificationReport'], reportNumber: 'CB-0000-0000-0000-0000' } }],
+      [
+        'the report type by its full IRI',
+        { type: ['VerifiableCredential', 'https://w3id.org/credit-bank/vocab#CertificationReportCredential'] },
+      ],
+      [
+        'the status list type by its full IRI',
+        { type: ['VerifiableCredential', 'https://www.w3.org/ns/credentials/status#BitstringStatusListCredential'] },
+      ],
+      [
+        'a BitstringStatusList subject',
+        {
+          credentialSubject: {
+            id: 'https://registrar.example.edu/lists/1#list',
+            type: 'BitstringStatusList',
+            statusPurpose: 'revocation',
+            encodedList: 'uH4sI',
+          },
+        },
+      ],
+      [
+        'a CertificationReport subject inside another credential',
+        { credentialSubject: { type: ['CertificationReport'], reportNumber: 'CB-0000-0000-0000-0000' } },
+      ],
     ] as const) {
       it(`when a client's credential carries ${what}, then 403 reserved_credential_type`, async () => {
         await refused(buildClientCredential(sys.did, overrides), 403, 'reserved_credential_type')
@@ -64,21 +100,36 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
     }
   })
 
-  describe('the bank\'s recognition claims: 403 reserved_claim', () => {
+  describe("the bank's recognition claims: 403 reserved_claim", () => {
     for (const format of FORMATS) {
       it(`when a client's achievement names another institution as recognizingInstitution (${format}), then 403 reserved_claim`, async () => {
         await refused(buildAchievementCredential(sys.did), 403, 'reserved_claim', { format })
       })
     }
 
-    it('when a client\'s achievement names the bank itself as recognizingInstitution, then 403 reserved_claim (recognition is the bank\'s own act)', async () => {
+    it("when a client's achievement names the bank itself as recognizingInstitution, then 403 reserved_claim (recognition is the bank's own act)", async () => {
       const credential = buildAchievementCredential(sys.did)
-      await refused({ ...credential, credentialSubject: { ...credential.credentialSubject, recognizingInstitution: { id: sys.did, type: ['Profile'], name: 'the bank' } } }, 403, 'reserved_claim')
+      await refused(
+        {
+          ...credential,
+          credentialSubject: {
+            ...credential.credentialSubject,
+            recognizingInstitution: { id: sys.did, type: ['Profile'], name: 'the bank' },
+          },
+        },
+        403,
+        'reserved_claim',
+      )
     })
 
     for (const format of FORMATS) {
       it(`when the claim is written under its full IRI, the form a Data Integrity proof signs as the same claim (${format}), then 403 reserved_claim`, async () => {
-        const credential = buildClientCredential(sys.did, { credentialSubject: { id: 'did:example:learner', 'https://w3id.org/credit-bank/vocab#recognizingInstitution': { id: 'did:web:university.example' } } })
+        const credential = buildClientCredential(sys.did, {
+          credentialSubject: {
+            id: 'did:example:learner',
+            'https://w3id.org/credit-bank/vocab#recognizingInstitution': { id: 'did:web:university.example' },
+          },
+        })
         await refused(credential, 403, 'reserved_claim', { format })
       })
     }
@@ -94,20 +145,29 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
       ['urn:uuid: that is no UUID', 'urn:uuid:not-a-uuid', 'invalid_credential_id'],
       ['an https: URL with credentials', 'https://user:secret@registrar.example.edu/credentials/1', 'invalid_credential_id'],
       ['its own namespace with nothing after it', 'urn:credit-bank:test:', 'invalid_credential_id'],
-      ['another client\'s namespace', 'urn:credit-bank:other-university:diploma-1', 'reserved_credential_id'],
+      ["another client's namespace", 'urn:credit-bank:other-university:diploma-1', 'reserved_credential_id'],
       ['a namespace the bank keeps', 'urn:credit-bank:demo:achievement-9', 'reserved_credential_id'],
     ] as const) {
       for (const where of ['credential.id', 'options.credentialId'] as const) {
         it(`when ${where} is ${what}, then ${code === 'reserved_credential_id' ? 403 : 400} ${code}`, async () => {
           const credential = buildClientCredential(sys.did, where === 'credential.id' ? { id } : {})
-          await refused(credential, code === 'reserved_credential_id' ? 403 : 400, code, where === 'options.credentialId' ? { credentialId: id } : undefined)
+          await refused(
+            credential,
+            code === 'reserved_credential_id' ? 403 : 400,
+            code,
+            where === 'options.credentialId' ? { credentialId: id } : undefined,
+          )
         })
       }
     }
 
-    it('when the id is an https: URL on the bank\'s own host (any port, any case), then 403 reserved_credential_id', async () => {
+    it("when the id is an https: URL on the bank's own host (any port, any case), then 403 reserved_credential_id", async () => {
       const bank = new URL(sys.issuerUrl)
-      for (const id of [`https://${bank.host}/credentials/1`, `https://${bank.hostname.toUpperCase()}:${bank.port}/status-lists/1/revocation`, `https://${bank.hostname}/x`]) {
+      for (const id of [
+        `https://${bank.host}/credentials/1`,
+        `https://${bank.hostname.toUpperCase()}:${bank.port}/status-lists/1/revocation`,
+        `https://${bank.hostname}/x`,
+      ]) {
         await refused(buildClientCredential(sys.did, { id }), 403, 'reserved_credential_id')
       }
     })
@@ -126,9 +186,19 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
       })
     }
 
-    it('when another client uses the test client\'s namespace, then 403; in its own namespace it is issued', async () => {
-      await refused(buildClientCredential(sys.did, { id: 'urn:credit-bank:test:squat-1' }), 403, 'reserved_credential_id', undefined, otherToken)
-      const res = await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did), options: { credentialId: 'urn:credit-bank:other-university:1' } }, auth(otherToken))
+    it("when another client uses the test client's namespace, then 403; in its own namespace it is issued", async () => {
+      await refused(
+        buildClientCredential(sys.did, { id: 'urn:credit-bank:test:squat-1' }),
+        403,
+        'reserved_credential_id',
+        undefined,
+        otherToken,
+      )
+      const res = await post(
+        `${sys.issuerUrl}/credentials/issue`,
+        { credential: buildClientCredential(sys.did), options: { credentialId: 'urn:credit-bank:other-university:1' } },
+        auth(otherToken),
+      )
       assert.equal(res.status, 201, JSON.stringify(res.body))
     })
   })
@@ -141,15 +211,24 @@ describe('issue 5 #3: the generic issuing API signs only what an API client may 
   })
 
   describe('client namespaces', () => {
-    it('the namespace is the client\'s name, normalized; a name with no Latin letter or digit gets the client\'s id', () => {
+    it("the namespace is the client's name, normalized; a name with no Latin letter or digit gets the client's id", () => {
       assert.equal(clientNamespace({ id: 'x', name: 'Jiangsu Open University (JOU)' }), 'jiangsu-open-university-jou')
       assert.equal(clientNamespace({ id: 'x', name: '  ＡＢＣ—Registrar ' }), 'abc-registrar')
-      assert.equal(clientNamespace({ id: '0B8D0C1A-0000-4000-8000-000000000001', name: '江苏开放大学' }), '0b8d0c1a-0000-4000-8000-000000000001')
+      assert.equal(
+        clientNamespace({ id: '0B8D0C1A-0000-4000-8000-000000000001', name: '江苏开放大学' }),
+        '0b8d0c1a-0000-4000-8000-000000000001',
+      )
     })
 
     it('when a client is created with a name whose namespace an active client has, or one the bank keeps, then it is refused', async () => {
-      await assert.rejects(createApiClient(sys.issuer.ds, sys.clock, { name: 'other university', scopes: ['credentials:issue'] }), (e: { code?: string; message: string }) => e.code === 'invalid_request' && /other-university/.test(e.message))
-      await assert.rejects(createApiClient(sys.issuer.ds, sys.clock, { name: 'Demo', scopes: ['credentials:issue'] }), (e: { code?: string }) => e.code === 'invalid_request')
+      await assert.rejects(
+        createApiClient(sys.issuer.ds, sys.clock, { name: 'other university', scopes: ['credentials:issue'] }),
+        (e: { code?: string; message: string }) => e.code === 'invalid_request' && /other-university/.test(e.message),
+      )
+      await assert.rejects(
+        createApiClient(sys.issuer.ds, sys.clock, { name: 'Demo', scopes: ['credentials:issue'] }),
+        (e: { code?: string }) => e.code === 'invalid_request',
+      )
     })
   })
 })
@@ -171,14 +250,30 @@ describe('issue 5 #14: the W3C examples context; client-supplied status and proo
     })
 
     it(`when the examples context is given inline as an object (${format}), then 400 invalid_request`, async () => {
-      const res = await issue(sys, buildClientCredential(sys.did, { '@context': ['https://www.w3.org/ns/credentials/v2', { '@vocab': 'https://www.w3.org/ns/credentials/examples#' }] }), { format })
+      const res = await issue(
+        sys,
+        buildClientCredential(sys.did, {
+          '@context': ['https://www.w3.org/ns/credentials/v2', { '@vocab': 'https://www.w3.org/ns/credentials/examples#' }],
+        }),
+        { format },
+      )
       assertProblem(res, 400, 'invalid_request')
     })
 
     it(`when the client supplies credentialStatus (${format}), then 400 status_not_allowed; a proof stays proof_not_allowed`, async () => {
-      const status = { id: `${sys.issuerUrl}/status-lists/1/revocation#1`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: `${sys.issuerUrl}/status-lists/1/revocation` }
+      const status = {
+        id: `${sys.issuerUrl}/status-lists/1/revocation#1`,
+        type: 'BitstringStatusListEntry',
+        statusPurpose: 'revocation',
+        statusListIndex: '1',
+        statusListCredential: `${sys.issuerUrl}/status-lists/1/revocation`,
+      }
       assertProblem(await issue(sys, buildClientCredential(sys.did, { credentialStatus: status }), { format }), 400, 'status_not_allowed')
-      assertProblem(await issue(sys, buildClientCredential(sys.did, { proof: { type: 'DataIntegrityProof' } }), { format }), 400, 'proof_not_allowed')
+      assertProblem(
+        await issue(sys, buildClientCredential(sys.did, { proof: { type: 'DataIntegrityProof' } }), { format }),
+        400,
+        'proof_not_allowed',
+      )
     })
   }
 })

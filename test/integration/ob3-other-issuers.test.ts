@@ -14,7 +14,15 @@ function vector(name: string, issuer: Signer): Json {
 }
 
 // The spec's examples name 1EdTech's JSON Schema, which is not one of ours: credential_schema skips it (schema_unknown), never fetching it.
-const ALL_PASSED = ['format:passed', 'schema:passed', 'credential_schema:skipped', 'proof:passed', 'validity_period:passed', 'status:skipped', 'issuer_trust:passed']
+const ALL_PASSED = [
+  'format:passed',
+  'schema:passed',
+  'credential_schema:skipped',
+  'proof:passed',
+  'validity_period:passed',
+  'status:skipped',
+  'issuer_trust:passed',
+]
 
 describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
   let sys: TestSystem
@@ -26,7 +34,11 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
 
   const signed = {
     'eddsa-rdfc-2022': (credential: Json) =>
-      signDataIntegrity(credential, { verificationMethod: otherIssuer.kid, privateKey: otherIssuer.privateKey, publicKey: otherIssuer.publicKey }, { created: sys.clock() }) as Promise<Json>,
+      signDataIntegrity(
+        credential,
+        { verificationMethod: otherIssuer.kid, privateKey: otherIssuer.privateKey, publicKey: otherIssuer.publicKey },
+        { created: sys.clock() },
+      ) as Promise<Json>,
     'vc+jwt': async (credential: Json): Promise<Json> => ({
       '@context': [VC_V2_CONTEXT],
       id: `${VC_JWT_DATA_URL_PREFIX}${otherIssuer.sign(vcJwtPayload(credential, otherIssuer.did))}`,
@@ -40,7 +52,7 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
     assert.equal(res.status, verified ? 200 : 400)
   }
 
-  const outcomes = (report: Report) => report.checks.map((c) => c.status === 'passed' ? `${c.id}:passed` : `${c.id}:${c.status}`)
+  const outcomes = (report: Report) => report.checks.map((c) => (c.status === 'passed' ? `${c.id}:passed` : `${c.id}:${c.status}`))
 
   for (const name of ['basic-openbadgecredential', 'basic-achievementcredential']) {
     for (const securing of ['eddsa-rdfc-2022', 'vc+jwt'] as const) {
@@ -58,7 +70,15 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
   it("when the spec's complete OpenBadgeCredential is signed as vc+jwt, then the schema passes and only its 1EdTech revocation list (a status method we do not read) fails", async () => {
     const res = await verify(sys, await signed['vc+jwt'](vector('complete-openbadgecredential', otherIssuer)))
     assertAnswer(res, false)
-    assert.deepEqual(outcomes(res.body), ['format:passed', 'schema:passed', 'credential_schema:skipped', 'proof:passed', 'validity_period:passed', 'status:failed', 'issuer_trust:passed'])
+    assert.deepEqual(outcomes(res.body), [
+      'format:passed',
+      'schema:passed',
+      'credential_schema:skipped',
+      'proof:passed',
+      'validity_period:passed',
+      'status:failed',
+      'issuer_trust:passed',
+    ])
     assert.equal(check(res.body, 'status'), 'failed:unsupported_status_type')
   })
 
@@ -89,6 +109,9 @@ describe('Open Badges 3.0 credentials from other issuers (HTTP)', () => {
     const res = await verify(sys, await signed['vc+jwt'](credential))
     assertAnswer(res, false)
     const issues = (res.body.checks.find((c) => c.id === 'schema')?.details?.issues ?? []) as { path: string }[]
-    assert.deepEqual(issues.map((i) => i.path), ['/@context'])
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['/@context'],
+    )
   })
 })

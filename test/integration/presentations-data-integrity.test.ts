@@ -19,19 +19,37 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
   after(() => sys.close())
 
   const learnerCredential = async (options?: Record<string, unknown>, id?: string) => {
-    const credential = buildAchievementCredential(sys.did, { ...(id ? { id } : {}), credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holder.did } })
+    const credential = buildAchievementCredential(sys.did, {
+      ...(id ? { id } : {}),
+      credentialSubject: { ...buildAchievementCredential(sys.did).credentialSubject, id: holder.did },
+    })
     const res = await issueAsBank(sys, credential, options)
     assert.equal(res.status, 201)
     return res.body.verifiableCredential
   }
 
-  function present(credentials: unknown[], proof: { challenge?: string; domain?: string; purpose?: 'authentication' | 'assertionMethod'; by?: Signer } = {}, presentation: Json = {}) {
+  function present(
+    credentials: unknown[],
+    proof: { challenge?: string; domain?: string; purpose?: 'authentication' | 'assertionMethod'; by?: Signer } = {},
+    presentation: Json = {},
+  ) {
     const by = proof.by ?? holder
-    const unsigned = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, verifiableCredential: credentials, ...presentation }
+    const unsigned = {
+      '@context': ['https://www.w3.org/ns/credentials/v2'],
+      type: ['VerifiablePresentation'],
+      holder: holder.did,
+      verifiableCredential: credentials,
+      ...presentation,
+    }
     return signDataIntegrity(
       unsigned,
       { verificationMethod: by.kid, privateKey: by.privateKey, publicKey: by.publicKey },
-      { created: sys.clock(), proofPurpose: proof.purpose ?? 'authentication', ...(proof.challenge === undefined ? {} : { challenge: proof.challenge }), domain: proof.domain ?? DOMAIN },
+      {
+        created: sys.clock(),
+        proofPurpose: proof.purpose ?? 'authentication',
+        ...(proof.challenge === undefined ? {} : { challenge: proof.challenge }),
+        domain: proof.domain ?? DOMAIN,
+      },
     ) as Promise<Json>
   }
 
@@ -43,10 +61,23 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     assert.equal(body.verified, true, JSON.stringify(body.checks))
     assert.deepEqual(
       body.checks.map((c) => `${c.id}:${c.status}`),
-      ['format:passed', 'schema:passed', 'proof:passed', 'validity_period:skipped', 'challenge:passed', 'domain:passed', 'holder_binding:passed', 'credentials:passed', 'related_resources:skipped'],
+      [
+        'format:passed',
+        'schema:passed',
+        'proof:passed',
+        'validity_period:skipped',
+        'challenge:passed',
+        'domain:passed',
+        'holder_binding:passed',
+        'credentials:passed',
+        'related_resources:skipped',
+      ],
     )
     assert.deepEqual(body.checks[0]!.details, { securing: 'eddsa-rdfc-2022' })
-    assert.deepEqual(body.credentials?.map((r) => r.verified), [true, true])
+    assert.deepEqual(
+      body.credentials?.map((r) => r.verified),
+      [true, true],
+    )
   })
 
   it('when the same challenge is answered twice, then the second presentation fails with challenge_used', async () => {
@@ -61,7 +92,9 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
   it('when the proof answers another challenge, then the challenge check fails while the signature itself holds', async () => {
     const challenge = await newChallenge(sys, DOMAIN)
     const other = await newChallenge(sys, DOMAIN)
-    const body = (await verifyPresentation(sys, await present([await learnerCredential()], { challenge: other }), { challenge, domain: DOMAIN })).body
+    const body = (
+      await verifyPresentation(sys, await present([await learnerCredential()], { challenge: other }), { challenge, domain: DOMAIN })
+    ).body
     assert.equal(body.verified, false)
     assert.equal(check(body, 'proof'), 'passed')
     assert.equal(check(body, 'challenge'), 'failed:challenge_mismatch')
@@ -73,7 +106,11 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     const tampered = (await verifyPresentation(sys, { ...vp, verifiableCredential: [] }, { challenge, domain: DOMAIN })).body
     assert.equal(check(tampered, 'proof'), 'failed:signature_invalid')
     assert.equal(check(tampered, 'challenge'), 'skipped:proof_failed')
-    assert.equal((await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body.verified, true, 'the genuine presentation still answers the challenge')
+    assert.equal(
+      (await verifyPresentation(sys, vp, { challenge, domain: DOMAIN })).body.verified,
+      true,
+      'the genuine presentation still answers the challenge',
+    )
   })
 
   it('when the proof is not for authentication, is by someone other than the holder, or names no holder, then the proof fails', async () => {
@@ -109,7 +146,12 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
 
   it('when the proof is addressed to another domain, then the domain check fails', async () => {
     const challenge = await newChallenge(sys, DOMAIN)
-    const body = (await verifyPresentation(sys, await present([await learnerCredential()], { challenge, domain: 'https://other.example' }), { challenge, domain: DOMAIN })).body
+    const body = (
+      await verifyPresentation(sys, await present([await learnerCredential()], { challenge, domain: 'https://other.example' }), {
+        challenge,
+        domain: DOMAIN,
+      })
+    ).body
     assert.equal(body.verified, false)
     assert.equal(check(body, 'domain'), 'failed:domain_mismatch')
   })
@@ -117,7 +159,11 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
   it('when a credential inside was revoked, then the presentation fails on it', async () => {
     const id = 'urn:uuid:4d1e0000-0000-4000-8000-000000000001'
     const credential = await learnerCredential({ format: 'eddsa-rdfc-2022' }, id)
-    const revoked = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    const revoked = await post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
+      auth(sys.token),
+    )
     assert.equal(revoked.status, 200)
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const challenge = await newChallenge(sys, DOMAIN)
@@ -129,11 +175,25 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
 
   it('when a report pins Data Integrity credentials, then their digest is over the canonical JSON, so re-spacing passes and a swap fails', async () => {
     const [first, second] = TEST_COVERED_CREDENTIAL_IDS
-    const covered = [await learnerCredential({ format: 'eddsa-rdfc-2022' }, first), await learnerCredential({ format: 'eddsa-rdfc-2022' }, second)]
+    const covered = [
+      await learnerCredential({ format: 'eddsa-rdfc-2022' }, first),
+      await learnerCredential({ format: 'eddsa-rdfc-2022' }, second),
+    ]
     const sri = (vc: Json) => `sha384-${createHash('sha384').update(canonicalJson(vc)).digest('base64')}`
     const report = async (pinned: Json[]) => {
       const base = buildCertificationReportCredential(sys.did)
-      const res = await issueAsBank(sys, { ...base, credentialSubject: { ...base.credentialSubject, id: holder.did }, relatedResource: [{ id: first, digestSRI: sri(pinned[0]!) }, { id: second, digestSRI: sri(pinned[1]!) }] }, { format: 'eddsa-rdfc-2022' })
+      const res = await issueAsBank(
+        sys,
+        {
+          ...base,
+          credentialSubject: { ...base.credentialSubject, id: holder.did },
+          relatedResource: [
+            { id: first, digestSRI: sri(pinned[0]!) },
+            { id: second, digestSRI: sri(pinned[1]!) },
+          ],
+        },
+        { format: 'eddsa-rdfc-2022' },
+      )
       assert.equal(res.status, 201, JSON.stringify(res.body))
       return res.body.verifiableCredential
     }
@@ -141,14 +201,20 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
     // Members in another order: the same credential, the same canonical form.
     const reordered = Object.fromEntries(Object.entries(covered[0]!).reverse())
     let challenge = await newChallenge(sys, DOMAIN)
-    const ok = (await verifyPresentation(sys, await present([genuine, reordered, covered[1]], { challenge }), { challenge, domain: DOMAIN })).body
+    const ok = (
+      await verifyPresentation(sys, await present([genuine, reordered, covered[1]], { challenge }), { challenge, domain: DOMAIN })
+    ).body
     assert.equal(ok.verified, true, JSON.stringify(ok.checks))
-    assert.deepEqual(ok.checks.find((c) => c.id === 'related_resources'), { id: 'related_resources', status: 'passed', details: { compared: 2 } })
+    assert.deepEqual(
+      ok.checks.find((c) => c.id === 'related_resources'),
+      { id: 'related_resources', status: 'passed', details: { compared: 2 } },
+    )
 
     const other = await learnerCredential({ format: 'eddsa-rdfc-2022' })
     const pinnedOther = await report([other, covered[1]!])
     challenge = await newChallenge(sys, DOMAIN)
-    const swapped = (await verifyPresentation(sys, await present([pinnedOther, ...covered], { challenge }), { challenge, domain: DOMAIN })).body
+    const swapped = (await verifyPresentation(sys, await present([pinnedOther, ...covered], { challenge }), { challenge, domain: DOMAIN }))
+      .body
     assert.equal(swapped.verified, false)
     assert.equal(check(swapped, 'related_resources'), 'failed:related_resource_digest_mismatch')
   })

@@ -7,7 +7,17 @@ import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { buildClientCredential } from '../../fixtures/builders.ts'
 import { freePort, startService } from '../../fixtures/processes.ts'
-import { auth, issue, post, startTestSystem, storedSlots, TEST_KMS_SECRET, verify, check, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  auth,
+  issue,
+  post,
+  startTestSystem,
+  storedSlots,
+  TEST_KMS_SECRET,
+  verify,
+  check,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 
 describe('reliability', () => {
   let sys: TestSystem
@@ -52,7 +62,11 @@ describe('reliability', () => {
   it('when an issued and then revoked credential survives a restart, then the new process serves it re-signed with the bit set (R6, R7)', async () => {
     const id = 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c002'
     const vc = (await issue(sys, buildClientCredential(sys.did, { id }))).body.verifiableCredential
-    const r = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    const r = await post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
+      auth(sys.token),
+    )
     assert.equal(r.status, 200)
     // A second process on the same database sees both the credential and the bit.
     const restarted = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })
@@ -79,9 +93,18 @@ describe('reliability', () => {
     try {
       const ids = Array.from({ length: 60 }, (_, n) => `urn:uuid:5b5c0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
       const results = await Promise.all(
-        ids.map((id, n) => post(`${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did, { id }) }, auth(sys.token))),
+        ids.map((id, n) =>
+          post(
+            `${n % 2 ? `http://localhost:${port}` : sys.issuerUrl}/credentials/issue`,
+            { credential: buildClientCredential(sys.did, { id }) },
+            auth(sys.token),
+          ),
+        ),
       )
-      assert.deepEqual(results.map((r) => r.status), ids.map(() => 201))
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ids.map(() => 201),
+      )
       const rows = await storedSlots(sys, ids)
       assert.equal(rows.length, 60)
       assert.equal(new Set(rows.map((r) => r.slot)).size, 60)
@@ -93,20 +116,23 @@ describe('reliability', () => {
   it('when the issuer process is killed (SIGKILL) in the middle of a burst, then every acknowledged credential survives as given, slots stay unique, and resubmitting the burst completes it exactly once (R2, R3, R6)', async function () {
     this.timeout(90_000)
     const ids = Array.from({ length: 120 }, (_, n) => `urn:uuid:6c6d0000-0000-4000-8000-${String(n).padStart(12, '0')}`)
-    const send = (base: string, id: string) => post(`${base}/credentials/issue`, { credential: buildClientCredential(sys.did, { id }) }, auth(sys.token))
+    const send = (base: string, id: string) =>
+      post(`${base}/credentials/issue`, { credential: buildClientCredential(sys.did, { id }) }, auth(sys.token))
 
     // 8 clients work through the burst; the process is killed once 30 answers have come back.
     const port = await freePort()
     const doomed = await startService('issuer', issuerProcessEnv(port))
     const acknowledged = new Map<string, unknown>()
     const queue = [...ids]
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      for (let id = queue.shift(); id; id = queue.shift()) {
-        const res = await send(`http://localhost:${port}`, id).catch(() => undefined) // refused or reset once killed
-        if (res?.status === 201) acknowledged.set(id, res.body.verifiableCredential)
-        if (acknowledged.size >= 30 && doomed.child.exitCode === null) doomed.child.kill('SIGKILL')
-      }
-    }))
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          const res = await send(`http://localhost:${port}`, id).catch(() => undefined) // refused or reset once killed
+          if (res?.status === 201) acknowledged.set(id, res.body.verifiableCredential)
+          if (acknowledged.size >= 30 && doomed.child.exitCode === null) doomed.child.kill('SIGKILL')
+        }
+      }),
+    )
     await doomed.stop()
     assert.ok(acknowledged.size >= 30 && acknowledged.size < ids.length, `${acknowledged.size} acknowledged before the kill`)
 
@@ -129,7 +155,8 @@ describe('reliability', () => {
       assert.equal(new Set(all.map((r) => r.slot)).size, ids.length)
       // The child processes sign on the real clock; the verifier's injected clock follows them there.
       sys.clock.set(new Date())
-      for (const vc of [acknowledged.values().next().value, answers.find((r) => r.status === 201)!.body.verifiableCredential]) assert.equal((await verify(sys, vc)).body.verified, true)
+      for (const vc of [acknowledged.values().next().value, answers.find((r) => r.status === 201)!.body.verifiableCredential])
+        assert.equal((await verify(sys, vc)).body.verified, true)
     } finally {
       assert.equal(await restarted.stop(), 0)
     }

@@ -2,7 +2,12 @@
 // signed) and, when signed anyway, by the verifier's schema check.
 import assert from 'node:assert/strict'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
-import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential, withValue } from '../../fixtures/builders.ts'
+import {
+  buildAchievementCredential,
+  buildCertificationReportCredential,
+  buildClientCredential,
+  withValue,
+} from '../../fixtures/builders.ts'
 import { check, issue, issueAsBank, jwtOf, startTestSystem, verify, type TestSystem } from '../../fixtures/test-system.ts'
 import { resignAsBank, type Json } from '../helpers/attacks.ts'
 
@@ -83,7 +88,12 @@ const idRows: Row[] = [
   ['evidence.id given twice', '/evidence', [{ id: ['https://a.example/1', 'https://a.example/2'], type: ['Evidence'] }]],
 ]
 const typedRows: Row[] = [
-  ['credentialStatus (of any shape)', '/credentialStatus', { id: 'https://bank.example/status/1#5', statusPurpose: 'revocation' }, 'status_not_allowed'],
+  [
+    'credentialStatus (of any shape)',
+    '/credentialStatus',
+    { id: 'https://bank.example/status/1#5', statusPurpose: 'revocation' },
+    'status_not_allowed',
+  ],
   ['evidence without type', '/evidence', [{ id: 'https://bank.example/evidence/1' }]],
   ['termsOfUse without type', '/termsOfUse', { id: 'https://bank.example/terms' }],
   ['refreshService without type', '/refreshService', { id: 'https://bank.example/refresh' }],
@@ -105,7 +115,11 @@ const languageRows: Row[] = [
   ['issuer.description an object', '/issuer/description', { text: 'a bank' }],
 ]
 const ob3Rows: Row[] = [
-  ['credentialSubject with neither id nor identifier', '/credentialSubject', withValue(withValue(buildAchievementCredential('did:web:x').credentialSubject, '/id', undefined), '/identifier', undefined)],
+  [
+    'credentialSubject with neither id nor identifier',
+    '/credentialSubject',
+    withValue(withValue(buildAchievementCredential('did:web:x').credentialSubject, '/id', undefined), '/identifier', undefined),
+  ],
   ['credentialSubject.type not AchievementSubject', '/credentialSubject/type', ['Person']],
   ['issuer.type not Profile', '/issuer/type', ['Organization']],
   ['result.type not Result', '/credentialSubject/result', [{ type: ['Score'], value: '87' }]],
@@ -121,7 +135,11 @@ const jsonLdRows: Row[] = [
   ['an unknown remote context', '/@context', [V2, OB3, CB, 'https://evil.example/context.jsonld']],
 ]
 const relatedRows: Row[] = [
-  ['relatedResource given as strings', '/relatedResource', ['urn:uuid:0b0b6f4e-2f41-4c56-9a43-6c1b2d2f6a01', 'urn:uuid:6f7d3c2a-9e51-4b8e-8f0d-2a7c4e1b9d02']],
+  [
+    'relatedResource given as strings',
+    '/relatedResource',
+    ['urn:uuid:0b0b6f4e-2f41-4c56-9a43-6c1b2d2f6a01', 'urn:uuid:6f7d3c2a-9e51-4b8e-8f0d-2a7c4e1b9d02'],
+  ],
   ['relatedResource with a duplicate id', '/relatedResource/1/id', 'urn:uuid:0b0b6f4e-2f41-4c56-9a43-6c1b2d2f6a01'],
   ['relatedResource without a digest', '/relatedResource/0/digestSRI', undefined],
   ['relatedResource with a malformed digest', '/relatedResource/0/digestSRI', 'md5-abcdef'],
@@ -187,7 +205,14 @@ describe('security B5: data model (HTTP)', () => {
 
     it('when a Data Integrity credential uses a term no context defines, then the issuer refuses it rather than dropping it silently', async () => {
       // Only the VC v2 context, no @vocab: the term is defined nowhere.
-      const credential = withValue(buildClientCredential(sys.did, { '@context': ['https://www.w3.org/ns/credentials/v2'], credentialSubject: { id: 'did:example:learner' } }), '/undefinedTerm', 'signed but dropped?')
+      const credential = withValue(
+        buildClientCredential(sys.did, {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          credentialSubject: { id: 'did:example:learner' },
+        }),
+        '/undefinedTerm',
+        'signed but dropped?',
+      )
       await expectRefused(credential, 'invalid_request', { format: 'eddsa-rdfc-2022' })
     })
   })
@@ -200,7 +225,11 @@ describe('security B5: data model (HTTP)', () => {
     }
 
     it('when a covered credential has no relatedResource digest pinning it, then the issuer answers invalid_request', async () => {
-      await expectRefused(withValue(buildCertificationReportCredential(sys.did), '/relatedResource', [buildCertificationReportCredential(sys.did).relatedResource[0]]))
+      await expectRefused(
+        withValue(buildCertificationReportCredential(sys.did), '/relatedResource', [
+          buildCertificationReportCredential(sys.did).relatedResource[0],
+        ]),
+      )
     })
   })
 
@@ -221,14 +250,20 @@ describe('security B5: data model (HTTP)', () => {
       ['evidence without type', (p) => (p.evidence = [{ id: 'https://bank.example/evidence/1' }])],
       ['name a number', (p) => (p.name = 42)],
       ['credentialSubject.type not AchievementSubject', (p) => ((p.credentialSubject as Json).type = ['Person'])],
-      ['a constructor.prototype key', (p) => Object.assign(p.credentialSubject as Json, JSON.parse('{"constructor":{"prototype":{"admin":true}}}'))],
+      [
+        'a constructor.prototype key',
+        (p) => Object.assign(p.credentialSubject as Json, JSON.parse('{"constructor":{"prototype":{"admin":true}}}')),
+      ],
     ]
     for (const [what, edit] of edits) {
       it(`when a bank-signed credential has ${what}, then the verifier answers 400 with schema failed (schema_invalid) though the proof passes`, async () => {
-        const res = await verify(sys, await resignAsBank(sys, jwt, (_h, p) => {
-          edit(p)
-          for (const k of Object.keys(p)) if (p[k] === undefined) delete p[k]
-        }))
+        const res = await verify(
+          sys,
+          await resignAsBank(sys, jwt, (_h, p) => {
+            edit(p)
+            for (const k of Object.keys(p)) if (p[k] === undefined) delete p[k]
+          }),
+        )
         assert.equal(check(res.body, 'schema'), 'failed:schema_invalid', JSON.stringify(res.body.checks))
         assert.equal(check(res.body, 'proof'), 'passed')
         assert.equal(res.status, 400)

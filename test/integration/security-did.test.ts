@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential } from '../../fixtures/builders.ts'
-import { check, issueAsBank, jwtOf, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  check,
+  issueAsBank,
+  jwtOf,
+  startTestSystem,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 import { decodeJwt, didDocument, FakeHost, FakeHosts, forgeJws, vcJwtPayload, type Json } from '../helpers/attacks.ts'
 
 /** The fetch timeout of this file's system: short, so hanging hosts cost little. */
@@ -11,7 +20,11 @@ const FETCH_TIMEOUT_MS = 400
 /** A vc+jwt that claims `did` as its issuer, with kid `${did}#key-1`, signed by a throw-away key. */
 function claimedBy(did: string): string {
   const { privateKey } = generateKeyPairSync('ed25519')
-  return forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${did}#key-1` }, vcJwtPayload(buildAchievementCredential(did) as unknown as Json, did), privateKey)
+  return forgeJws(
+    { alg: 'EdDSA', typ: 'vc+jwt', kid: `${did}#key-1` },
+    vcJwtPayload(buildAchievementCredential(did) as unknown as Json, did),
+    privateKey,
+  )
 }
 
 function assertProofFailed(res: HttpResult<Report>, reason: string): void {
@@ -41,7 +54,10 @@ describe('security B4: DID and key resolution (HTTP)', () => {
     for (const relationship of ['authentication', 'capabilityInvocation', 'capabilityDelegation', 'keyAgreement']) {
       it(`when the signing key is listed only under ${relationship}, then the proof fails with verification_method_not_authorized`, async () => {
         const signer = await hosts.signer({ relationships: [relationship] })
-        assertProofFailed(await verify(sys, signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did))), 'verification_method_not_authorized')
+        assertProofFailed(
+          await verify(sys, signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did))),
+          'verification_method_not_authorized',
+        )
       })
     }
 
@@ -51,13 +67,23 @@ describe('security B4: DID and key resolution (HTTP)', () => {
       const kid = `${host.did}#auth`
       const doc = didDocument(host.did, [{ kid, publicKey, relationships: [] }])
       host.serveDid({ id: host.did, authentication: doc.verificationMethod })
-      const token = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid }, vcJwtPayload(buildAchievementCredential(host.did) as unknown as Json, host.did), privateKey)
+      const token = forgeJws(
+        { alg: 'EdDSA', typ: 'vc+jwt', kid },
+        vcJwtPayload(buildAchievementCredential(host.did) as unknown as Json, host.did),
+        privateKey,
+      )
       assertProofFailed(await verify(sys, token), 'verification_method_not_authorized')
     })
 
     it('when the kid names a key the document does not define, then the proof fails with verification_method_not_found', async () => {
       const signer = await hosts.signer()
-      assertProofFailed(await verify(sys, signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did), { kid: `${signer.did}#key-2` })), 'verification_method_not_found')
+      assertProofFailed(
+        await verify(
+          sys,
+          signer.sign(vcJwtPayload(buildAchievementCredential(signer.did) as unknown as Json, signer.did), { kid: `${signer.did}#key-2` }),
+        ),
+        'verification_method_not_found',
+      )
     })
 
     it('when the key is under assertionMethod, then the proof passes and only issuer trust fails (control)', async () => {
@@ -75,23 +101,52 @@ describe('security B4: DID and key resolution (HTTP)', () => {
       ['answers 500', (h) => h.serveDid({ error: 'boom' }, 500), 'did_unreachable'],
       ['answers 503', (h) => h.serveDid('', 503), 'did_unreachable'],
       ['answers 204 with no body', (h) => h.serveDid('', 204), 'invalid_did_document'],
-      ['sends HTML', (h) => h.serve('/.well-known/did.json', '<html><body>hello</body></html>', 200, { 'content-type': 'text/html' }), 'invalid_did_document'],
+      [
+        'sends HTML',
+        (h) => h.serve('/.well-known/did.json', '<html><body>hello</body></html>', 200, { 'content-type': 'text/html' }),
+        'invalid_did_document',
+      ],
       ['sends truncated JSON', (h) => h.serveDid('{"id": "did:web:'), 'invalid_did_document'],
       ['sends a JSON array', (h) => h.serveDid([]), 'invalid_did_document'],
       ['sends a JSON string', (h) => h.serveDid('"did:web:localhost"'), 'invalid_did_document'],
-      ['sends invalid UTF-8', (h) => h.routes.set('/.well-known/did.json', (_q, r) => void r.writeHead(200).end(Buffer.from([0x7b, 0xff, 0x7d]))), 'invalid_did_document'],
+      [
+        'sends invalid UTF-8',
+        (h) => h.routes.set('/.well-known/did.json', (_q, r) => void r.writeHead(200).end(Buffer.from([0x7b, 0xff, 0x7d]))),
+        'invalid_did_document',
+      ],
       ['sends a document larger than the cap', (h) => h.serveDid({ id: h.did, padding: 'x'.repeat(100_000) }), 'invalid_did_document'],
-      ['streams a body larger than the cap without Content-Length', (h) => h.routes.set('/.well-known/did.json', (_q, r) => {
-        r.writeHead(200, { 'content-type': 'application/json' })
-        for (let i = 0; i < 20; i++) r.write(Buffer.alloc(8192, 0x20))
-        r.end()
-      }), 'invalid_did_document'],
-      ['redirects (302) to an internal address', (h) => h.serve('/.well-known/did.json', '', 302, { location: `http://127.0.0.1:${internal.port}/` }), 'did_unreachable'],
-      ['redirects (301) to a loopback name', (h) => h.serve('/.well-known/did.json', '', 301, { location: `${internal.origin}/.well-known/did.json` }), 'did_unreachable'],
+      [
+        'streams a body larger than the cap without Content-Length',
+        (h) =>
+          h.routes.set('/.well-known/did.json', (_q, r) => {
+            r.writeHead(200, { 'content-type': 'application/json' })
+            for (let i = 0; i < 20; i++) r.write(Buffer.alloc(8192, 0x20))
+            r.end()
+          }),
+        'invalid_did_document',
+      ],
+      [
+        'redirects (302) to an internal address',
+        (h) => h.serve('/.well-known/did.json', '', 302, { location: `http://127.0.0.1:${internal.port}/` }),
+        'did_unreachable',
+      ],
+      [
+        'redirects (301) to a loopback name',
+        (h) => h.serve('/.well-known/did.json', '', 301, { location: `${internal.origin}/.well-known/did.json` }),
+        'did_unreachable',
+      ],
       ['returns a document whose id is another DID', (h) => h.serveDid({ id: 'did:web:bank.example' }), 'did_document_id_mismatch'],
-      ['returns a document whose id differs only in case', (h) => h.serveDid({ id: h.did.replace('localhost', 'LOCALHOST') }), 'did_document_id_mismatch'],
+      [
+        'returns a document whose id differs only in case',
+        (h) => h.serveDid({ id: h.did.replace('localhost', 'LOCALHOST') }),
+        'did_document_id_mismatch',
+      ],
       ['returns a document without id', (h) => h.serveDid({ verificationMethod: [] }), 'invalid_did_document'],
-      ['returns a document whose verificationMethod is not an array', (h) => h.serveDid({ id: h.did, verificationMethod: { id: 'x' } }), 'invalid_did_document'],
+      [
+        'returns a document whose verificationMethod is not an array',
+        (h) => h.serveDid({ id: h.did, verificationMethod: { id: 'x' } }),
+        'invalid_did_document',
+      ],
     ]
     for (const [what, setUp, reason] of cases) {
       it(`when the issuer's DID host ${what}, then the proof fails with ${reason}`, async () => {
@@ -124,7 +179,7 @@ describe('security B4: DID and key resolution (HTTP)', () => {
       assert.ok(Date.now() - started < FETCH_TIMEOUT_MS + 1500)
     })
 
-    it('when nothing listens on the DID host\'s port, then the proof fails with did_unreachable', async () => {
+    it("when nothing listens on the DID host's port, then the proof fails with did_unreachable", async () => {
       const host = await hosts.create()
       const did = host.did
       await host.close()
@@ -172,13 +227,25 @@ describe('security B4: DID and key resolution (HTTP)', () => {
   })
 
   describe('#32 other methods and malformed DIDs', () => {
-    for (const did of ['did:ethr:0x52908400098527886E0F7030069857D2E4169EE7', 'did:example:123456789abcdefghi', 'did:ion:EiClkZMDxPKqC9c-umQfTkR8vvZ9JPhl_xLDI9Nfk38w5w', 'did:peer:0z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH']) {
+    for (const did of [
+      'did:ethr:0x52908400098527886E0F7030069857D2E4169EE7',
+      'did:example:123456789abcdefghi',
+      'did:ion:EiClkZMDxPKqC9c-umQfTkR8vvZ9JPhl_xLDI9Nfk38w5w',
+      'did:peer:0z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH',
+    ]) {
       it(`when the issuer uses an unsupported method (${did.split(':')[1]}), then the proof fails with unsupported_did_method`, async () => {
         assertProofFailed(await verify(sys, claimedBy(did)), 'unsupported_did_method')
       })
     }
 
-    for (const did of ['did:WEB:bank.example', 'did::bank.example', 'did:web:bank.example:', 'did:key:not-a-key', 'did:jwk:e30', 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' + 'x'.repeat(200)]) {
+    for (const did of [
+      'did:WEB:bank.example',
+      'did::bank.example',
+      'did:web:bank.example:',
+      'did:key:not-a-key',
+      'did:jwk:e30',
+      'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK' + 'x'.repeat(200),
+    ]) {
       it(`when the issuer DID is malformed (${did.slice(0, 40)}), then the proof fails with invalid_did`, async () => {
         assertProofFailed(await verify(sys, claimedBy(did)), 'invalid_did')
       })
@@ -187,7 +254,11 @@ describe('security B4: DID and key resolution (HTTP)', () => {
     for (const issuer of ['bank.example', 'https://bank.example', 'urn:uuid:0b0b6f4e-2f41-4c56-9a43-6c1b2d2f6a01']) {
       it(`when the issuer is not a DID (${issuer}), then the proof fails with issuer_not_did`, async () => {
         const { privateKey } = generateKeyPairSync('ed25519')
-        const token = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: 'did:web:bank.example#key-1' }, vcJwtPayload(buildAchievementCredential(issuer) as unknown as Json, issuer), privateKey)
+        const token = forgeJws(
+          { alg: 'EdDSA', typ: 'vc+jwt', kid: 'did:web:bank.example#key-1' },
+          vcJwtPayload(buildAchievementCredential(issuer) as unknown as Json, issuer),
+          privateKey,
+        )
         const res = await verify(sys, token)
         assert.equal(check(res.body, 'proof'), 'failed:issuer_not_did')
         assert.equal(res.body.verified, false)

@@ -9,10 +9,26 @@ import { createIssuerApp } from '../../issuer/app.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { createVerifierApp } from '../../verifier/app.ts'
 import { buildAchievementCredential, buildClientCredential } from '../../fixtures/builders.ts'
-import { assertProblem, auth, check, issue, jwtOf, post, startTestSystem, verify, type Problem, type Report, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  assertProblem,
+  auth,
+  check,
+  issue,
+  jwtOf,
+  post,
+  startTestSystem,
+  verify,
+  type Problem,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 import { decodeJwt, rawPost, type Json } from '../helpers/attacks.ts'
 
-const statusBody = (credentialId: unknown, statusPurpose: string, status: unknown) => ({ credentialId, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status })
+const statusBody = (credentialId: unknown, statusPurpose: string, status: unknown) => ({
+  credentialId,
+  credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose },
+  status,
+})
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler)
@@ -28,7 +44,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
   const credentialCount = (): Promise<number> => new CredentialStore(sys.issuer.ds).count()
   const issued = async (overrides: Json = {}, token = sys.token) => {
-    const res = await post<{ verifiableCredential: Json }>(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did, overrides) }, auth(token))
+    const res = await post<{ verifiableCredential: Json }>(
+      `${sys.issuerUrl}/credentials/issue`,
+      { credential: buildClientCredential(sys.did, overrides) },
+      auth(token),
+    )
     assert.equal(res.status, 201, JSON.stringify(res.body))
     const jwt = jwtOf(res.body.verifiableCredential)
     return { jwt, id: String(decodeJwt(jwt).payload.id), vc: res.body.verifiableCredential }
@@ -36,7 +56,9 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
   before(async () => {
     sys = await startTestSystem({ CB_STATUS_LIST_TTL_SECONDS: '0' })
-    otherToken = (await createApiClient(sys.issuer.ds, sys.clock, { name: 'other university', scopes: ['credentials:issue', 'credentials:status'] })).token
+    otherToken = (
+      await createApiClient(sys.issuer.ds, sys.clock, { name: 'other university', scopes: ['credentials:issue', 'credentials:status'] })
+    ).token
     issueOnlyToken = (await createApiClient(sys.issuer.ds, sys.clock, { name: 'issue only', scopes: ['credentials:issue'] })).token
   })
   after(() => sys.close())
@@ -56,7 +78,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       for (const path of ['/credentials/issue', '/credentials/status']) {
         it(`when ${path} is called with ${what}, then the answer is 401 unauthorized with a Bearer challenge and nothing changes`, async () => {
           const before = await credentialCount()
-          const res = await post(`${sys.issuerUrl}${path}`, path.endsWith('issue') ? credential() : statusBody('urn:x', 'revocation', true), headers)
+          const res = await post(
+            `${sys.issuerUrl}${path}`,
+            path.endsWith('issue') ? credential() : statusBody('urn:x', 'revocation', true),
+            headers,
+          )
           assertProblem(res, 401, 'unauthorized')
           assert.match(String(res.headers.get('www-authenticate')), /^Bearer /)
           assert.equal(await credentialCount(), before)
@@ -77,7 +103,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
 
     it('when a token lacks the scope of the endpoint, then the answer is 403 forbidden', async () => {
       const { id } = await issued({}, issueOnlyToken)
-      assertProblem(await post(`${sys.issuerUrl}/credentials/status`, statusBody(id, 'revocation', true), auth(issueOnlyToken)), 403, 'forbidden')
+      assertProblem(
+        await post(`${sys.issuerUrl}/credentials/status`, statusBody(id, 'revocation', true), auth(issueOnlyToken)),
+        403,
+        'forbidden',
+      )
     })
   })
 
@@ -101,7 +131,19 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       ['a proof', { proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofValue: 'z111' } }, 'proof_not_allowed'],
       ['a JwtProof2020 proof', { proof: { type: 'JwtProof2020', jwt: 'eyJ.eyJ.sig' } }, 'proof_not_allowed'],
       ['a null proof', { proof: null }, 'proof_not_allowed'],
-      ['a credentialStatus in another list', { credentialStatus: { id: 'https://bank.example/status-lists/1/revocation#7', type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '7', statusListCredential: 'https://bank.example/status-lists/1/revocation' } }, 'status_not_allowed'],
+      [
+        'a credentialStatus in another list',
+        {
+          credentialStatus: {
+            id: 'https://bank.example/status-lists/1/revocation#7',
+            type: 'BitstringStatusListEntry',
+            statusPurpose: 'revocation',
+            statusListIndex: '7',
+            statusListCredential: 'https://bank.example/status-lists/1/revocation',
+          },
+        },
+        'status_not_allowed',
+      ],
       ['a credentialStatus array', { credentialStatus: [] }, 'status_not_allowed'],
     ]
     for (const [what, overrides, code] of supplied) {
@@ -121,7 +163,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       ['options a number', 1],
     ] as const) {
       it(`when the request has ${what}, then the issuer answers 400 unknown_option_provided`, async () => {
-        const res = await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did), options }, auth(sys.token))
+        const res = await post(
+          `${sys.issuerUrl}/credentials/issue`,
+          { credential: buildClientCredential(sys.did), options },
+          auth(sys.token),
+        )
         assertProblem(res, 400, 'unknown_option_provided')
       })
     }
@@ -165,7 +211,13 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     })
 
     it('when credential.id and options.credentialId differ, then the issuer answers 400 invalid_request', async () => {
-      assertProblem(await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a04' }), { credentialId: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a05' }), 400, 'invalid_request')
+      assertProblem(
+        await issue(sys, buildClientCredential(sys.did, { id: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a04' }), {
+          credentialId: 'urn:uuid:3f1c6f1e-49a5-4f0e-9a55-0d6b0d1b1a05',
+        }),
+        400,
+        'invalid_request',
+      )
     })
   })
 
@@ -173,7 +225,8 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     const setStatus = (body: unknown, token = sys.token) => post(`${sys.issuerUrl}/credentials/status`, body, auth(token))
 
     it('when an unknown credential is revoked or suspended, then the answer is 404 not_found', async () => {
-      for (const purpose of ['revocation', 'suspension']) assertProblem(await setStatus(statusBody('urn:uuid:00000000-0000-4000-8000-000000000000', purpose, true)), 404, 'not_found')
+      for (const purpose of ['revocation', 'suspension'])
+        assertProblem(await setStatus(statusBody('urn:uuid:00000000-0000-4000-8000-000000000000', purpose, true)), 404, 'not_found')
     })
 
     it('when another API client revokes or suspends our credential, then the answer is 404 not_found, as for an unknown id, and it still verifies', async () => {
@@ -210,7 +263,10 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
       ['a numeric credentialId', statusBody(42, 'revocation', true)],
       ['an unknown purpose', statusBody('urn:x', 'refresh', true)],
       ['a status string', statusBody('urn:x', 'revocation', 'true')],
-      ['another status type', { credentialId: 'urn:x', credentialStatus: { type: 'StatusList2021Entry', statusPurpose: 'revocation' }, status: true }],
+      [
+        'another status type',
+        { credentialId: 'urn:x', credentialStatus: { type: 'StatusList2021Entry', statusPurpose: 'revocation' }, status: true },
+      ],
     ] as const) {
       it(`when the status request has ${what}, then the answer is 400 invalid_request`, async () => {
         assertProblem(await setStatus(body), 400, 'invalid_request')
@@ -220,7 +276,8 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     it('when credentialId carries SQL, then the answer is 404 and no other credential changes', async () => {
       const { vc } = await issued()
       const revokedBefore = await new CredentialStore(sys.issuer.ds).count({ revoked: true })
-      for (const id of ["' OR '1'='1", "x'; UPDATE cb_credential SET revoked = 1; --", '%', '*']) assertProblem(await setStatus(statusBody(id, 'revocation', true)), 404, 'not_found')
+      for (const id of ["' OR '1'='1", "x'; UPDATE cb_credential SET revoked = 1; --", '%', '*'])
+        assertProblem(await setStatus(statusBody(id, 'revocation', true)), 404, 'not_found')
       assert.equal(check((await verify(sys, vc)).body, 'status'), 'passed')
       assert.equal(await new CredentialStore(sys.issuer.ds).count({ revoked: true }), revokedBefore)
     })
@@ -235,7 +292,17 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     })
 
     it('when the status-list path carries SQL, traversal or odd numbers, then the answer is 404 not_found', async () => {
-      for (const path of ["1'%20OR%20'1'='1/revocation", '1;DROP%20TABLE%20cb_credential/revocation', '..%2F..%2Fetc/revocation', '0/revocation', '-1/revocation', '1e3/revocation', '99999999999/revocation', '1/revocation%00', '1/constructor']) {
+      for (const path of [
+        "1'%20OR%20'1'='1/revocation",
+        '1;DROP%20TABLE%20cb_credential/revocation',
+        '..%2F..%2Fetc/revocation',
+        '0/revocation',
+        '-1/revocation',
+        '1e3/revocation',
+        '99999999999/revocation',
+        '1/revocation%00',
+        '1/constructor',
+      ]) {
         const res = await fetch(`${sys.issuerUrl}/status-lists/${path}`)
         assert.equal(res.status, 404, path)
         assert.equal(((await res.json()) as Problem).code, 'not_found')
@@ -247,9 +314,22 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
   describe('#52 prototype pollution', () => {
     const bodies: [string, () => string][] = [
       ['a top-level __proto__ key', () => `{"__proto__":{"admin":true},"credential":${JSON.stringify(buildClientCredential(sys.did))}}`],
-      ['a __proto__ key inside the credential', () => JSON.stringify({ credential: buildClientCredential(sys.did) }).replace('"type":', '"__proto__":{"admin":true},"type":')],
-      ['a __proto__ key inside options', () => `{"credential":${JSON.stringify(buildClientCredential(sys.did))},"options":{"__proto__":{"admin":true}}}`],
-      ['constructor.prototype inside the credential subject', () => JSON.stringify({ credential: buildAchievementCredential(sys.did) }).replace('"creditsEarned":', '"constructor":{"prototype":{"admin":true}},"creditsEarned":')],
+      [
+        'a __proto__ key inside the credential',
+        () => JSON.stringify({ credential: buildClientCredential(sys.did) }).replace('"type":', '"__proto__":{"admin":true},"type":'),
+      ],
+      [
+        'a __proto__ key inside options',
+        () => `{"credential":${JSON.stringify(buildClientCredential(sys.did))},"options":{"__proto__":{"admin":true}}}`,
+      ],
+      [
+        'constructor.prototype inside the credential subject',
+        () =>
+          JSON.stringify({ credential: buildAchievementCredential(sys.did) }).replace(
+            '"creditsEarned":',
+            '"constructor":{"prototype":{"admin":true}},"creditsEarned":',
+          ),
+      ],
     ]
     for (const [what, body] of bodies) {
       it(`when the body has ${what}, then the issuer answers 400 invalid_request, signs nothing and no prototype is polluted`, async () => {
@@ -263,7 +343,9 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     }
 
     it('when the verifier gets a __proto__ key, then it answers 400 invalid_request and no prototype is polluted', async () => {
-      const res = await rawPost(`${sys.verifierUrl}/credentials/verify`, '{"verifiableCredential":{"__proto__":{"admin":true}}}', { 'content-type': 'application/json' })
+      const res = await rawPost(`${sys.verifierUrl}/credentials/verify`, '{"verifiableCredential":{"__proto__":{"admin":true}}}', {
+        'content-type': 'application/json',
+      })
       assertProblem({ ...res, body: JSON.parse(res.text) }, 400, 'invalid_request')
       assert.equal(({} as Record<string, unknown>).admin, undefined)
     })
@@ -279,7 +361,10 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     it('when the body is larger than 256 KB, then issuer and verifier answer 413 payload_too_large', async () => {
       for (const t of targets()) {
         const credential = buildClientCredential(sys.did, { description: 'x'.repeat(262_144) })
-        const res = await rawPost(t.url, JSON.stringify({ credential, verifiableCredential: credential }), { 'content-type': 'application/json', ...t.headers })
+        const res = await rawPost(t.url, JSON.stringify({ credential, verifiableCredential: credential }), {
+          'content-type': 'application/json',
+          ...t.headers,
+        })
         assertProblem({ ...res, body: JSON.parse(res.text) }, 413, 'payload_too_large')
       }
     })
@@ -343,7 +428,11 @@ describe('security B6: issuer API, authorization and business rules (HTTP)', () 
     it('when the body is gzip-encoded, then the answer is 415 unsupported_media_type (no decompression bombs)', async () => {
       const { gzipSync } = await import('node:zlib')
       for (const t of targets()) {
-        const res = await rawPost(t.url, gzipSync(Buffer.from('{"a":"' + 'x'.repeat(1_000_000) + '"}')), { 'content-type': 'application/json', 'content-encoding': 'gzip', ...t.headers })
+        const res = await rawPost(t.url, gzipSync(Buffer.from('{"a":"' + 'x'.repeat(1_000_000) + '"}')), {
+          'content-type': 'application/json',
+          'content-encoding': 'gzip',
+          ...t.headers,
+        })
         assert.ok(res.status === 415 || res.status === 413, `HTTP ${res.status}`)
       }
     })
@@ -360,14 +449,20 @@ describe('security B6 #53: request bursts (CB_RATE_LIMIT_PER_MINUTE = 5)', () =>
   it('when one API client sends a burst of issue requests, then the sixth answer is 429 rate_limited with Retry-After, other clients are unaffected, and the next window is open again', async () => {
     const answers = []
     for (let i = 0; i < 7; i++) answers.push(await issue(sys, buildClientCredential(sys.did)))
-    assert.deepEqual(answers.map((a) => a.status), [201, 201, 201, 201, 201, 429, 429])
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [201, 201, 201, 201, 201, 429, 429],
+    )
     const limited = answers[5]!
     assertProblem(limited, 429, 'rate_limited')
     const retryAfter = Number(limited.headers.get('retry-after'))
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${limited.headers.get('retry-after')}`)
 
     const other = await createApiClient(sys.issuer.ds, sys.clock, { name: 'other', scopes: ['credentials:issue'] })
-    assert.equal((await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did) }, auth(other.token))).status, 201)
+    assert.equal(
+      (await post(`${sys.issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did) }, auth(other.token))).status,
+      201,
+    )
 
     sys.clock.advance(retryAfter)
     assert.equal((await issue(sys, buildClientCredential(sys.did))).status, 201)
@@ -412,7 +507,11 @@ describe('security B6 #54: provoked 500s and log hygiene', () => {
   })
 
   it('when credentials are issued, revoked and verified, then the logs hold no JWT, bearer token or private key', async () => {
-    const res = await post<{ verifiableCredential: Json }>(`${issuerUrl}/credentials/issue`, { credential: buildClientCredential(sys.did) }, auth(sys.token))
+    const res = await post<{ verifiableCredential: Json }>(
+      `${issuerUrl}/credentials/issue`,
+      { credential: buildClientCredential(sys.did) },
+      auth(sys.token),
+    )
     assert.equal(res.status, 201)
     const jwt = jwtOf(res.body.verifiableCredential)
     const id = String(decodeJwt(jwt).payload.id)
@@ -425,20 +524,25 @@ describe('security B6 #54: provoked 500s and log hygiene', () => {
     const d = String(privateKey.export({ format: 'jwk' }).d)
     const all = lines.join('\n')
     assert.ok(lines.length >= 4, 'requests were logged')
-    for (const secret of [jwt, jwt.split('.')[2]!, sys.token, d, 'eyJ']) assert.equal(all.includes(secret), false, `the logs contain ${secret.slice(0, 12)}…`)
+    for (const secret of [jwt, jwt.split('.')[2]!, sys.token, d, 'eyJ'])
+      assert.equal(all.includes(secret), false, `the logs contain ${secret.slice(0, 12)}…`)
   })
 
   it('when the database is in a bad state, then the issuer answers a generic 500 (no stack, SQL or table names) and logs the cause without secrets', async () => {
     await sys.issuer.ds.query('DROP TABLE cb_status_list_credential')
     await sys.issuer.ds.query('ALTER TABLE cb_status_list RENAME TO cb_status_list_broken')
     lines.length = 0
-    const res = await rawPost(`${issuerUrl}/credentials/issue`, JSON.stringify({ credential: buildClientCredential(sys.did) }), { 'content-type': 'application/json', ...auth(sys.token) })
+    const res = await rawPost(`${issuerUrl}/credentials/issue`, JSON.stringify({ credential: buildClientCredential(sys.did) }), {
+      'content-type': 'application/json',
+      ...auth(sys.token),
+    })
     assert.equal(res.status, 500)
     const body = JSON.parse(res.text) as Problem & Record<string, unknown>
     assert.equal(body.code, 'internal')
     assert.equal(body.title, 'Internal Server Error')
     assert.deepEqual(Object.keys(body).sort(), ['code', 'requestId', 'status', 'title', 'type'])
-    for (const leak of ['SQLITE', 'sqlite', 'cb_status', 'SELECT', ' at ', 'Error:', '.ts:']) assert.equal(res.text.includes(leak), false, `the body leaks ${leak}`)
+    for (const leak of ['SQLITE', 'sqlite', 'cb_status', 'SELECT', ' at ', 'Error:', '.ts:'])
+      assert.equal(res.text.includes(leak), false, `the body leaks ${leak}`)
     const errors = lines.map((l) => JSON.parse(l) as { level: string; msg: string; requestId?: string }).filter((l) => l.level === 'error')
     assert.equal(errors.length, 1, 'the cause is logged once')
     assert.equal(errors[0]!.requestId, body.requestId, 'the log line can be found from the answer')

@@ -2,8 +2,34 @@
 import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
-import { b64u, decodeJwt, envelope, FakeHost, FakeHosts, forgeJws, newHolder, resignAsBank, signPresentation, signSegments, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
+import {
+  auth,
+  check,
+  issueAsBank,
+  jwtOf,
+  post,
+  startTestSystem,
+  TEST_NOW,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
+import {
+  b64u,
+  decodeJwt,
+  envelope,
+  FakeHost,
+  FakeHosts,
+  forgeJws,
+  newHolder,
+  resignAsBank,
+  signPresentation,
+  signSegments,
+  vcJwtPayload,
+  verifyPresentation,
+  type Json,
+} from '../helpers/attacks.ts'
 
 /** Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493. */
 const ED25519_L = (1n << 252n) + 27742317777372353535851937790883648493n
@@ -15,7 +41,10 @@ function assertFormatRejected(res: HttpResult<Report>, reason: string): void {
   assert.equal(check(res.body, 'format'), `failed:${reason}`, JSON.stringify(res.body.checks[0]))
   assert.equal(res.status, 400)
   assert.equal(res.body.verified, false)
-  assert.ok(res.body.problemDetails.some((p) => p.code === reason), 'problemDetails names the reason')
+  assert.ok(
+    res.body.problemDetails.some((p) => p.code === reason),
+    'problemDetails names the reason',
+  )
 }
 
 /** The input was readable but the proof check failed with `reason`: HTTP 400 with the full report, verified false. */
@@ -30,8 +59,10 @@ const bigToBytes = (n: bigint, length: number, littleEndian: boolean): Buffer =>
   const be = Buffer.from(hex, 'hex')
   return littleEndian ? Buffer.from(be.reverse()) : be
 }
-const bytesToBig = (b: Buffer, littleEndian: boolean): bigint => BigInt(`0x${Buffer.from(littleEndian ? Buffer.from(b).reverse() : b).toString('hex') || '0'}`)
-const withSignature = (jwt: string, signature: Buffer): string => `${jwt.split('.').slice(0, 2).join('.')}.${signature.toString('base64url')}`
+const bytesToBig = (b: Buffer, littleEndian: boolean): bigint =>
+  BigInt(`0x${Buffer.from(littleEndian ? Buffer.from(b).reverse() : b).toString('hex') || '0'}`)
+const withSignature = (jwt: string, signature: Buffer): string =>
+  `${jwt.split('.').slice(0, 2).join('.')}.${signature.toString('base64url')}`
 
 describe('security B1: JOSE / JWT layer (HTTP)', () => {
   let sys: TestSystem
@@ -73,7 +104,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       })
     }
 
-    it('when alg is HS256 keyed with the issuer\'s public key (algorithm confusion), then the format check fails with alg_not_allowed', async () => {
+    it("when alg is HS256 keyed with the issuer's public key (algorithm confusion), then the format check fails with alg_not_allowed", async () => {
       const { publicKeyJwk } = await sys.issuer.identity.activeKey()
       const header = b64u({ alg: 'HS256', typ: 'vc+jwt', kid: bankKid() })
       const payload = b64u(payloadOf())
@@ -89,29 +120,42 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       })
     }
 
-    it('when alg is ES256 but kid names the bank\'s Ed25519 key, then the proof check fails with alg_key_mismatch (400, verified false)', async () => {
+    it("when alg is ES256 but kid names the bank's Ed25519 key, then the proof check fails with alg_key_mismatch (400, verified false)", async () => {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-      assertProofFailed(await verify(sys, forgeJws({ alg: 'ES256', typ: 'vc+jwt', kid: bankKid() }, payloadOf(), privateKey)), 'alg_key_mismatch')
+      assertProofFailed(
+        await verify(sys, forgeJws({ alg: 'ES256', typ: 'vc+jwt', kid: bankKid() }, payloadOf(), privateKey)),
+        'alg_key_mismatch',
+      )
     })
 
     it('when alg is EdDSA but kid names a P-256 key, then the proof check fails with alg_key_mismatch', async () => {
       const p256 = await hosts.signer({ curve: 'p256' })
       const payload = vcJwtPayload(buildAchievementCredential(p256.did) as unknown as Json, p256.did)
       const { privateKey } = generateKeyPairSync('ed25519')
-      assertProofFailed(await verify(sys, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: p256.kid }, payload, privateKey)), 'alg_key_mismatch')
+      assertProofFailed(
+        await verify(sys, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: p256.kid }, payload, privateKey)),
+        'alg_key_mismatch',
+      )
     })
   })
 
   describe('#4 #5 #6 where the key comes from', () => {
     it('when an attacker key is embedded as a jwk header and signs the token, then the header key is ignored and the proof fails with signature_invalid', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-      const forged = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid(), jwk: publicKey.export({ format: 'jwk' }) }, { ...payloadOf(), name: 'Forged' }, privateKey)
+      const forged = forgeJws(
+        { alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid(), jwk: publicKey.export({ format: 'jwk' }) },
+        { ...payloadOf(), name: 'Forged' },
+        privateKey,
+      )
       assertProofFailed(await verify(sys, forged), 'signature_invalid')
     })
 
     it('when the jwk header is the only key (no kid), then the format check fails with kid_missing', async () => {
       const { privateKey, publicKey } = generateKeyPairSync('ed25519')
-      assertFormatRejected(await verify(sys, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', jwk: publicKey.export({ format: 'jwk' }) }, payloadOf(), privateKey)), 'kid_missing')
+      assertFormatRejected(
+        await verify(sys, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', jwk: publicKey.export({ format: 'jwk' }) }, payloadOf(), privateKey)),
+        'kid_missing',
+      )
     })
 
     for (const name of ['jku', 'x5u', 'x5c', 'x5t', 'x5t#S256']) {
@@ -145,18 +189,25 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     }
 
     it('when kid is an empty string or not a string, then the format check fails with kid_malformed', async () => {
-      for (const kid of ['', 42, { id: 'x' }]) assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (h) => (h.kid = kid))), 'kid_malformed')
+      for (const kid of ['', 42, { id: 'x' }])
+        assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (h) => (h.kid = kid))), 'kid_malformed')
     })
   })
 
   describe('#7 #8 #9 #10 structure', () => {
     it('when the header has a crit extension, then the format check fails with crit_not_supported', async () => {
-      assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (h) => Object.assign(h, { crit: ['exp'], exp: 1 }))), 'crit_not_supported')
+      assertFormatRejected(
+        await verify(sys, await resignAsBank(sys, jwt, (h) => Object.assign(h, { crit: ['exp'], exp: 1 }))),
+        'crit_not_supported',
+      )
       assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (h) => (h.crit = []))), 'crit_not_supported')
     })
 
     it('when the header says b64:false (unencoded payload), then the format check fails with b64_not_allowed', async () => {
-      assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (h) => Object.assign(h, { b64: false, crit: undefined }))), 'b64_not_allowed')
+      assertFormatRejected(
+        await verify(sys, await resignAsBank(sys, jwt, (h) => Object.assign(h, { b64: false, crit: undefined }))),
+        'b64_not_allowed',
+      )
     })
 
     it('when the JWS JSON serialization is sent as a JSON string, then the format check fails with jws_malformed', async () => {
@@ -217,13 +268,20 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     for (const [what, payload] of payloads) {
       it(`when the bank-signed payload is ${what}, then the format check fails with jws_malformed (never 500)`, async () => {
         const { privateKey } = await sys.issuer.identity.activeKey()
-        assertFormatRejected(await verify(sys, signSegments(b64u({ alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid() }), payload(), privateKey)), 'jws_malformed')
+        assertFormatRejected(
+          await verify(sys, signSegments(b64u({ alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid() }), payload(), privateKey)),
+          'jws_malformed',
+        )
       })
     }
 
     it('when the header is not JSON, a JSON array, or invalid UTF-8, then the format check fails with jws_malformed', async () => {
       const [, p, s] = jwt.split('.')
-      for (const header of [Buffer.from('{alg:EdDSA}').toString('base64url'), b64u(['EdDSA']), Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url')]) {
+      for (const header of [
+        Buffer.from('{alg:EdDSA}').toString('base64url'),
+        b64u(['EdDSA']),
+        Buffer.from([0x7b, 0xff, 0x7d]).toString('base64url'),
+      ]) {
         assertFormatRejected(await verify(sys, `${header}.${p}.${s}`), 'jws_malformed')
       }
     })
@@ -261,7 +319,11 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       assert.equal(check(before.body, 'proof'), 'passed')
       assert.equal(before.body.verified, true)
       const id = String(decodeJwt(token).payload.id)
-      const revoked = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+      const revoked = await post(
+        `${sys.issuerUrl}/credentials/status`,
+        { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
+        auth(sys.token),
+      )
       assert.equal(revoked.status, 200)
       sys.clock.advance(sys.config.statusListTtlSeconds + 1)
       for (const t of [token, variant]) {
@@ -287,7 +349,10 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       const { signature } = decodeJwt(jwt)
       const s = bytesToBig(signature.subarray(32), true) + ED25519_L
       assert.ok(s < 1n << 256n)
-      assertProofFailed(await verify(sys, withSignature(jwt, Buffer.concat([signature.subarray(0, 32), bigToBytes(s, 32, true)]))), 'signature_invalid')
+      assertProofFailed(
+        await verify(sys, withSignature(jwt, Buffer.concat([signature.subarray(0, 32), bigToBytes(s, 32, true)]))),
+        'signature_invalid',
+      )
     })
 
     it('when an Ed25519 signature is all zeros, all ones, or 63 or 65 bytes long, then the proof fails with signature_invalid', async () => {
@@ -297,13 +362,27 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       }
     })
 
-    it('when the issuer\'s DID document publishes a small-order Ed25519 key (the identity point), then the proof fails with invalid_key', async () => {
+    it("when the issuer's DID document publishes a small-order Ed25519 key (the identity point), then the proof fails with invalid_key", async () => {
       const weak = await hosts.create()
       const kid = `${weak.did}#weak`
       const identity = Buffer.alloc(32)
       identity[0] = 1
-      weak.serveDid({ id: weak.did, verificationMethod: [{ id: kid, type: 'JsonWebKey', controller: weak.did, publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') } }], assertionMethod: [kid] })
-      const token = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid }, vcJwtPayload(buildAchievementCredential(weak.did) as unknown as Json, weak.did))
+      weak.serveDid({
+        id: weak.did,
+        verificationMethod: [
+          {
+            id: kid,
+            type: 'JsonWebKey',
+            controller: weak.did,
+            publicKeyJwk: { kty: 'OKP', crv: 'Ed25519', x: identity.toString('base64url') },
+          },
+        ],
+        assertionMethod: [kid],
+      })
+      const token = forgeJws(
+        { alg: 'EdDSA', typ: 'vc+jwt', kid },
+        vcJwtPayload(buildAchievementCredential(weak.did) as unknown as Json, weak.did),
+      )
       assertProofFailed(await verify(sys, withSignature(token, Buffer.concat([identity, Buffer.alloc(32)]))), 'invalid_key')
     })
 
@@ -315,7 +394,14 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       const [r, s] = [signature.subarray(0, 32), signature.subarray(32)]
       const n = bigToBytes(P256_N, 32, false)
       const over = bigToBytes(bytesToBig(s, false) + P256_N < 1n << 256n ? bytesToBig(s, false) + P256_N : P256_N + 1n, 32, false)
-      for (const sig of [Buffer.alloc(64), Buffer.concat([Buffer.alloc(32), s]), Buffer.concat([r, Buffer.alloc(32)]), Buffer.concat([n, s]), Buffer.concat([r, n]), Buffer.concat([r, over])]) {
+      for (const sig of [
+        Buffer.alloc(64),
+        Buffer.concat([Buffer.alloc(32), s]),
+        Buffer.concat([r, Buffer.alloc(32)]),
+        Buffer.concat([n, s]),
+        Buffer.concat([r, n]),
+        Buffer.concat([r, over]),
+      ]) {
         assertProofFailed(await verify(sys, withSignature(token, sig)), 'signature_invalid')
       }
     })
@@ -348,7 +434,11 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
     })
 
     it('when validFrom is 29 s, 31 s or a day in the future, then it passes within the skew and is not yet valid beyond it', async () => {
-      for (const [ahead, expected] of [[29, 'passed'], [31, 'failed:not_yet_valid'], [86400, 'failed:not_yet_valid']] as const) {
+      for (const [ahead, expected] of [
+        [29, 'passed'],
+        [31, 'failed:not_yet_valid'],
+        [86400, 'failed:not_yet_valid'],
+      ] as const) {
         const res = await issueAsBank(sys, buildAchievementCredential(sys.did, { validFrom: at(ahead) }))
         assert.equal(res.status, 201)
         assert.equal(check((await verify(sys, res.body.verifiableCredential)).body, 'validity_period'), expected, `${ahead} s ahead`)
@@ -364,13 +454,19 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
 
     it('when the bank-signed nbf and validFrom are both a day in the future, then it is not yet valid', async () => {
       const future = Date.parse(TEST_NOW) / 1000 + 86400
-      const r = await verify(sys, await resignAsBank(sys, jwt, (_h, p) => Object.assign(p, { nbf: future, validFrom: new Date(future * 1000).toISOString() })))
+      const r = await verify(
+        sys,
+        await resignAsBank(sys, jwt, (_h, p) => Object.assign(p, { nbf: future, validFrom: new Date(future * 1000).toISOString() })),
+      )
       assert.equal(check(r.body, 'validity_period'), 'failed:not_yet_valid')
     })
 
     it('when the bank-signed exp and validUntil are an hour in the past, then it is expired', async () => {
       const past = Date.parse(TEST_NOW) / 1000 - 3600
-      const r = await verify(sys, await resignAsBank(sys, jwt, (_h, p) => Object.assign(p, { exp: past, validUntil: new Date(past * 1000).toISOString() })))
+      const r = await verify(
+        sys,
+        await resignAsBank(sys, jwt, (_h, p) => Object.assign(p, { exp: past, validUntil: new Date(past * 1000).toISOString() })),
+      )
       assert.equal(check(r.body, 'proof'), 'passed')
       assert.equal(check(r.body, 'validity_period'), 'failed:expired')
     })
@@ -407,7 +503,10 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       ['jti differs from id', (p) => (p.jti = 'urn:uuid:00000000-0000-4000-8000-000000000000')],
       ['nbf differs from validFrom', (p) => (p.nbf = Number(p.nbf) - 86400)],
       ['exp is set without validUntil', (p) => (p.exp = Number(p.nbf) + 86400 * 365)],
-      ['exp differs from validUntil', (p) => Object.assign(p, { validUntil: '2030-01-01T00:00:00Z', exp: Date.parse('2031-01-01T00:00:00Z') / 1000 })],
+      [
+        'exp differs from validUntil',
+        (p) => Object.assign(p, { validUntil: '2030-01-01T00:00:00Z', exp: Date.parse('2031-01-01T00:00:00Z') / 1000 }),
+      ],
       ['nbf is a string', (p) => (p.nbf = String(p.nbf))],
     ]
     for (const [what, edit] of mismatches) {
@@ -418,19 +517,30 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
 
     it('when a vc+jwt payload also carries a vc or vp claim, then the format check fails with profile_mismatch', async () => {
       for (const claim of ['vc', 'vp']) {
-        assertFormatRejected(await verify(sys, await resignAsBank(sys, jwt, (_h, p) => (p[claim] = { ...payloadOf() }))), 'profile_mismatch')
+        assertFormatRejected(
+          await verify(sys, await resignAsBank(sys, jwt, (_h, p) => (p[claim] = { ...payloadOf() }))),
+          'profile_mismatch',
+        )
       }
     })
 
     it('when a VC 1.1 vc-claim JWT is labelled typ vc+jwt, then the format check fails with profile_mismatch', async () => {
       const { privateKey } = await sys.issuer.identity.activeKey()
-      const v1 = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid() }, { iss: sys.did, nbf: 1719792000, vc: buildV1Credential(sys.did) }, privateKey)
+      const v1 = forgeJws(
+        { alg: 'EdDSA', typ: 'vc+jwt', kid: bankKid() },
+        { iss: sys.did, nbf: 1719792000, vc: buildV1Credential(sys.did) },
+        privateKey,
+      )
       assertFormatRejected(await verify(sys, v1), 'profile_mismatch')
     })
 
     it('when a bank-signed VC 1.1 JWT (typ JWT) is presented under the 2.0 media type (a data:application/vc+jwt envelope), then it is refused: one profile per media type', async () => {
       const { privateKey } = await sys.issuer.identity.activeKey()
-      const v1 = forgeJws({ alg: 'EdDSA', typ: 'JWT', kid: bankKid() }, { iss: sys.did, nbf: 1719792000, vc: buildV1Credential(sys.did, { issuanceDate: '2024-07-01T00:00:00Z' }) }, privateKey)
+      const v1 = forgeJws(
+        { alg: 'EdDSA', typ: 'JWT', kid: bankKid() },
+        { iss: sys.did, nbf: 1719792000, vc: buildV1Credential(sys.did, { issuanceDate: '2024-07-01T00:00:00Z' }) },
+        privateKey,
+      )
       const direct = await verify(sys, v1)
       assert.equal(direct.body.verified, true, 'as a bare VC 1.1 JWT it is a valid credential')
       const res = await verify(sys, envelope(v1))

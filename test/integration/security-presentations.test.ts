@@ -3,7 +3,20 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
 import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../../fixtures/test-system.ts'
-import { b64u, decodeJwt, envelope, FakeHosts, forgeJws, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
+import {
+  b64u,
+  decodeJwt,
+  envelope,
+  FakeHosts,
+  forgeJws,
+  newChallenge,
+  newHolder,
+  signPresentation,
+  vcJwtPayload,
+  verifyPresentation,
+  type Json,
+  type Signer,
+} from '../helpers/attacks.ts'
 
 describe('security B2: presentations and replay (HTTP)', () => {
   let sys: TestSystem
@@ -30,7 +43,11 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
   it('when a well-formed presentation answers a fresh challenge, then every check passes (baseline)', async () => {
     const challenge = await newChallenge(sys, 'https://employer.example')
-    const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, domain: 'https://employer.example' }), { challenge, domain: 'https://employer.example', holderBinding: true })
+    const res = await verifyPresentation(
+      sys,
+      signPresentation(holder, [envelope(jwt)], { challenge, domain: 'https://employer.example' }),
+      { challenge, domain: 'https://employer.example', holderBinding: true },
+    )
     assert.equal(res.status, 200)
     assert.equal(res.body.verified, true, JSON.stringify(res.body.checks))
     for (const id of ['proof', 'challenge', 'domain', 'holder_binding', 'credentials']) assert.equal(check(res.body, id), 'passed', id)
@@ -45,7 +62,10 @@ describe('security B2: presentations and replay (HTTP)', () => {
     ] as const) {
       it(`when the request has ${what}, then the answer is 400 invalid_request (a challenge is required)`, async () => {
         const vp = signPresentation(holder, [envelope(jwt)], { challenge: 'anything' })
-        const res = await post(`${sys.verifierUrl}/presentations/verify`, { verifiablePresentation: vp, ...(options === undefined ? {} : { options }) })
+        const res = await post(`${sys.verifierUrl}/presentations/verify`, {
+          verifiablePresentation: vp,
+          ...(options === undefined ? {} : { options }),
+        })
         assert.equal(res.status, 400)
         assert.equal(res.body.code, 'invalid_request')
         assert.match(String(res.headers.get('content-type')), /application\/problem\+json/)
@@ -101,7 +121,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
       }
     })
 
-    it('when the relying party supplies a challenge this verifier never issued, then it is checked as the caller\'s own (VC API) and says so', async () => {
+    it("when the relying party supplies a challenge this verifier never issued, then it is checked as the caller's own (VC API) and says so", async () => {
       const challenge = 'made-by-the-relying-party'
       const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge }), { challenge })
       assert.equal(check(res.body, 'challenge'), 'passed')
@@ -126,7 +146,13 @@ describe('security B2: presentations and replay (HTTP)', () => {
       const challenge = await newChallenge(sys)
       const vp = signPresentation(holder, [envelope(jwt)], { challenge })
       const answers = await Promise.all(Array.from({ length: 5 }, () => verifyPresentation(sys, vp, { challenge })))
-      assert.deepEqual(answers.map((a) => check(a.body, 'challenge')).sort(), ['failed:challenge_used', 'failed:challenge_used', 'failed:challenge_used', 'failed:challenge_used', 'passed'])
+      assert.deepEqual(answers.map((a) => check(a.body, 'challenge')).sort(), [
+        'failed:challenge_used',
+        'failed:challenge_used',
+        'failed:challenge_used',
+        'failed:challenge_used',
+        'passed',
+      ])
     })
 
     it('when a fresh presentation answers a challenge older than its TTL, then the challenge check fails with challenge_expired', async () => {
@@ -140,7 +166,17 @@ describe('security B2: presentations and replay (HTTP)', () => {
     it('when a forged presentation answers a challenge, then the challenge is not consumed: the genuine holder can still use it', async () => {
       const challenge = await newChallenge(sys)
       const { privateKey } = generateKeyPairSync('ed25519')
-      const forged = forgeJws({ alg: 'EdDSA', typ: 'vp+jwt', kid: holder.kid }, { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, iss: holder.did, nonce: challenge }, privateKey)
+      const forged = forgeJws(
+        { alg: 'EdDSA', typ: 'vp+jwt', kid: holder.kid },
+        {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiablePresentation'],
+          holder: holder.did,
+          iss: holder.did,
+          nonce: challenge,
+        },
+        privateKey,
+      )
       const res = await verifyPresentation(sys, forged, { challenge })
       assert.equal(check(res.body, 'proof'), 'failed:signature_invalid')
       assert.equal(check(res.body, 'challenge'), 'skipped:proof_failed')
@@ -148,9 +184,13 @@ describe('security B2: presentations and replay (HTTP)', () => {
       assert.equal(check(genuine.body, 'challenge'), 'passed')
     })
 
-    it('when the presentation\'s exp has passed, then the validity check fails with expired', async () => {
+    it("when the presentation's exp has passed, then the validity check fails with expired", async () => {
       const challenge = await newChallenge(sys)
-      const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, claims: { exp: Date.parse(TEST_NOW) / 1000 - 3600 } }), { challenge })
+      const res = await verifyPresentation(
+        sys,
+        signPresentation(holder, [envelope(jwt)], { challenge, claims: { exp: Date.parse(TEST_NOW) / 1000 - 3600 } }),
+        { challenge },
+      )
       assert.equal(check(res.body, 'validity_period'), 'failed:expired')
       assert.equal(res.body.verified, false)
     })
@@ -160,22 +200,35 @@ describe('security B2: presentations and replay (HTTP)', () => {
     it('when iss is not the holder, then the format check fails with claims_mismatch (400)', async () => {
       const challenge = await newChallenge(sys)
       const other = newHolder()
-      const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, claims: { iss: other.did } }), { challenge })
+      const res = await verifyPresentation(sys, signPresentation(holder, [envelope(jwt)], { challenge, claims: { iss: other.did } }), {
+        challenge,
+      })
       assert.equal(res.status, 400)
       assert.equal(check(res.body, 'format'), 'failed:claims_mismatch')
       assert.equal(res.body.verified, false)
     })
 
-    it('when the holder\'s kid is used but another key signs, then the proof fails with signature_invalid', async () => {
+    it("when the holder's kid is used but another key signs, then the proof fails with signature_invalid", async () => {
       const challenge = await newChallenge(sys)
       const thief = newHolder()
-      const vp = forgeJws({ alg: 'EdDSA', typ: 'vp+jwt', kid: holder.kid }, { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, iss: holder.did, nonce: challenge, verifiableCredential: [envelope(jwt)] }, thief.privateKey)
+      const vp = forgeJws(
+        { alg: 'EdDSA', typ: 'vp+jwt', kid: holder.kid },
+        {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiablePresentation'],
+          holder: holder.did,
+          iss: holder.did,
+          nonce: challenge,
+          verifiableCredential: [envelope(jwt)],
+        },
+        thief.privateKey,
+      )
       const res = await verifyPresentation(sys, vp, { challenge })
       assert.equal(check(res.body, 'proof'), 'failed:signature_invalid')
       assert.equal(res.body.verified, false)
     })
 
-    it('when the thief signs as itself a presentation of someone else\'s credential, then holder binding fails with subject_not_holder', async () => {
+    it("when the thief signs as itself a presentation of someone else's credential, then holder binding fails with subject_not_holder", async () => {
       const challenge = await newChallenge(sys)
       const thief = newHolder()
       const res = await verifyPresentation(sys, signPresentation(thief, [envelope(jwt)], { challenge }), { challenge, holderBinding: true })
@@ -201,7 +254,11 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when the presentation has no iss and no holder, then the proof fails with holder_not_did', async () => {
       const challenge = await newChallenge(sys)
-      const res = await verifyPresentation(sys, signPresentation(holder, [], { challenge, claims: { iss: undefined }, presentation: { holder: undefined } }), { challenge })
+      const res = await verifyPresentation(
+        sys,
+        signPresentation(holder, [], { challenge, claims: { iss: undefined }, presentation: { holder: undefined } }),
+        { challenge },
+      )
       assert.equal(check(res.body, 'proof'), 'failed:holder_not_did')
       assert.equal(res.body.verified, false)
     })
@@ -232,7 +289,15 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when a credential in the presentation is revoked, then the presentation fails and its report says revoked', async () => {
       const revoked = await issueFor(holder.did)
-      const res = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: decodeJwt(revoked).payload.id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+      const res = await post(
+        `${sys.issuerUrl}/credentials/status`,
+        {
+          credentialId: decodeJwt(revoked).payload.id,
+          credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' },
+          status: true,
+        },
+        auth(sys.token),
+      )
       assert.equal(res.status, 200)
       sys.clock.advance(sys.config.statusListTtlSeconds + 1)
       await expectCredentialFailure(envelope(revoked), 'status', 'failed:revoked')
@@ -240,13 +305,20 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when a credential in the presentation is signed by a foreign issuer claiming to be the bank, then the presentation fails and its report says kid_not_issuer', async () => {
       const foreign = await hosts.signer()
-      const forged = foreign.sign(vcJwtPayload(withValue(buildAchievementCredential(sys.did) as unknown as Json, '/credentialSubject/id', holder.did), sys.did))
+      const forged = foreign.sign(
+        vcJwtPayload(withValue(buildAchievementCredential(sys.did) as unknown as Json, '/credentialSubject/id', holder.did), sys.did),
+      )
       await expectCredentialFailure(envelope(forged), 'proof', 'failed:kid_not_issuer')
     })
 
     it('when a credential in the presentation is signed by an untrusted issuer in its own name, then the presentation fails and its report says issuer_not_trusted', async () => {
       const foreign = await hosts.signer()
-      const own = foreign.sign(vcJwtPayload(withValue(buildAchievementCredential(foreign.did) as unknown as Json, '/credentialSubject/id', holder.did), foreign.did))
+      const own = foreign.sign(
+        vcJwtPayload(
+          withValue(buildAchievementCredential(foreign.did) as unknown as Json, '/credentialSubject/id', holder.did),
+          foreign.did,
+        ),
+      )
       await expectCredentialFailure(envelope(own), 'issuer_trust', 'failed:issuer_not_trusted')
     })
   })
@@ -277,7 +349,11 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when verifiableCredential is a single object rather than an array, then its credential is still verified', async () => {
       const challenge = await newChallenge(sys)
-      const res = await verifyPresentation(sys, signPresentation(holder, [], { challenge, presentation: { verifiableCredential: envelope(jwt) } }), { challenge })
+      const res = await verifyPresentation(
+        sys,
+        signPresentation(holder, [], { challenge, presentation: { verifiableCredential: envelope(jwt) } }),
+        { challenge },
+      )
       assert.equal(check(res.body, 'credentials'), 'passed')
     })
 
@@ -292,7 +368,11 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when the vp+jwt payload also carries a vp claim, then the format check fails with profile_mismatch', async () => {
       const challenge = await newChallenge(sys)
-      const res = await verifyPresentation(sys, signPresentation(holder, [], { challenge, claims: { vp: { type: ['VerifiablePresentation'] } } }), { challenge })
+      const res = await verifyPresentation(
+        sys,
+        signPresentation(holder, [], { challenge, claims: { vp: { type: ['VerifiablePresentation'] } } }),
+        { challenge },
+      )
       assert.equal(res.status, 400)
       assert.equal(check(res.body, 'format'), 'failed:profile_mismatch')
     })

@@ -4,8 +4,29 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
 import { buildAchievementCredential } from '../../fixtures/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
-import { decodeJwt, FakeHost, FakeHosts, forgeJws, resignAsBank, statusListPayload, vcJwtPayload, type Json, type Signer } from '../helpers/attacks.ts'
+import {
+  auth,
+  check,
+  issueAsBank,
+  jwtOf,
+  post,
+  startTestSystem,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
+import {
+  decodeJwt,
+  FakeHost,
+  FakeHosts,
+  forgeJws,
+  resignAsBank,
+  statusListPayload,
+  vcJwtPayload,
+  type Json,
+  type Signer,
+} from '../helpers/attacks.ts'
 
 const FETCH_TIMEOUT_MS = 400
 const LIST_PATH = '/status/1'
@@ -18,7 +39,14 @@ function credentialWithStatus(partner: Partner, entry: Json = {}): string {
   const url = `${partner.host.origin}${LIST_PATH}`
   const credential = buildAchievementCredential(partner.did, {
     id: 'urn:uuid:5a0c7f0e-7d55-4a57-9d0e-1f6d1b1c2a01',
-    credentialStatus: { id: `${url}#5`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: url, ...entry },
+    credentialStatus: {
+      id: `${url}#5`,
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '5',
+      statusListCredential: url,
+      ...entry,
+    },
   }) as unknown as Json
   return partner.sign(vcJwtPayload(credential, partner.did))
 }
@@ -28,10 +56,25 @@ const serveList = (partner: Partner, token: string, status = 200): void =>
   partner.host.serve(LIST_PATH, token, status, { 'content-type': 'application/vc+jwt', 'cache-control': 'no-store' })
 
 /** A list of 131,072 entries with `set` indexes set, signed by `signer` and issued by `issuerDid`. */
-function signedList(partner: Partner, opts: { set?: number[]; purpose?: string; bytes?: Buffer; encodedList?: string; signer?: Signer; issuerDid?: string; edit?: (p: Json) => void } = {}): string {
+function signedList(
+  partner: Partner,
+  opts: {
+    set?: number[]
+    purpose?: string
+    bytes?: Buffer
+    encodedList?: string
+    signer?: Signer
+    issuerDid?: string
+    edit?: (p: Json) => void
+  } = {},
+): string {
   const bytes = opts.bytes ?? Buffer.alloc(131_072 / 8)
   for (const i of opts.set ?? []) bytes[i >> 3]! |= 0x80 >> (i & 7)
-  const payload = statusListPayload(opts.issuerDid ?? partner.did, `${partner.host.origin}${LIST_PATH}`, { bytes, ...(opts.purpose ? { purpose: opts.purpose } : {}), ...(opts.encodedList ? { encodedList: opts.encodedList } : {}) })
+  const payload = statusListPayload(opts.issuerDid ?? partner.did, `${partner.host.origin}${LIST_PATH}`, {
+    bytes,
+    ...(opts.purpose ? { purpose: opts.purpose } : {}),
+    ...(opts.encodedList ? { encodedList: opts.encodedList } : {}),
+  })
   opts.edit?.(payload)
   return (opts.signer ?? partner).sign(payload)
 }
@@ -59,8 +102,8 @@ describe('security B7: status lists (HTTP)', () => {
     await sys.close()
   })
 
-  describe('a partner\'s well-formed list (controls)', () => {
-    it('when the entry\'s bit is clear, then the status check passes; when it is set, it fails with revoked', async () => {
+  describe("a partner's well-formed list (controls)", () => {
+    it("when the entry's bit is clear, then the status check passes; when it is set, it fails with revoked", async () => {
       const p = await partner()
       serveList(p, signedList(p))
       assertStatus(await verify(sys, credentialWithStatus(p)), 'passed')
@@ -70,11 +113,14 @@ describe('security B7: status lists (HTTP)', () => {
     })
   })
 
-  describe('#55 lists that are not the issuer\'s', () => {
-    it('when the list is signed by another key under the issuer\'s kid, then the status check fails with status_list_invalid', async () => {
+  describe("#55 lists that are not the issuer's", () => {
+    it("when the list is signed by another key under the issuer's kid, then the status check fails with status_list_invalid", async () => {
       const p = await partner()
       const { privateKey } = generateKeyPairSync('ed25519')
-      serveList(p, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: p.kid }, statusListPayload(p.did, `${p.host.origin}${LIST_PATH}`), privateKey))
+      serveList(
+        p,
+        forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: p.kid }, statusListPayload(p.did, `${p.host.origin}${LIST_PATH}`), privateKey),
+      )
       assertStatus(await verify(sys, credentialWithStatus(p)), 'failed:status_list_invalid')
     })
 
@@ -86,21 +132,28 @@ describe('security B7: status lists (HTTP)', () => {
       assertStatus(await verify(sys, credentialWithStatus(p)), 'failed:status_list_invalid')
     })
 
-    it('when the list on the issuer\'s origin is issued and signed by another DID, then the status check fails with status_list_invalid', async () => {
+    it("when the list on the issuer's origin is issued and signed by another DID, then the status check fails with status_list_invalid", async () => {
       const p = await partner()
       const other = await partner()
       serveList(p, signedList(p, { signer: other, issuerDid: other.did }))
       assertStatus(await verify(sys, credentialWithStatus(p)), 'failed:status_list_invalid')
     })
 
-    it('when the list names the issuer but is signed by another DID\'s key, then the status check fails with status_list_invalid', async () => {
+    it("when the list names the issuer but is signed by another DID's key, then the status check fails with status_list_invalid", async () => {
       const p = await partner()
       const other = await partner()
-      serveList(p, forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: other.kid }, statusListPayload(p.did, `${p.host.origin}${LIST_PATH}`), other.privateKey))
+      serveList(
+        p,
+        forgeJws(
+          { alg: 'EdDSA', typ: 'vc+jwt', kid: other.kid },
+          statusListPayload(p.did, `${p.host.origin}${LIST_PATH}`),
+          other.privateKey,
+        ),
+      )
       assertStatus(await verify(sys, credentialWithStatus(p)), 'failed:status_list_invalid')
     })
 
-    it('when the list\'s statusPurpose differs from the entry\'s, then the status check fails with status_list_invalid', async () => {
+    it("when the list's statusPurpose differs from the entry's, then the status check fails with status_list_invalid", async () => {
       const p = await partner()
       serveList(p, signedList(p, { purpose: 'suspension' }))
       assertStatus(await verify(sys, credentialWithStatus(p)), 'failed:status_list_invalid')
@@ -165,7 +218,8 @@ describe('security B7: status lists (HTTP)', () => {
 
     it('when statusListCredential is not a URL, then the status check fails with status_entry_malformed', async () => {
       const p = await partner()
-      for (const url of ['status list 1', 42]) assertStatus(await verify(sys, credentialWithStatus(p, { statusListCredential: url })), 'failed:status_entry_malformed')
+      for (const url of ['status list 1', 42])
+        assertStatus(await verify(sys, credentialWithStatus(p, { statusListCredential: url })), 'failed:status_entry_malformed')
     })
 
     it('when the entry is of an unsupported type, then the status check fails with unsupported_status_type', async () => {
@@ -178,7 +232,10 @@ describe('security B7: status lists (HTTP)', () => {
     for (const [what, setUp] of [
       ['answers 404', (p: Partner) => serveList(p, 'not found', 404)],
       ['answers 500', (p: Partner) => serveList(p, 'boom', 500)],
-      ['redirects to an internal host', (p: Partner) => p.host.serve(LIST_PATH, '', 302, { location: `http://127.0.0.1:${internal.port}${LIST_PATH}` })],
+      [
+        'redirects to an internal host',
+        (p: Partner) => p.host.serve(LIST_PATH, '', 302, { location: `http://127.0.0.1:${internal.port}${LIST_PATH}` }),
+      ],
       ['drops the connection', (p: Partner) => p.host.routes.set(LIST_PATH, (req) => req.socket.destroy())],
       ['is larger than the fetch cap', (p: Partner) => serveList(p, 'x'.repeat(1_100_000))],
     ] as const) {
@@ -213,15 +270,19 @@ describe('security B7: status lists (HTTP)', () => {
     })
   })
 
-  describe('#59 list URLs off the issuer\'s origin are never fetched', () => {
+  describe("#59 list URLs off the issuer's origin are never fetched", () => {
     const urls: [string, (p: Partner) => string, string][] = [
       ['another domain', () => 'https://status.example/lists/1', 'status_list_untrusted_origin'],
       ['an internal IP address', () => `http://127.0.0.1:${internal.port}${LIST_PATH}`, 'status_list_untrusted_origin'],
       ['the cloud metadata address', () => 'http://169.254.169.254/latest/meta-data', 'status_list_untrusted_origin'],
       ['another loopback origin', () => `${internal.origin}${LIST_PATH}`, 'status_list_untrusted_origin'],
-      ['the issuer\'s host on another port', (p) => `http://localhost:${p.host.port === 65535 ? 1 : p.host.port + 1}${LIST_PATH}`, 'status_list_untrusted_origin'],
+      [
+        "the issuer's host on another port",
+        (p) => `http://localhost:${p.host.port === 65535 ? 1 : p.host.port + 1}${LIST_PATH}`,
+        'status_list_untrusted_origin',
+      ],
       // Same origin, so the origin rule lets it through; the hardened fetch then refuses userinfo.
-      ['the issuer\'s origin with userinfo', (p) => `http://evil.example@localhost:${p.host.port}${LIST_PATH}`, 'status_list_unreachable'],
+      ["the issuer's origin with userinfo", (p) => `http://evil.example@localhost:${p.host.port}${LIST_PATH}`, 'status_list_unreachable'],
     ]
     for (const [what, urlOf, reason] of urls) {
       it(`when statusListCredential points at ${what}, then the status check fails with ${reason} and nothing is fetched`, async () => {
@@ -230,7 +291,10 @@ describe('security B7: status lists (HTTP)', () => {
         p.host.hits.length = 0
         assertStatus(await verify(sys, credentialWithStatus(p, { statusListCredential: urlOf(p) })), `failed:${reason}`)
         assert.deepEqual(internal.hits, [])
-        assert.deepEqual(p.host.hits.filter((h) => h !== '/.well-known/did.json'), [])
+        assert.deepEqual(
+          p.host.hits.filter((h) => h !== '/.well-known/did.json'),
+          [],
+        )
       })
     }
 
@@ -245,9 +309,13 @@ describe('security B7: status lists (HTTP)', () => {
     })
   })
 
-  describe('#60 the bank\'s lists: revoke, suspend, unsuspend, concurrent revocations', () => {
+  describe("#60 the bank's lists: revoke, suspend, unsuspend, concurrent revocations", () => {
     const setStatus = (id: string, statusPurpose: string, status: boolean) =>
-      post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status }, auth(sys.token))
+      post(
+        `${sys.issuerUrl}/credentials/status`,
+        { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose }, status },
+        auth(sys.token),
+      )
     /** The verifier caches lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock. */
     const expireCache = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const issueOne = async () => {
@@ -280,7 +348,10 @@ describe('security B7: status lists (HTTP)', () => {
     it('when two credentials on one list are revoked concurrently, then both bits are set (no lost update)', async () => {
       const [a, b] = [await issueOne(), await issueOne()]
       const answers = await Promise.all([setStatus(a.id, 'revocation', true), setStatus(b.id, 'revocation', true)])
-      assert.deepEqual(answers.map((r) => r.status), [200, 200])
+      assert.deepEqual(
+        answers.map((r) => r.status),
+        [200, 200],
+      )
       expireCache()
       assertStatus(await verify(sys, a.jwt), 'failed:revoked')
       assertStatus(await verify(sys, b.jwt), 'failed:revoked')

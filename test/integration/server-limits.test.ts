@@ -27,9 +27,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe('HTTP server limit configuration', () => {
   it('when the headers timeout exceeds the request timeout, then the configuration is refused', () => {
-    assert.throws(() => loadConfig({ NODE_ENV: 'test', CB_KMS_SECRET_KEY: '0f'.repeat(32), CB_REQUEST_TIMEOUT_SECONDS: '5', CB_HEADERS_TIMEOUT_SECONDS: '6' }), /CB_HEADERS_TIMEOUT_SECONDS \(6\) must not exceed CB_REQUEST_TIMEOUT_SECONDS \(5\)/)
+    assert.throws(
+      () =>
+        loadConfig({
+          NODE_ENV: 'test',
+          CB_KMS_SECRET_KEY: '0f'.repeat(32),
+          CB_REQUEST_TIMEOUT_SECONDS: '5',
+          CB_HEADERS_TIMEOUT_SECONDS: '6',
+        }),
+      /CB_HEADERS_TIMEOUT_SECONDS \(6\) must not exceed CB_REQUEST_TIMEOUT_SECONDS \(5\)/,
+    )
     const defaults = loadConfig({ NODE_ENV: 'test', CB_KMS_SECRET_KEY: '0f'.repeat(32) })
-    assert.deepEqual([defaults.requestTimeoutSeconds, defaults.headersTimeoutSeconds, defaults.keepAliveTimeoutSeconds, defaults.maxConnections], [30, 10, 5, 1024])
+    assert.deepEqual(
+      [defaults.requestTimeoutSeconds, defaults.headersTimeoutSeconds, defaults.keepAliveTimeoutSeconds, defaults.maxConnections],
+      [30, 10, 5, 1024],
+    )
   })
 })
 
@@ -116,6 +128,7 @@ describe('HTTP server limits (issue 5 #6)', function () {
     const mode = (p: string) => statSync(p).mode & 0o777
     const dir = path.join(dataDir, 'data')
     assert.equal(mode(dir).toString(8), '700')
-    for (const f of ['verifier.sqlite', 'verifier.sqlite-wal', 'verifier.sqlite-shm', 'kms-secret.key']) assert.equal(mode(path.join(dir, f)).toString(8), '600', f)
+    for (const f of ['verifier.sqlite', 'verifier.sqlite-wal', 'verifier.sqlite-shm', 'kms-secret.key'])
+      assert.equal(mode(path.join(dir, f)).toString(8), '600', f)
   })
 })

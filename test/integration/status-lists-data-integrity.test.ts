@@ -51,7 +51,11 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
   /** Past the verifier's status-list cache (CB_STATUS_LIST_TTL_SECONDS). */
   const expireCaches = (): void => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
   const setStatus = (id: string, purpose: string, status: boolean) =>
-    post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status }, auth(sys.token))
+    post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status },
+      auth(sys.token),
+    )
 
   async function issueDi(n: number): Promise<{ vc: Json; entries: StatusEntry[] }> {
     const res = await issue(sys, credential(sys.did, n), { format: 'eddsa-rdfc-2022' })
@@ -60,10 +64,13 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
     return { vc, entries: vc.credentialStatus as StatusEntry[] }
   }
 
-  describe('the bank\'s lists', () => {
+  describe("the bank's lists", () => {
     it('when a Data Integrity credential is issued, then its status URLs answer the JSON list with a Data Integrity proof without any Accept header, and it verifies', async () => {
       const { vc, entries } = await issueDi(1)
-      assert.deepEqual(entries.map((e) => e.statusPurpose), ['revocation', 'suspension'])
+      assert.deepEqual(
+        entries.map((e) => e.statusPurpose),
+        ['revocation', 'suspension'],
+      )
       for (const entry of entries) {
         assert.match(entry.statusListCredential, new RegExp(`^${sys.issuerUrl}/status-lists/\\d+/${entry.statusPurpose}\\.json$`))
         const res = await get(entry.statusListCredential)
@@ -71,7 +78,7 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
         assert.match(String(res.headers.get('content-type')), /^application\/vc\+ld\+json/)
         assert.match(String(res.headers.get('cache-control')), /^public, max-age=\d+$/)
         const list = JSON.parse(res.text) as Json & { credentialSubject: Json; proof: Json }
-        assert.equal(list.id, entry.statusListCredential, 'the JSON list\'s id is its own URL')
+        assert.equal(list.id, entry.statusListCredential, "the JSON list's id is its own URL")
         assert.deepEqual(list.type, ['VerifiableCredential', 'BitstringStatusListCredential'])
         assert.equal(list.issuer, sys.did)
         assert.equal(list.credentialSubject.statusPurpose, entry.statusPurpose)
@@ -120,7 +127,13 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
         assert.equal(res.headers.get('content-location'), jsonUrl)
         assert.match(String(res.headers.get('vary')), /accept/i)
       }
-      const jwtAccepts: Record<string, string>[] = [{}, { accept: '*/*' }, { accept: 'application/vc+jwt' }, { accept: STATUS_LIST_ACCEPT }, { accept: 'text/html' }]
+      const jwtAccepts: Record<string, string>[] = [
+        {},
+        { accept: '*/*' },
+        { accept: 'application/vc+jwt' },
+        { accept: STATUS_LIST_ACCEPT },
+        { accept: 'text/html' },
+      ]
       for (const headers of jwtAccepts) {
         const res = await get(url, headers)
         assert.equal(res.status, 200)
@@ -150,23 +163,33 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
         assert.equal(res.status, 304, `${f.url} ${JSON.stringify(f.headers)}`)
         assert.equal(res.text, '')
       }
-      assert.equal((await get(url, { 'if-none-match': etags[1]! })).status, 200, 'the JSON form\'s ETag does not validate the vc+jwt')
+      assert.equal((await get(url, { 'if-none-match': etags[1]! })).status, 200, "the JSON form's ETag does not validate the vc+jwt")
 
       sys.clock.advance(3600)
       const later = await Promise.all(forms.map((f) => get(f.url, f.headers)))
-      assert.deepEqual(later.map((r) => r.text), first.map((r) => r.text), 'an unchanged list is not re-signed')
+      assert.deepEqual(
+        later.map((r) => r.text),
+        first.map((r) => r.text),
+        'an unchanged list is not re-signed',
+      )
 
       assert.equal((await setStatus(String(vc.id), 'suspension', true)).status, 200)
       const changed = await Promise.all(forms.map((f) => get(f.url, { ...f.headers, 'if-none-match': etags[forms.indexOf(f)]! })))
-      assert.deepEqual(changed.map((r) => r.status), [200, 200, 200])
-      assert.notDeepEqual(changed.map((r) => r.headers.get('etag')), etags)
+      assert.deepEqual(
+        changed.map((r) => r.status),
+        [200, 200, 200],
+      )
+      assert.notDeepEqual(
+        changed.map((r) => r.headers.get('etag')),
+        etags,
+      )
     })
 
     it('when a vc+jwt credential is issued, then its status list is unchanged: the vc+jwt at the list URL, and it verifies', async () => {
       const res = await issue(sys, credential(sys.did, 5))
       assert.equal(res.status, 201)
       const jwt = String(res.body.verifiableCredential.id).replace(/^data:application\/vc\+jwt,/, '')
-      const entries = (decodeJwt(jwt).payload.credentialStatus as StatusEntry[])
+      const entries = decodeJwt(jwt).payload.credentialStatus as StatusEntry[]
       for (const entry of entries) {
         assert.match(entry.statusListCredential, new RegExp(`^${sys.issuerUrl}/status-lists/\\d+/${entry.statusPurpose}$`))
         const list = await get(entry.statusListCredential)
@@ -192,7 +215,12 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
     })
 
     it('when a list or a purpose does not exist, then 404 for both URLs', async () => {
-      for (const path of ['/status-lists/999/revocation.json', '/status-lists/1/other.json', '/status-lists/1/revocation.jsonx', '/status-lists/1/revocation.JSON']) {
+      for (const path of [
+        '/status-lists/999/revocation.json',
+        '/status-lists/1/other.json',
+        '/status-lists/1/revocation.jsonx',
+        '/status-lists/1/revocation.JSON',
+      ]) {
         assert.equal((await get(`${sys.issuerUrl}${path}`)).status, 404, path)
       }
     })
@@ -207,13 +235,22 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
       const url = `${p.host.origin}${LIST_PATH}`
       const c = buildAchievementCredential(p.did, {
         id: 'urn:uuid:5a0c7f0e-7d55-4a57-9d0e-1f6d1b1c2a13',
-        credentialStatus: { id: `${url}#5`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: url },
+        credentialStatus: {
+          id: `${url}#5`,
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'revocation',
+          statusListIndex: '5',
+          statusListCredential: url,
+        },
       }) as unknown as Json
       return p.sign(vcJwtPayload(c, p.did))
     }
 
     /** The partner's JSON list (131,072 entries, `set` indexes set), signed with eddsa-rdfc-2022 by `signer`. */
-    async function jsonList(p: Partner, opts: { set?: number[]; signer?: Signer; issuer?: string; edit?: (list: Json) => void } = {}): Promise<Json> {
+    async function jsonList(
+      p: Partner,
+      opts: { set?: number[]; signer?: Signer; issuer?: string; edit?: (list: Json) => void } = {},
+    ): Promise<Json> {
       const bytes = Buffer.alloc(131_072 / 8)
       for (const i of opts.set ?? []) bytes[i >> 3]! |= 0x80 >> (i & 7)
       const url = `${p.host.origin}${LIST_PATH}`
@@ -224,13 +261,23 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
         type: ['VerifiableCredential', 'BitstringStatusListCredential'],
         issuer: opts.issuer ?? p.did,
         validFrom: '2026-01-01T00:00:00Z',
-        credentialSubject: { id: `${url}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: `u${gzipSync(bytes).toString('base64url')}` },
+        credentialSubject: {
+          id: `${url}#list`,
+          type: 'BitstringStatusList',
+          statusPurpose: 'revocation',
+          encodedList: `u${gzipSync(bytes).toString('base64url')}`,
+        },
       }
-      const secured = (await signDataIntegrity(list, { verificationMethod: signer.kid, privateKey: signer.privateKey, publicKey: signer.publicKey }, { created: new Date(TEST_NOW) })) as Json
+      const secured = (await signDataIntegrity(
+        list,
+        { verificationMethod: signer.kid, privateKey: signer.privateKey, publicKey: signer.publicKey },
+        { created: new Date(TEST_NOW) },
+      )) as Json
       opts.edit?.(secured)
       return secured
     }
-    const serve = (p: Partner, list: Json | string): void => p.host.serve(LIST_PATH, list, 200, { 'content-type': 'application/vc+ld+json', 'cache-control': 'no-store' })
+    const serve = (p: Partner, list: Json | string): void =>
+      p.host.serve(LIST_PATH, list, 200, { 'content-type': 'application/vc+ld+json', 'cache-control': 'no-store' })
 
     it('when the bit is clear, then status passes; when it is set, then revoked', async () => {
       const p = await hosts.signer()
@@ -245,24 +292,59 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
     })
 
     const broken: [string, (p: Partner) => Promise<Json | string>][] = [
-      ['its proof is broken (a bit cleared after signing)', async (p) => jsonList(p, { set: [5], edit: (l) => void ((l.credentialSubject as Json).encodedList = `u${gzipSync(Buffer.alloc(131_072 / 8)).toString('base64url')}`) })],
+      [
+        'its proof is broken (a bit cleared after signing)',
+        async (p) =>
+          jsonList(p, {
+            set: [5],
+            edit: (l) => void ((l.credentialSubject as Json).encodedList = `u${gzipSync(Buffer.alloc(131_072 / 8)).toString('base64url')}`),
+          }),
+      ],
       ['it has no proof', async (p) => jsonList(p, { edit: (l) => void delete l.proof })],
-      ['it is signed by another key under the issuer\'s verification method id', async (p) => {
-        const other = await hosts.signer()
-        return jsonList(p, { signer: { ...other, kid: p.kid } })
-      }],
-      ['it is issued and signed by another issuer', async () => {
-        const other = await hosts.signer()
-        return jsonList(other as Partner)
-      }],
-      ['it names the partner as issuer but another DID signs it', async (p) => {
-        const other = await hosts.signer()
-        return jsonList(p, { signer: other })
-      }],
-      ['an expired validUntil is written under its full IRI (the proof still holds)', async (p) => jsonList(p, { edit: (l) => void (l['https://www.w3.org/2018/credentials#validUntil'] = { '@value': '2026-01-02T00:00:00Z', '@type': 'http://www.w3.org/2001/XMLSchema#dateTime' }) })],
-      ['validUntil is a value object', async (p) => jsonList(p, { edit: (l) => void (l.validUntil = { '@value': '2026-01-02T00:00:00Z' }) })],
-      ['the subject\'s type is written as @type', async (p) => jsonList(p, { edit: (l) => void ((l.credentialSubject as Json)['@type'] = 'BitstringStatusList') })],
-      ['it uses another context besides VC 2.0', async (p) => jsonList(p, { edit: (l) => void (l['@context'] = [VC_V2_CONTEXT, { x: 'https://example.com/x' }]) })],
+      [
+        "it is signed by another key under the issuer's verification method id",
+        async (p) => {
+          const other = await hosts.signer()
+          return jsonList(p, { signer: { ...other, kid: p.kid } })
+        },
+      ],
+      [
+        'it is issued and signed by another issuer',
+        async () => {
+          const other = await hosts.signer()
+          return jsonList(other as Partner)
+        },
+      ],
+      [
+        'it names the partner as issuer but another DID signs it',
+        async (p) => {
+          const other = await hosts.signer()
+          return jsonList(p, { signer: other })
+        },
+      ],
+      [
+        'an expired validUntil is written under its full IRI (the proof still holds)',
+        async (p) =>
+          jsonList(p, {
+            edit: (l) =>
+              void (l['https://www.w3.org/2018/credentials#validUntil'] = {
+                '@value': '2026-01-02T00:00:00Z',
+                '@type': 'http://www.w3.org/2001/XMLSchema#dateTime',
+              }),
+          }),
+      ],
+      [
+        'validUntil is a value object',
+        async (p) => jsonList(p, { edit: (l) => void (l.validUntil = { '@value': '2026-01-02T00:00:00Z' }) }),
+      ],
+      [
+        "the subject's type is written as @type",
+        async (p) => jsonList(p, { edit: (l) => void ((l.credentialSubject as Json)['@type'] = 'BitstringStatusList') }),
+      ],
+      [
+        'it uses another context besides VC 2.0',
+        async (p) => jsonList(p, { edit: (l) => void (l['@context'] = [VC_V2_CONTEXT, { x: 'https://example.com/x' }]) }),
+      ],
       ['it is not JSON', async () => '{ not json'],
       ['it is a JSON array', async (p) => JSON.stringify([await jsonList(p)])],
     ]

@@ -97,13 +97,24 @@ for (const db of DATABASES) {
         assert.deepEqual(await lists.find(1), { id: 1, size: 131072, nextPosition: 131072, permutationKey: 'ab'.repeat(32), version: 0 })
         assert.equal(await lists.find(3), undefined)
         assert.equal(await lists.positionsTaken(), 131077)
-        assert.ok(isUniqueViolation(await rejection(() => lists.create({ id: 2, size: 131072, permutationKey: 'ef'.repeat(32), createdAt: NOW }))), 'a list id is created once')
+        assert.ok(
+          isUniqueViolation(await rejection(() => lists.create({ id: 2, size: 131072, permutationKey: 'ef'.repeat(32), createdAt: NOW }))),
+          'a list id is created once',
+        )
       })
 
       it('when credentials are inserted, then they read back with their slot, status bits and owner, and ids or slots taken twice are unique violations', async () => {
         const store = new CredentialStore(ds)
         await store.insert([credential('urn:uuid:c1', 1, 10), credential('urn:uuid:c2', 1, 11, null)])
-        assert.deepEqual(await store.find('urn:uuid:c1'), { id: 'urn:uuid:c1', format: 'vc+jwt', document: 'eyJ.urn:uuid:c1.sig', slot: { listId: 1, index: 10 }, revoked: false, suspended: false, clientId: 'client-a' })
+        assert.deepEqual(await store.find('urn:uuid:c1'), {
+          id: 'urn:uuid:c1',
+          format: 'vc+jwt',
+          document: 'eyJ.urn:uuid:c1.sig',
+          slot: { listId: 1, index: 10 },
+          revoked: false,
+          suspended: false,
+          clientId: 'client-a',
+        })
         assert.equal((await store.find('urn:uuid:c2'))?.clientId, null)
         assert.equal(await store.find('urn:uuid:none'), undefined)
         assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c1', 1, 12)]))), 'the same id')
@@ -117,7 +128,10 @@ for (const db of DATABASES) {
         await store.insert(batch) // more rows than one INSERT takes
         const asked = [...Array.from({ length: 600 }, (_, i) => `urn:uuid:unknown-${i}`), 'urn:uuid:batch-0', 'urn:uuid:batch-249']
         assert.deepEqual((await store.existingIds(asked)).sort(), ['urn:uuid:batch-0', 'urn:uuid:batch-249'])
-        assert.deepEqual((await store.findMany(asked)).map((c) => `${c.id} ${c.slot.listId}/${c.slot.index}`).sort(), ['urn:uuid:batch-0 2/1000', 'urn:uuid:batch-249 2/1249'])
+        assert.deepEqual((await store.findMany(asked)).map((c) => `${c.id} ${c.slot.listId}/${c.slot.index}`).sort(), [
+          'urn:uuid:batch-0 2/1000',
+          'urn:uuid:batch-249 2/1249',
+        ])
         assert.equal((await store.findMany(batch.map((c) => c.id))).length, 250)
       })
 
@@ -138,10 +152,16 @@ for (const db of DATABASES) {
 
       it('when credentials are reassigned by id prefix, then only ids starting with it move (no LIKE wildcards)', async () => {
         const store = new CredentialStore(ds)
-        await store.insert([credential('urn:credit-bank:x%_:1', 3, 1, 'old'), credential('urn:credit-bank:xyz:2', 3, 2, 'old'), credential('urn:credit-bank:x%_', 3, 3, 'old')])
+        await store.insert([
+          credential('urn:credit-bank:x%_:1', 3, 1, 'old'),
+          credential('urn:credit-bank:xyz:2', 3, 2, 'old'),
+          credential('urn:credit-bank:x%_', 3, 3, 'old'),
+        ])
         await store.reassign('urn:credit-bank:x%_:', 'new')
         assert.deepEqual(
-          (await store.findMany(['urn:credit-bank:x%_:1', 'urn:credit-bank:xyz:2', 'urn:credit-bank:x%_'])).map((c) => `${c.id} ${c.clientId}`).sort(),
+          (await store.findMany(['urn:credit-bank:x%_:1', 'urn:credit-bank:xyz:2', 'urn:credit-bank:x%_']))
+            .map((c) => `${c.id} ${c.clientId}`)
+            .sort(),
           ['urn:credit-bank:x%_ old', 'urn:credit-bank:x%_:1 new', 'urn:credit-bank:xyz:2 old'],
         )
       })
@@ -172,7 +192,11 @@ for (const db of DATABASES) {
         const store = new CredentialStore(ds)
         assert.equal((await ownedCredential(store, 'urn:uuid:c1', { clientId: 'client-a', admin: false })).id, 'urn:uuid:c1')
         assert.equal((await ownedCredential(store, 'urn:uuid:c1', { clientId: 'admin-client', admin: true })).id, 'urn:uuid:c1')
-        assert.equal((await ownedCredential(store, 'urn:uuid:c2', { clientId: 'admin-client', admin: true })).id, 'urn:uuid:c2', 'an admin also reaches credentials without an owner')
+        assert.equal(
+          (await ownedCredential(store, 'urn:uuid:c2', { clientId: 'admin-client', admin: true })).id,
+          'urn:uuid:c2',
+          'an admin also reaches credentials without an owner',
+        )
         const other = await rejection(() => ownedCredential(store, 'urn:uuid:c1', { clientId: 'client-b', admin: false }))
         const unknown = await rejection(() => ownedCredential(store, 'urn:uuid:none', { clientId: 'client-a', admin: false }))
         const ownerless = await rejection(() => ownedCredential(store, 'urn:uuid:c2', { clientId: 'client-a', admin: false }))
@@ -192,12 +216,24 @@ for (const db of DATABASES) {
         await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2', ldDocument: '{"v":2}' })
         await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 1, jwt: 'jwt-1', ldDocument: '{"v":1}' })
         await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2b', ldDocument: '{"v":"2b"}' })
-        assert.deepEqual(await lists.signed(1, 'revocation'), { listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2', ldDocument: '{"v":2}' })
+        assert.deepEqual(await lists.signed(1, 'revocation'), {
+          listId: 1,
+          purpose: 'revocation',
+          version: 2,
+          jwt: 'jwt-2',
+          ldDocument: '{"v":2}',
+        })
         assert.equal(await lists.signed(1, 'suspension'), undefined, 'purposes are kept apart')
         await lists.dropJsonForms(1)
         assert.equal((await lists.signed(1, 'revocation'))?.ldDocument, null)
         await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2c', ldDocument: '{"v":"2c"}' })
-        assert.deepEqual(await lists.signed(1, 'revocation'), { listId: 1, purpose: 'revocation', version: 2, jwt: 'jwt-2c', ldDocument: '{"v":"2c"}' })
+        assert.deepEqual(await lists.signed(1, 'revocation'), {
+          listId: 1,
+          purpose: 'revocation',
+          version: 2,
+          jwt: 'jwt-2c',
+          ldDocument: '{"v":"2c"}',
+        })
         await lists.saveSigned({ listId: 1, purpose: 'revocation', version: 3, jwt: 'jwt-3', ldDocument: '{"v":3}' })
         assert.equal((await lists.signed(1, 'revocation'))?.jwt, 'jwt-3')
       })
@@ -211,17 +247,42 @@ for (const db of DATABASES) {
 
       it('when clients are inserted and one revoked, then they list oldest first, the active filter and the token-hash lookup leave the revoked one out, and its first revocation date stays', async () => {
         const store = new ApiClientStore(ds)
-        await store.insert({ id: 'b', name: 'second', tokenHash: '2'.repeat(64), scopes: ['credentials:status'], createdAt: new Date('2026-03-01T08:00:01.000Z') })
+        await store.insert({
+          id: 'b',
+          name: 'second',
+          tokenHash: '2'.repeat(64),
+          scopes: ['credentials:status'],
+          createdAt: new Date('2026-03-01T08:00:01.000Z'),
+        })
         await store.insert({ id: 'a', name: 'first', tokenHash: '1'.repeat(64), scopes: ['credentials:issue', 'admin'], createdAt: NOW })
-        assert.deepEqual(await store.find('a'), { id: 'a', name: 'first', tokenHash: '1'.repeat(64), scopes: ['credentials:issue', 'admin'], createdAt: NOW.toISOString(), lastUsedAt: null, revokedAt: null })
+        assert.deepEqual(await store.find('a'), {
+          id: 'a',
+          name: 'first',
+          tokenHash: '1'.repeat(64),
+          scopes: ['credentials:issue', 'admin'],
+          createdAt: NOW.toISOString(),
+          lastUsedAt: null,
+          revokedAt: null,
+        })
         assert.equal((await store.findActiveByTokenHash('2'.repeat(64)))?.id, 'b')
-        assert.ok(isUniqueViolation(await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], createdAt: NOW }))), 'a token hash is unique')
+        assert.ok(
+          isUniqueViolation(
+            await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], createdAt: NOW })),
+          ),
+          'a token hash is unique',
+        )
         await store.revoke('b', new Date('2026-03-02T00:00:00.000Z'))
         await store.revoke('b', new Date('2026-03-03T00:00:00.000Z'))
         assert.equal((await store.find('b'))?.revokedAt, '2026-03-02T00:00:00.000Z')
         assert.equal(await store.findActiveByTokenHash('2'.repeat(64)), undefined)
-        assert.deepEqual((await store.list()).map((c) => c.id), ['a', 'b'])
-        assert.deepEqual((await store.list({ active: true })).map((c) => c.id), ['a'])
+        assert.deepEqual(
+          (await store.list()).map((c) => c.id),
+          ['a', 'b'],
+        )
+        assert.deepEqual(
+          (await store.list({ active: true })).map((c) => c.id),
+          ['a'],
+        )
         assert.equal(await store.find('none'), undefined)
       })
 
@@ -263,7 +324,10 @@ for (const db of DATABASES) {
         const plain = await store.create()
         const [a, b] = await Promise.all([store.consume(challenge), store.consume(challenge)])
         assert.deepEqual([a, b].map((r) => r.state).sort(), ['ok', 'used'], 'exactly one caller gets ok')
-        assert.deepEqual([a, b].find((r) => r.state === 'ok'), { state: 'ok', domain: 'verifier.example' })
+        assert.deepEqual(
+          [a, b].find((r) => r.state === 'ok'),
+          { state: 'ok', domain: 'verifier.example' },
+        )
         assert.deepEqual(await store.consume('never-issued'), { state: 'unknown' })
         clock.advance(300)
         assert.deepEqual(await store.consume(plain.challenge), { state: 'expired' })

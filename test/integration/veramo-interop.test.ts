@@ -16,7 +16,11 @@ describe('Veramo VC 1.1 JWTs', () => {
   const agent = createAgent<IKeyManager & IDIDManager & IResolver & ICredentialPlugin>({
     plugins: [
       new KeyManager({ store: new MemoryKeyStore(), kms: { local: new KeyManagementSystem(new MemoryPrivateKeyStore()) } }),
-      new DIDManager({ store: new MemoryDIDStore(), defaultProvider: 'did:key', providers: { 'did:key': new KeyDIDProvider({ defaultKms: 'local' }) } }),
+      new DIDManager({
+        store: new MemoryDIDStore(),
+        defaultProvider: 'did:key',
+        providers: { 'did:key': new KeyDIDProvider({ defaultKms: 'local' }) },
+      }),
       new DIDResolverPlugin({ resolver: new Resolver({ ...getDidKeyResolver() }) }),
       new CredentialPlugin([new CredentialProviderJWT()]),
     ],
@@ -77,7 +81,15 @@ describe('Veramo VC 1.1 JWTs', () => {
 
   it('when proof is a string, null, a number, an array, or a JwtProof2020 without its jwt, then the answer is 400 with a stable code, never a 500 (SECURITY.md #27)', async () => {
     const { vc } = await veramoCredential()
-    for (const proof of ['eyJhbGciOiJFZERTQSJ9', null, 4, [], [vc.proof, 'x'], { type: 'JwtProof2020' }, { type: 'JwtProof2020', jwt: 42 }]) {
+    for (const proof of [
+      'eyJhbGciOiJFZERTQSJ9',
+      null,
+      4,
+      [],
+      [vc.proof, 'x'],
+      { type: 'JwtProof2020' },
+      { type: 'JwtProof2020', jwt: 42 },
+    ]) {
       const { status, body } = await verify(sys, { ...vc, proof })
       assert.equal(status, 400, `proof ${JSON.stringify(proof)?.slice(0, 40)}: ${JSON.stringify(body.checks?.[0] ?? body)}`)
       assert.equal(body.verified, false)

@@ -19,7 +19,11 @@ const BROKEN: readonly (readonly [string, (e: Json) => Json, string])[] = [
   ['@context holds an inline context', (e) => ({ ...e, '@context': [VC_V2, { issuer: 'https://evil.example#issuer' }] }), '/@context'],
   ['it carries issuer', (e) => ({ ...e, issuer: 'did:web:evil.example' }), '/issuer'],
   ['it carries holder', (e) => ({ ...e, holder: 'did:web:evil.example' }), '/holder'],
-  ['it carries credentialSubject', (e) => ({ ...e, credentialSubject: { id: 'did:web:evil.example', creditsEarned: 99 } }), '/credentialSubject'],
+  [
+    'it carries credentialSubject',
+    (e) => ({ ...e, credentialSubject: { id: 'did:web:evil.example', creditsEarned: 99 } }),
+    '/credentialSubject',
+  ],
   ['it carries a proof', (e) => ({ ...e, proof: { type: 'DataIntegrityProof' } }), '/proof'],
 ]
 
@@ -36,7 +40,11 @@ describe('envelopes are exactly { @context, id, type } (issue 5 item 8, HTTP)', 
   })
   after(() => sys.close())
 
-  const credentialEnvelope = (): Json => ({ '@context': [VC_V2], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' })
+  const credentialEnvelope = (): Json => ({
+    '@context': [VC_V2],
+    id: `data:application/vc+jwt,${jwt}`,
+    type: 'EnvelopedVerifiableCredential',
+  })
   const presentationEnvelope = (challenge: string, credentials: unknown[] = [credentialEnvelope()]): Json => ({
     '@context': [VC_V2],
     id: `data:application/vp+jwt,${signPresentation(holder, credentials, { challenge })}`,
@@ -45,7 +53,11 @@ describe('envelopes are exactly { @context, id, type } (issue 5 item 8, HTTP)', 
 
   describe('EnvelopedVerifiableCredential sent to POST /credentials/verify', () => {
     it('when the envelope is well formed (also with more contexts after the base one, or type as an array), then it verifies (control)', async () => {
-      for (const e of [credentialEnvelope(), { ...credentialEnvelope(), '@context': [VC_V2, EXAMPLES_V2] }, { ...credentialEnvelope(), type: ['EnvelopedVerifiableCredential'] }]) {
+      for (const e of [
+        credentialEnvelope(),
+        { ...credentialEnvelope(), '@context': [VC_V2, EXAMPLES_V2] },
+        { ...credentialEnvelope(), type: ['EnvelopedVerifiableCredential'] },
+      ]) {
         const res = await verify(sys, e)
         assert.equal(res.status, 200, JSON.stringify(res.body.checks))
         assert.equal(res.body.verified, true)
@@ -64,7 +76,12 @@ describe('envelopes are exactly { @context, id, type } (issue 5 item 8, HTTP)', 
     }
 
     it('when the id is not a data:application/vc+jwt URL of a compact JWT, then format fails with envelope_malformed', async () => {
-      for (const id of [`data:application/vp+jwt,${jwt}`, `data:application/vc+jwt,${jwt}.extra`, 'https://bank.example/credentials/1', 42]) {
+      for (const id of [
+        `data:application/vp+jwt,${jwt}`,
+        `data:application/vc+jwt,${jwt}.extra`,
+        'https://bank.example/credentials/1',
+        42,
+      ]) {
         const res = await verify(sys, { ...credentialEnvelope(), id })
         assert.equal(res.status, 400)
         assert.equal(check(res.body, 'format'), 'failed:envelope_malformed', String(id))
@@ -100,20 +117,28 @@ describe('envelopes are exactly { @context, id, type } (issue 5 item 8, HTTP)', 
 
   describe('an EnvelopedVerifiableCredential inside a presentation', () => {
     it('when it is well formed, then schema and credentials pass (control)', async () => {
-      const res = await verifyPresentation(sys, signPresentation(holder, [credentialEnvelope()], { challenge: 'inner-ok' }), { challenge: 'inner-ok' })
+      const res = await verifyPresentation(sys, signPresentation(holder, [credentialEnvelope()], { challenge: 'inner-ok' }), {
+        challenge: 'inner-ok',
+      })
       assert.equal(res.status, 200, JSON.stringify(res.body.checks))
     })
 
     for (const [what, edit, pointer] of BROKEN) {
       it(`when ${what}, then 400 with schema failed at /verifiableCredential/0${pointer} and the credential's own report failed at format`, async () => {
         const challenge = `inner-${pointer}`
-        for (const vp of [signPresentation(holder, [edit(credentialEnvelope())], { challenge }), presentationEnvelope(challenge, [edit(credentialEnvelope())])]) {
+        for (const vp of [
+          signPresentation(holder, [edit(credentialEnvelope())], { challenge }),
+          presentationEnvelope(challenge, [edit(credentialEnvelope())]),
+        ]) {
           const res = await verifyPresentation(sys, vp, { challenge })
           assert.equal(res.status, 400)
           assert.equal(res.body.verified, false)
           assert.equal(check(res.body, 'schema'), 'failed:schema_invalid')
           const issues = res.body.checks.find((c) => c.id === 'schema')?.details?.issues as { path: string }[]
-          assert.ok(issues.some((i) => i.path === `/verifiableCredential/0${pointer}`), JSON.stringify(issues))
+          assert.ok(
+            issues.some((i) => i.path === `/verifiableCredential/0${pointer}`),
+            JSON.stringify(issues),
+          )
           assert.equal(check(res.body.credentials![0]!, 'format'), 'failed:envelope_malformed')
           assert.equal(check(res.body, 'credentials'), 'failed:credential_not_verified')
         }

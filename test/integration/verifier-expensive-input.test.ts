@@ -5,7 +5,16 @@ import assert from 'node:assert/strict'
 import { performance } from 'node:perf_hooks'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
-import { check, issueAsBank, startTestSystem, TEST_NOW, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
+import {
+  check,
+  issueAsBank,
+  startTestSystem,
+  TEST_NOW,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 import { FakeHosts, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json } from '../helpers/attacks.ts'
 
 /** base58btc of 64 zero bytes: a well-formed proofValue whose signature is simply wrong. */
@@ -22,8 +31,18 @@ function expensiveCredential(issuer: string, verificationMethod: string, items: 
     type: ['VerifiableCredential', 'ExampleBulkCredential'],
     issuer,
     validFrom: '2026-01-01T00:00:00Z',
-    credentialSubject: { id: 'did:example:learner', item: Array.from({ length: items }, (_, i) => ({ name: `item ${i} ${'x'.repeat(nameLength)}` })) },
-    proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod, proofPurpose: 'assertionMethod', created: TEST_NOW, proofValue: WRONG_PROOF_VALUE },
+    credentialSubject: {
+      id: 'did:example:learner',
+      item: Array.from({ length: items }, (_, i) => ({ name: `item ${i} ${'x'.repeat(nameLength)}` })),
+    },
+    proof: {
+      type: 'DataIntegrityProof',
+      cryptosuite: 'eddsa-rdfc-2022',
+      verificationMethod,
+      proofPurpose: 'assertionMethod',
+      created: TEST_NOW,
+      proofValue: WRONG_PROOF_VALUE,
+    },
   }
 }
 
@@ -48,7 +67,7 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
     })
     after(() => sys.close())
 
-    it('when four ~185 KB Data Integrity credentials naming the bank\'s key are verified at once, then the event loop is never blocked and /healthz keeps answering', async () => {
+    it("when four ~185 KB Data Integrity credentials naming the bank's key are verified at once, then the event loop is never blocked and /healthz keeps answering", async () => {
       // The worker is started (and warm) before the flood, as in a running service.
       assert.equal((await verify(sys, genuine)).status, 200)
       const doc = expensiveCredential(sys.did, kid, 3000)
@@ -75,7 +94,10 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
       assert.deepEqual(answers.map(outcome), Array(4).fill('400 failed:signature_invalid'))
       const busy = performance.eventLoopUtilization(before).utilization
       assert.ok(latencies.length >= 5, `only ${latencies.length} health checks ran during the flood`)
-      assert.ok(busy < 0.75, `the event loop was busy ${Math.round(busy * 100)} % of the flood; /healthz took ${latencies.map(Math.round).join(', ')} ms`)
+      assert.ok(
+        busy < 0.75,
+        `the event loop was busy ${Math.round(busy * 100)} % of the flood; /healthz took ${latencies.map(Math.round).join(', ')} ms`,
+      )
     })
   })
 
@@ -115,7 +137,12 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
       const answers = (await Promise.all([1, 2, 3, 4].map(() => verify(sys, doc)))).map(outcome).sort()
       // One runs, one waits behind it; the two that find the queue full are refused without being canonicalized, with
       // 503 and Retry-After: the verifier said nothing about the credential.
-      assert.deepEqual(answers, ['400 failed:signature_invalid', '400 failed:signature_invalid', '503 failed:verifier_busy', '503 failed:verifier_busy'])
+      assert.deepEqual(answers, [
+        '400 failed:signature_invalid',
+        '400 failed:signature_invalid',
+        '503 failed:verifier_busy',
+        '503 failed:verifier_busy',
+      ])
       assert.equal((await verify(sys, genuine)).status, 200)
     })
   })
@@ -135,11 +162,30 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
 
     it('when a presentation carries more than CB_MAX_PRESENTATION_CREDENTIALS credentials, then 400 format too_many_credentials, none verified, nothing fetched, the challenge unspent', async () => {
       const partner = await hosts.signer()
-      const credential = (n: number) => partner.sign(vcJwtPayload(withValue(buildAchievementCredential(partner.did, { id: `urn:uuid:4c000000-0000-4000-8000-00000000000${n}` }), '/credentialSubject/id', holder.did) as unknown as Json, partner.did))
-      const three = [credential(1), credential(2), credential(3)].map((jwt) => ({ '@context': ['https://www.w3.org/ns/credentials/v2'], id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' }))
+      const credential = (n: number) =>
+        partner.sign(
+          vcJwtPayload(
+            withValue(
+              buildAchievementCredential(partner.did, { id: `urn:uuid:4c000000-0000-4000-8000-00000000000${n}` }),
+              '/credentialSubject/id',
+              holder.did,
+            ) as unknown as Json,
+            partner.did,
+          ),
+        )
+      const three = [credential(1), credential(2), credential(3)].map((jwt) => ({
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        id: `data:application/vc+jwt,${jwt}`,
+        type: 'EnvelopedVerifiableCredential',
+      }))
       const challenge = await newChallenge(sys)
       const diForm = await signDataIntegrity(
-        { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, verifiableCredential: three },
+        {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiablePresentation'],
+          holder: holder.did,
+          verifiableCredential: three,
+        },
         { verificationMethod: holder.kid, privateKey: holder.privateKey, publicKey: holder.publicKey },
         { created: sys.clock(), proofPurpose: 'authentication', challenge },
       )
@@ -148,17 +194,26 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
         assert.equal(res.status, 400)
         assert.equal(check(res.body, 'format'), 'failed:too_many_credentials')
         assert.match(String(res.body.checks[0]!.message), /at most 2 credentials; this one has 3/)
-        assert.ok(res.body.checks.slice(1).every((c) => c.status === 'skipped' && c.reason === 'format_failed'), JSON.stringify(res.body.checks))
+        assert.ok(
+          res.body.checks.slice(1).every((c) => c.status === 'skipped' && c.reason === 'format_failed'),
+          JSON.stringify(res.body.checks),
+        )
         assert.equal(res.body.credentials, undefined)
       }
-      assert.deepEqual(partner.host.hits, [], 'no credential inside was verified: its issuer\'s DID was never fetched')
+      assert.deepEqual(partner.host.hits, [], "no credential inside was verified: its issuer's DID was never fetched")
 
       // Control: at the cap it is read and verified, and the challenge was still there to answer.
       const two = [genuine, withValue(genuine, '/credentialSubject/creditsEarned', 4)]
       const res = await verifyPresentation(sys, signPresentation(holder, two, { challenge }), { challenge })
       assert.equal(check(res.body, 'format'), 'passed')
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'challenge'), { id: 'challenge', status: 'passed', details: { issuedBy: 'verifier' } })
-      assert.deepEqual(res.body.credentials?.map((r) => check(r, 'proof')), ['passed', 'failed:signature_invalid'])
+      assert.deepEqual(
+        res.body.checks.find((c) => c.id === 'challenge'),
+        { id: 'challenge', status: 'passed', details: { issuedBy: 'verifier' } },
+      )
+      assert.deepEqual(
+        res.body.credentials?.map((r) => check(r, 'proof')),
+        ['passed', 'failed:signature_invalid'],
+      )
     })
 
     it('when a Data Integrity document has more than 20,000 JSON values, then proof fails with document_too_large before its key is even resolved', async () => {
@@ -166,7 +221,7 @@ describe('expensive input degrades only itself (issue 5 item 4, HTTP)', () => {
       const big = expensiveCredential(partner.did, partner.kid, 10_000, 0)
       const res = await verify(sys, big)
       assert.equal(outcome(res), '400 failed:document_too_large')
-      assert.deepEqual(partner.host.hits, [], 'the issuer\'s DID document was never fetched, so nothing was canonicalized')
+      assert.deepEqual(partner.host.hits, [], "the issuer's DID document was never fetched, so nothing was canonicalized")
 
       // Control: just under the cap, the same shape gets as far as the key (and then the signature).
       const under = expensiveCredential(partner.did, partner.kid, 9_990, 0)

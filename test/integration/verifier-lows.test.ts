@@ -6,7 +6,20 @@ import { generateKeyPairSync } from 'node:crypto'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
 import { check, issueAsBank, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
-import { envelope, FakeHosts, forgeJws, newChallenge, newHolder, signPresentation, statusListPayload, vcJwtPayload, verifyPresentation, type FakeHost, type Json, type Signer } from '../helpers/attacks.ts'
+import {
+  envelope,
+  FakeHosts,
+  forgeJws,
+  newChallenge,
+  newHolder,
+  signPresentation,
+  statusListPayload,
+  vcJwtPayload,
+  verifyPresentation,
+  type FakeHost,
+  type Json,
+  type Signer,
+} from '../helpers/attacks.ts'
 
 const LIST_PATH = '/status/1'
 const BAD_DID = 'did:web:%zz'
@@ -20,7 +33,8 @@ function assertReport(res: HttpResult<Report>, expected: Record<string, string>)
   assert.equal(res.status, 400, JSON.stringify(res.body).slice(0, 400))
   assert.equal(res.body.verified, false)
   assert.ok(Array.isArray(res.body.checks), 'the body is a report')
-  for (const [id, outcome] of Object.entries(expected)) assert.equal(check(res.body, id), outcome, `${id}: ${JSON.stringify(res.body.checks)}`)
+  for (const [id, outcome] of Object.entries(expected))
+    assert.equal(check(res.body, id), outcome, `${id}: ${JSON.stringify(res.body.checks)}`)
 }
 
 describe('verifier lows (issue 5 item 6, HTTP)', () => {
@@ -41,14 +55,18 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
     const holder = newHolder()
     let vc: Json
     before(async () => {
-      vc = (await issueAsBank(sys, withValue(buildAchievementCredential(sys.did), '/credentialSubject/id', holder.did))).body.verifiableCredential
+      vc = (await issueAsBank(sys, withValue(buildAchievementCredential(sys.did), '/credentialSubject/id', holder.did))).body
+        .verifiableCredential
     })
 
     it('when a challenge made for X is answered by a presentation addressed to X and the request names no domain, then domain passes (control)', async () => {
       const challenge = await newChallenge(sys, X)
       const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge, domain: X }), { challenge })
       assert.equal(res.status, 200, JSON.stringify(res.body.checks))
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'domain'), { id: 'domain', status: 'passed', details: { domain: X } })
+      assert.deepEqual(
+        res.body.checks.find((c) => c.id === 'domain'),
+        { id: 'domain', status: 'passed', details: { domain: X } },
+      )
     })
 
     it('when a challenge made for X is answered by a presentation addressed to Y and the request names no domain, then domain fails with domain_mismatch', async () => {
@@ -59,7 +77,9 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
 
     it('when a challenge made for X is answered by a presentation without any audience, then domain fails with domain_mismatch', async () => {
       const challenge = await newChallenge(sys, X)
-      assertReport(await verifyPresentation(sys, signPresentation(holder, [vc], { challenge }), { challenge }), { domain: 'failed:domain_mismatch' })
+      assertReport(await verifyPresentation(sys, signPresentation(holder, [vc], { challenge }), { challenge }), {
+        domain: 'failed:domain_mismatch',
+      })
     })
 
     it('when a challenge made for X is checked with options.domain Y and the presentation is addressed to Y, then domain fails with domain_mismatch', async () => {
@@ -72,7 +92,12 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
     it('when a Data Integrity presentation answers a challenge made for X with proof.domain Y, then domain fails with domain_mismatch', async () => {
       const challenge = await newChallenge(sys, X)
       const vp = await signDataIntegrity(
-        { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, verifiableCredential: [vc] },
+        {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiablePresentation'],
+          holder: holder.did,
+          verifiableCredential: [vc],
+        },
         { verificationMethod: holder.kid, privateKey: holder.privateKey, publicKey: holder.publicKey },
         { created: sys.clock(), proofPurpose: 'authentication', challenge, domain: Y },
       )
@@ -85,27 +110,55 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       const credential = buildAchievementCredential(BAD_DID, { id: 'urn:uuid:6d000000-0000-4000-8000-000000000001' }) as unknown as Json
       const { privateKey } = generateKeyPairSync('ed25519')
       const jwt = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: `${BAD_DID}#key-1` }, vcJwtPayload(credential, BAD_DID), privateKey)
-      for (const input of [jwt, envelope(jwt)]) assertReport(await verify(sys, input), { format: 'passed', proof: 'failed:invalid_did', status: 'skipped:proof_failed' })
+      for (const input of [jwt, envelope(jwt)])
+        assertReport(await verify(sys, input), { format: 'passed', proof: 'failed:invalid_did', status: 'skipped:proof_failed' })
     })
 
     it(`when a Data Integrity credential names ${BAD_DID} as issuer and verification method, then the proof fails with invalid_did (400)`, async () => {
       const credential = buildAchievementCredential(BAD_DID, { id: 'urn:uuid:6d000000-0000-4000-8000-000000000002' })
-      const proof = { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', verificationMethod: `${BAD_DID}#key-1`, proofPurpose: 'assertionMethod', created: '2026-02-01T00:00:00Z', proofValue: WRONG_PROOF_VALUE }
+      const proof = {
+        type: 'DataIntegrityProof',
+        cryptosuite: 'eddsa-rdfc-2022',
+        verificationMethod: `${BAD_DID}#key-1`,
+        proofPurpose: 'assertionMethod',
+        created: '2026-02-01T00:00:00Z',
+        proofValue: WRONG_PROOF_VALUE,
+      }
       assertReport(await verify(sys, { ...credential, proof }), { format: 'passed', proof: 'failed:invalid_did' })
     })
 
     it(`when a presentation's holder is ${BAD_DID}, then the proof fails with invalid_did (400)`, async () => {
       const holder = newHolder()
-      const forged = forgeJws({ alg: 'EdDSA', typ: 'vp+jwt', kid: `${BAD_DID}#key-1` }, { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: BAD_DID, iss: BAD_DID, nonce: 'rp-bad-did' }, holder.privateKey)
+      const forged = forgeJws(
+        { alg: 'EdDSA', typ: 'vp+jwt', kid: `${BAD_DID}#key-1` },
+        {
+          '@context': ['https://www.w3.org/ns/credentials/v2'],
+          type: ['VerifiablePresentation'],
+          holder: BAD_DID,
+          iss: BAD_DID,
+          nonce: 'rp-bad-did',
+        },
+        holder.privateKey,
+      )
       assertReport(await verifyPresentation(sys, forged, { challenge: 'rp-bad-did' }), { proof: 'failed:invalid_did' })
     })
 
-    for (const [claim, value] of [['nbf', 1e20], ['exp', -1e20], ['nbf', -1e20], ['exp', 1e20], ['nbf', 'tomorrow']] as const) {
+    for (const [claim, value] of [
+      ['nbf', 1e20],
+      ['exp', -1e20],
+      ['nbf', -1e20],
+      ['exp', 1e20],
+      ['nbf', 'tomorrow'],
+    ] as const) {
       it(`when a VC 1.1 JWT (typ JWT, vc claim) has ${claim}: ${JSON.stringify(value)}, then format fails with claims_malformed (400)`, async () => {
         const issuer = await hosts.signer()
         const vc = buildV1Credential(issuer.did)
         delete vc.issuer
-        const jwt = forgeJws({ alg: 'EdDSA', typ: 'JWT', kid: issuer.kid }, { iss: issuer.did, sub: 'did:example:learner', [claim]: value, vc }, issuer.privateKey)
+        const jwt = forgeJws(
+          { alg: 'EdDSA', typ: 'JWT', kid: issuer.kid },
+          { iss: issuer.did, sub: 'did:example:learner', [claim]: value, vc },
+          issuer.privateKey,
+        )
         assertReport(await verify(sys, jwt), { format: 'failed:claims_malformed', proof: 'skipped:format_failed' })
       })
     }
@@ -131,7 +184,13 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       partner.host.serve(LIST_PATH, partner.sign(statusListPayload(partner.did, url)), 200, { 'content-type': 'application/vc+jwt' })
       const credential = buildAchievementCredential(partner.did, {
         id: 'urn:uuid:6d000000-0000-4000-8000-000000000010',
-        credentialStatus: { id: `${url}#5`, type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '5', statusListCredential: url },
+        credentialStatus: {
+          id: `${url}#5`,
+          type: 'BitstringStatusListEntry',
+          statusPurpose: 'revocation',
+          statusListIndex: '5',
+          statusListCredential: url,
+        },
       }) as unknown as Json
       return { partner, credential }
     }
@@ -144,7 +203,7 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       assert.deepEqual(listHits(partner), [LIST_PATH])
     })
 
-    it('when the vc+jwt is signed by another key under the issuer\'s kid, then the status is skipped (proof_failed) and the list host sees only the DID request', async () => {
+    it("when the vc+jwt is signed by another key under the issuer's kid, then the status is skipped (proof_failed) and the list host sees only the DID request", async () => {
       const { partner, credential } = await withStatus()
       const { privateKey } = generateKeyPairSync('ed25519')
       const forged = forgeJws({ alg: 'EdDSA', typ: 'vc+jwt', kid: partner.kid }, vcJwtPayload(credential, partner.did), privateKey)
@@ -155,7 +214,11 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
 
     it('when a Data Integrity credential was altered after signing, then the status is skipped (proof_failed) and nothing but the DID is fetched', async () => {
       const { partner, credential } = await withStatus()
-      const signed = await signDataIntegrity(credential, { verificationMethod: partner.kid, privateKey: partner.privateKey, publicKey: partner.publicKey }, { created: sys.clock() })
+      const signed = await signDataIntegrity(
+        credential,
+        { verificationMethod: partner.kid, privateKey: partner.privateKey, publicKey: partner.publicKey },
+        { created: sys.clock() },
+      )
       const genuine = await verify(sys, signed)
       assert.equal(check(genuine.body, 'status'), 'passed', 'control: the genuine one is looked up')
       partner.host.hits.length = 0
@@ -170,8 +233,17 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       const partner = await hosts.signer()
       const url = `${partner.host.origin}${LIST_PATH}`
       partner.host.serve(LIST_PATH, partner.sign(statusListPayload(partner.did, url)), 200, { 'content-type': 'application/vc+jwt' })
-      const credentialStatus = entries.map((e) => ({ id: `${url}#5`, type: 'BitstringStatusListEntry', statusListIndex: '5', statusListCredential: url, ...e }))
-      const credential = buildAchievementCredential(partner.did, { id: 'urn:uuid:6d000000-0000-4000-8000-000000000020', credentialStatus }) as unknown as Json
+      const credentialStatus = entries.map((e) => ({
+        id: `${url}#5`,
+        type: 'BitstringStatusListEntry',
+        statusListIndex: '5',
+        statusListCredential: url,
+        ...e,
+      }))
+      const credential = buildAchievementCredential(partner.did, {
+        id: 'urn:uuid:6d000000-0000-4000-8000-000000000020',
+        credentialStatus,
+      }) as unknown as Json
       return { partner, jwt: partner.sign(vcJwtPayload(credential, partner.did)) }
     }
 
@@ -195,14 +267,34 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
     it('when the entries are message and refresh purposes, then they are recorded as not checked and nothing is fetched', async () => {
       const { partner, jwt } = await credentialWith([{ statusPurpose: 'message' }, { statusPurpose: 'refresh' }])
       const res = await verify(sys, jwt)
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'status'), { id: 'status', status: 'passed', details: { entries: [{ statusPurpose: 'message', checked: false }, { statusPurpose: 'refresh', checked: false }] } })
-      assert.deepEqual(partner.host.hits.filter((h) => h === LIST_PATH), [])
+      assert.deepEqual(
+        res.body.checks.find((c) => c.id === 'status'),
+        {
+          id: 'status',
+          status: 'passed',
+          details: {
+            entries: [
+              { statusPurpose: 'message', checked: false },
+              { statusPurpose: 'refresh', checked: false },
+            ],
+          },
+        },
+      )
+      assert.deepEqual(
+        partner.host.hits.filter((h) => h === LIST_PATH),
+        [],
+      )
     })
 
     it('when a message entry sits beside a revocation entry, then the revocation one is checked and the message one recorded as not checked', async () => {
       const { jwt } = await credentialWith([{ statusPurpose: 'message' }, { statusPurpose: 'revocation' }])
       const res = await verify(sys, jwt)
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'status')?.details, { entries: [{ statusPurpose: 'message', checked: false }, { statusPurpose: 'revocation', set: false }] })
+      assert.deepEqual(res.body.checks.find((c) => c.id === 'status')?.details, {
+        entries: [
+          { statusPurpose: 'message', checked: false },
+          { statusPurpose: 'revocation', set: false },
+        ],
+      })
     })
   })
 })

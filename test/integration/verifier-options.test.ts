@@ -4,11 +4,43 @@
 import assert from 'node:assert/strict'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { buildAchievementCredential, buildClientCredential, withValue } from '../../fixtures/builders.ts'
-import { auth, check, issue, issueAsBank, jwtOf, post, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
-import { envelope, FakeHosts, newChallenge, newHolder, signPresentation, vcJwtPayload, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
+import {
+  auth,
+  check,
+  issue,
+  issueAsBank,
+  jwtOf,
+  post,
+  startTestSystem,
+  verify,
+  type HttpResult,
+  type Report,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
+import {
+  envelope,
+  FakeHosts,
+  newChallenge,
+  newHolder,
+  signPresentation,
+  vcJwtPayload,
+  verifyPresentation,
+  type Json,
+  type Signer,
+} from '../helpers/attacks.ts'
 
 const CREDENTIAL_CHECKS = ['format', 'schema', 'credential_schema', 'proof', 'validity_period', 'status', 'issuer_trust']
-const PRESENTATION_CHECKS = ['format', 'schema', 'proof', 'validity_period', 'challenge', 'domain', 'holder_binding', 'credentials', 'related_resources']
+const PRESENTATION_CHECKS = [
+  'format',
+  'schema',
+  'proof',
+  'validity_period',
+  'challenge',
+  'domain',
+  'holder_binding',
+  'credentials',
+  'related_resources',
+]
 
 /** POST /credentials/verify with options. */
 const verifyWith = (sys: TestSystem, verifiableCredential: unknown, options: unknown): Promise<HttpResult<Report>> =>
@@ -19,10 +51,16 @@ function assertRefused(res: HttpResult<Report>, ids: readonly string[], expected
   assert.equal(res.status, 400, JSON.stringify(res.body).slice(0, 400))
   assert.match(String(res.headers.get('content-type')), /^application\/json/)
   assert.equal(res.body.verified, false)
-  assert.deepEqual(res.body.checks.map((c) => c.id), ids)
+  assert.deepEqual(
+    res.body.checks.map((c) => c.id),
+    ids,
+  )
   for (const [id, outcome] of Object.entries(expected)) assert.equal(check(res.body, id), outcome, id)
   const failures = res.body.checks.filter((c) => c.status === 'failed')
-  assert.deepEqual(res.body.problemDetails, failures.map((c) => ({ type: `urn:credit-bank:check:${c.id}`, code: c.reason, title: c.message })))
+  assert.deepEqual(
+    res.body.problemDetails,
+    failures.map((c) => ({ type: `urn:credit-bank:check:${c.id}`, code: c.reason, title: c.message })),
+  )
 }
 
 describe('verifier: HTTP status, VC API options and holder binding (issue 5 items 10, 11, 12)', () => {
@@ -32,7 +70,9 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
   let serial = 0
 
   /** A bank credential (vc+jwt envelope, or Data Integrity JSON) about `subject`, with an id so it can be revoked. */
-  const bankCredential = async (opts: { subject?: string | null; format?: 'vc+jwt' | 'eddsa-rdfc-2022'; overrides?: Json } = {}): Promise<{ id: string; vc: Json }> => {
+  const bankCredential = async (
+    opts: { subject?: string | null; format?: 'vc+jwt' | 'eddsa-rdfc-2022'; overrides?: Json } = {},
+  ): Promise<{ id: string; vc: Json }> => {
     const id = `urn:uuid:0e5f0000-0000-4000-8000-${String(++serial).padStart(12, '0')}`
     let credential = buildAchievementCredential(sys.did, { id, ...opts.overrides }) as unknown as Json
     if (opts.subject !== undefined) credential = withValue(credential, '/credentialSubject/id', opts.subject ?? undefined)
@@ -41,7 +81,11 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
     return { id, vc: res.body.verifiableCredential }
   }
   const revoke = async (id: string) => {
-    const r = await post(`${sys.issuerUrl}/credentials/status`, { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true }, auth(sys.token))
+    const r = await post(
+      `${sys.issuerUrl}/credentials/status`,
+      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
+      auth(sys.token),
+    )
     assert.equal(r.status, 200)
     // The verifier caches the bank's list for CB_STATUS_LIST_TTL_SECONDS on the injected clock.
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
@@ -49,7 +93,11 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
   /** A credential by a partner the verifier does not trust, about the holder. */
   const partnerCredential = async (): Promise<string> => {
     const partner = await hosts.signer()
-    const credential = withValue(buildAchievementCredential(partner.did, { id: `urn:uuid:0e5f0000-0000-4000-9000-${String(++serial).padStart(12, '0')}` }), '/credentialSubject/id', holder.did) as unknown as Json
+    const credential = withValue(
+      buildAchievementCredential(partner.did, { id: `urn:uuid:0e5f0000-0000-4000-9000-${String(++serial).padStart(12, '0')}` }),
+      '/credentialSubject/id',
+      holder.did,
+    ) as unknown as Json
     return partner.sign(vcJwtPayload(credential, partner.did))
   }
 
@@ -67,7 +115,10 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       const res = await verify(sys, vc)
       assert.equal(res.status, 200)
       assert.equal(res.body.verified, true)
-      assert.deepEqual(res.body.checks.map((c) => `${c.id}:${c.status}`), CREDENTIAL_CHECKS.map((id) => (id === 'credential_schema' ? `${id}:skipped` : `${id}:passed`)))
+      assert.deepEqual(
+        res.body.checks.map((c) => `${c.id}:${c.status}`),
+        CREDENTIAL_CHECKS.map((id) => (id === 'credential_schema' ? `${id}:skipped` : `${id}:passed`)),
+      )
       assert.deepEqual(res.body.problemDetails, [])
       assert.equal((res.body.credential?.issuer as Json).id, sys.did)
     })
@@ -76,7 +127,12 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       const { id, vc } = await bankCredential()
       await revoke(id)
       const res = await verify(sys, vc)
-      assertRefused(res, CREDENTIAL_CHECKS, { proof: 'passed', validity_period: 'passed', status: 'failed:revoked', issuer_trust: 'passed' })
+      assertRefused(res, CREDENTIAL_CHECKS, {
+        proof: 'passed',
+        validity_period: 'passed',
+        status: 'failed:revoked',
+        issuer_trust: 'passed',
+      })
       assert.equal(res.body.credential?.id, id, 'the decoded credential is in the body')
     })
 
@@ -100,12 +156,23 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
     })
 
     it('when the issuer is not trusted, then the answer is 400 with issuer_trust failed:issuer_not_trusted and the rest passed', async () => {
-      assertRefused(await verify(sys, await partnerCredential()), CREDENTIAL_CHECKS, { format: 'passed', schema: 'passed', proof: 'passed', validity_period: 'passed', status: 'skipped:no_status', issuer_trust: 'failed:issuer_not_trusted' })
+      assertRefused(await verify(sys, await partnerCredential()), CREDENTIAL_CHECKS, {
+        format: 'passed',
+        schema: 'passed',
+        proof: 'passed',
+        validity_period: 'passed',
+        status: 'skipped:no_status',
+        issuer_trust: 'failed:issuer_not_trusted',
+      })
     })
 
     it('when the input cannot be read at all, then the answer is still a 400 report (format failed, the rest skipped)', async () => {
       const res = await verify(sys, 'not-a-jwt')
-      assertRefused(res, CREDENTIAL_CHECKS, { format: 'failed:jws_malformed', schema: 'skipped:format_failed', issuer_trust: 'skipped:format_failed' })
+      assertRefused(res, CREDENTIAL_CHECKS, {
+        format: 'failed:jws_malformed',
+        schema: 'skipped:format_failed',
+        issuer_trust: 'skipped:format_failed',
+      })
     })
 
     it('when a presentation verifies, then 200; when one of its credentials is revoked, then 400 with every check and the inner reports', async () => {
@@ -115,7 +182,10 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       assert.equal(ok.status, 200, JSON.stringify(ok.body.checks))
       assert.equal(ok.body.verified, true)
       assert.deepEqual(ok.body.problemDetails, [])
-      assert.deepEqual(ok.body.checks.map((c) => c.id), PRESENTATION_CHECKS)
+      assert.deepEqual(
+        ok.body.checks.map((c) => c.id),
+        PRESENTATION_CHECKS,
+      )
 
       await revoke(id)
       challenge = await newChallenge(sys)
@@ -125,7 +195,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       assert.equal(res.body.credentials![0]!.verified, false)
     })
 
-    it('when a presentation\'s signature is not the holder\'s, then 400 with proof failed and the challenge left unspent', async () => {
+    it("when a presentation's signature is not the holder's, then 400 with proof failed and the challenge left unspent", async () => {
       const { vc } = await bankCredential({ subject: holder.did })
       const challenge = await newChallenge(sys)
       const impostor = newHolder()
@@ -147,7 +217,15 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
         assert.equal(res.body.verified, true)
         assert.deepEqual(
           res.body.checks.map((c) => `${c.id}:${c.status}${c.reason ? `:${c.reason}` : ''}`),
-          ['format:passed', 'schema:passed', 'credential_schema:skipped:no_credential_schema', 'proof:passed', 'validity_period:skipped:not_requested', 'status:skipped:not_requested', 'issuer_trust:skipped:not_requested'],
+          [
+            'format:passed',
+            'schema:passed',
+            'credential_schema:skipped:no_credential_schema',
+            'proof:passed',
+            'validity_period:skipped:not_requested',
+            'status:skipped:not_requested',
+            'issuer_trust:skipped:not_requested',
+          ],
         )
       }
     })
@@ -188,7 +266,10 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       const body = res.body as unknown as { code: string; issues: { path: string }[] }
       assert.equal(body.code, 'invalid_request')
       assert.match(String(res.headers.get('content-type')), /^application\/problem\+json/)
-      assert.deepEqual(body.issues.map((i) => i.path), ['/options/checks/1', '/options/checks/2', '/options/checks/4'])
+      assert.deepEqual(
+        body.issues.map((i) => i.path),
+        ['/options/checks/1', '/options/checks/2', '/options/checks/4'],
+      )
     })
 
     for (const checks of ['proof', { proof: true }, null, 1]) {
@@ -198,7 +279,10 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
         assert.equal(res.status, 400)
         const body = res.body as unknown as { code: string; issues: { path: string }[] }
         assert.equal(body.code, 'invalid_request')
-        assert.deepEqual(body.issues.map((i) => i.path), ['/options/checks'])
+        assert.deepEqual(
+          body.issues.map((i) => i.path),
+          ['/options/checks'],
+        )
       })
     }
 
@@ -216,50 +300,77 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       const { vc } = await bankCredential()
       const res = await verifyWith(sys, vc, { checks: [] })
       assert.equal(res.status, 200)
-      assert.deepEqual(res.body.checks.filter((c) => c.status === 'passed').map((c) => c.id), ['format', 'schema', 'proof'])
+      assert.deepEqual(
+        res.body.checks.filter((c) => c.status === 'passed').map((c) => c.id),
+        ['format', 'schema', 'proof'],
+      )
     })
   })
 
-  describe('item 10: a caller\'s own challenge and domain for presentations', () => {
+  describe("item 10: a caller's own challenge and domain for presentations", () => {
     it('when the caller supplies a challenge this verifier never issued and the presentation carries it, then challenge passes as issuedBy caller', async () => {
       const { vc } = await bankCredential({ subject: holder.did })
       const challenge = `rp-${Date.now()}-own`
       const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge }), { challenge })
       assert.equal(res.status, 200, JSON.stringify(res.body.checks))
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'challenge'), { id: 'challenge', status: 'passed', details: { issuedBy: 'caller' } })
+      assert.deepEqual(
+        res.body.checks.find((c) => c.id === 'challenge'),
+        { id: 'challenge', status: 'passed', details: { issuedBy: 'caller' } },
+      )
     })
 
-    it('when the presentation carries another challenge than the caller\'s, then challenge fails with challenge_mismatch (400)', async () => {
+    it("when the presentation carries another challenge than the caller's, then challenge fails with challenge_mismatch (400)", async () => {
       const { vc } = await bankCredential({ subject: holder.did })
-      const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge: 'rp-challenge-a' }), { challenge: 'rp-challenge-b' })
+      const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge: 'rp-challenge-a' }), {
+        challenge: 'rp-challenge-b',
+      })
       assert.equal(res.status, 400)
       assert.equal(check(res.body, 'challenge'), 'failed:challenge_mismatch')
     })
 
-    it('when the caller gives options.domain, then it must be among the presentation\'s audiences (vp+jwt aud, Data Integrity proof.domain)', async () => {
+    it("when the caller gives options.domain, then it must be among the presentation's audiences (vp+jwt aud, Data Integrity proof.domain)", async () => {
       const { vc } = await bankCredential({ subject: holder.did })
       const domain = 'https://employer.example'
       for (const aud of [domain, ['https://other.example', domain]]) {
-        const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge: 'rp-aud', claims: { aud } }), { challenge: 'rp-aud', domain })
+        const res = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge: 'rp-aud', claims: { aud } }), {
+          challenge: 'rp-aud',
+          domain,
+        })
         assert.equal(res.status, 200, JSON.stringify(aud))
         assert.deepEqual(res.body.checks.find((c) => c.id === 'domain')?.details, { domain })
       }
-      const wrong = await verifyPresentation(sys, signPresentation(holder, [vc], { challenge: 'rp-aud', domain: 'https://other.example' }), { challenge: 'rp-aud', domain })
+      const wrong = await verifyPresentation(
+        sys,
+        signPresentation(holder, [vc], { challenge: 'rp-aud', domain: 'https://other.example' }),
+        { challenge: 'rp-aud', domain },
+      )
       assert.equal(wrong.status, 400)
       assert.equal(check(wrong.body, 'domain'), 'failed:domain_mismatch')
 
       const sign = (proofDomain: string) =>
         signDataIntegrity(
-          { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], holder: holder.did, verifiableCredential: [vc] },
+          {
+            '@context': ['https://www.w3.org/ns/credentials/v2'],
+            type: ['VerifiablePresentation'],
+            holder: holder.did,
+            verifiableCredential: [vc],
+          },
           { verificationMethod: holder.kid, privateKey: holder.privateKey, publicKey: holder.publicKey },
           { created: sys.clock(), proofPurpose: 'authentication', challenge: 'rp-di', domain: proofDomain },
         )
       assert.equal(check((await verifyPresentation(sys, await sign(domain), { challenge: 'rp-di', domain })).body, 'domain'), 'passed')
-      assert.equal(check((await verifyPresentation(sys, await sign('https://other.example'), { challenge: 'rp-di', domain })).body, 'domain'), 'failed:domain_mismatch')
+      assert.equal(
+        check((await verifyPresentation(sys, await sign('https://other.example'), { challenge: 'rp-di', domain })).body, 'domain'),
+        'failed:domain_mismatch',
+      )
     })
 
     it('when no domain is asked for and the challenge was issued for none, then domain is skipped', async () => {
-      const res = await verifyPresentation(sys, signPresentation(holder, [], { challenge: 'rp-no-domain', domain: 'https://anything.example' }), { challenge: 'rp-no-domain' })
+      const res = await verifyPresentation(
+        sys,
+        signPresentation(holder, [], { challenge: 'rp-no-domain', domain: 'https://anything.example' }),
+        { challenge: 'rp-no-domain' },
+      )
       assert.equal(check(res.body, 'domain'), 'skipped:no_domain_requested')
     })
 
@@ -289,7 +400,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       assert.equal(check(res.body, 'holder_binding'), 'skipped:not_requested')
     })
 
-    it('when not asked, then a presentation that names no holder (only its JWT issuer signs it) and carries others\' credentials verifies (VC DM 2.0)', async () => {
+    it("when not asked, then a presentation that names no holder (only its JWT issuer signs it) and carries others' credentials verifies (VC DM 2.0)", async () => {
       const { vc } = await bankCredential()
       const res = await present(holder, [vc], {}, { holder: undefined })
       assert.equal(res.status, 200, JSON.stringify(res.body.checks))
@@ -298,9 +409,14 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
 
     it('when asked and every subject is the holder, then holder_binding passes', async () => {
       const { vc } = await bankCredential({ subject: holder.did })
-      const res = await present(holder, [vc, (await bankCredential({ subject: holder.did, format: 'eddsa-rdfc-2022' })).vc], { holderBinding: true })
+      const res = await present(holder, [vc, (await bankCredential({ subject: holder.did, format: 'eddsa-rdfc-2022' })).vc], {
+        holderBinding: true,
+      })
       assert.equal(res.status, 200, JSON.stringify(res.body.checks))
-      assert.deepEqual(res.body.checks.find((c) => c.id === 'holder_binding'), { id: 'holder_binding', status: 'passed', details: { holder: holder.did } })
+      assert.deepEqual(
+        res.body.checks.find((c) => c.id === 'holder_binding'),
+        { id: 'holder_binding', status: 'passed', details: { holder: holder.did } },
+      )
     })
 
     it('when asked and a subject is someone else, then holder_binding fails with subject_not_holder (400), naming the credential', async () => {
@@ -313,7 +429,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
       assert.equal(check(res.body, 'credentials'), 'passed', 'the credentials themselves verify')
     })
 
-    it('when asked and a credential\'s subject has no id, then holder_binding fails with subject_not_identified', async () => {
+    it("when asked and a credential's subject has no id, then holder_binding fails with subject_not_identified", async () => {
       const res0 = await issue(sys, withValue(buildClientCredential(sys.did), '/credentialSubject/id', undefined))
       assert.equal(res0.status, 201, JSON.stringify(res0.body))
       const anonymous = res0.body.verifiableCredential
@@ -326,8 +442,16 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
 
     it('when asked and the presentation names no holder at all, then holder_binding fails with holder_missing', async () => {
       const { vc } = await bankCredential({ subject: holder.did })
-      const unsigned = { '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiablePresentation'], verifiableCredential: [vc] }
-      const vp = await signDataIntegrity(unsigned, { verificationMethod: holder.kid, privateKey: holder.privateKey, publicKey: holder.publicKey }, { created: sys.clock(), proofPurpose: 'authentication', challenge: 'rp-no-holder' })
+      const unsigned = {
+        '@context': ['https://www.w3.org/ns/credentials/v2'],
+        type: ['VerifiablePresentation'],
+        verifiableCredential: [vc],
+      }
+      const vp = await signDataIntegrity(
+        unsigned,
+        { verificationMethod: holder.kid, privateKey: holder.privateKey, publicKey: holder.publicKey },
+        { created: sys.clock(), proofPurpose: 'authentication', challenge: 'rp-no-holder' },
+      )
       const asked = await verifyPresentation(sys, vp, { challenge: 'rp-no-holder', holderBinding: true })
       assert.equal(asked.status, 400)
       assert.equal(check(asked.body, 'holder_binding'), 'failed:holder_missing')
@@ -344,11 +468,17 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
         ])
         for (const options of [{}, { holderBinding: false }]) {
           let challenge = await newChallenge(strict)
-          const bad = await verifyPresentation(strict, signPresentation(holder, [other.body.verifiableCredential], { challenge }), { challenge, ...options })
+          const bad = await verifyPresentation(strict, signPresentation(holder, [other.body.verifiableCredential], { challenge }), {
+            challenge,
+            ...options,
+          })
           assert.equal(bad.status, 400)
           assert.equal(check(bad.body, 'holder_binding'), 'failed:subject_not_holder')
           challenge = await newChallenge(strict)
-          const good = await verifyPresentation(strict, signPresentation(holder, [mine.body.verifiableCredential], { challenge }), { challenge, ...options })
+          const good = await verifyPresentation(strict, signPresentation(holder, [mine.body.verifiableCredential], { challenge }), {
+            challenge,
+            ...options,
+          })
           assert.equal(good.status, 200, JSON.stringify(good.body.checks))
           assert.equal(check(good.body, 'holder_binding'), 'passed')
         }

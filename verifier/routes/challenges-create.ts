@@ -5,12 +5,21 @@ import { validateRequest, type Valid } from '../../http/validate-request.ts'
 export const challengesCreateSchema = {
   type: 'object',
   additionalProperties: false,
-  properties: { domain: { type: 'string', minLength: 1, maxLength: 512, description: 'the domain (relying party) the presentation must be addressed to' } },
+  properties: {
+    domain: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 512,
+      description: 'the domain (relying party) the presentation must be addressed to',
+    },
+  },
 } as const
 
 type Body = Valid<typeof challengesCreateSchema>
 
-export const challengesCreate = (challenges: { create(domain?: string): Promise<{ challenge: string; expiresAt: string }> }): RequestHandler[] => [
+export const challengesCreate = (challenges: {
+  create(domain?: string): Promise<{ challenge: string; expiresAt: string }>
+}): RequestHandler[] => [
   validateRequest({ body: challengesCreateSchema }),
   async (req, res) => {
     res.status(201).json(await challenges.create((req.body as Body | undefined)?.domain))

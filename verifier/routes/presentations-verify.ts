@@ -10,7 +10,9 @@ export const presentationsVerifySchema = {
   required: ['verifiablePresentation', 'options'],
   properties: {
     // Any JSON value: what is not a presentation is the format check's to report, with its reason.
-    verifiablePresentation: { description: 'the presentation: a compact vp+jwt, an EnvelopedVerifiablePresentation or JSON with a Data Integrity proof' },
+    verifiablePresentation: {
+      description: 'the presentation: a compact vp+jwt, an EnvelopedVerifiablePresentation or JSON with a Data Integrity proof',
+    },
     options: {
       type: 'object',
       required: ['challenge'],
@@ -18,7 +20,12 @@ export const presentationsVerifySchema = {
       'x-error-code': 'unknown_option_provided',
       properties: {
         // SECURITY.md #19: a presentation is only checked against a challenge: this verifier's (POST /challenges) or the relying party's own.
-        challenge: { type: 'string', minLength: 1, maxLength: 512, 'x-issue': 'is required: get one from POST /challenges, or pass the one your service gave the holder' },
+        challenge: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 512,
+          'x-issue': 'is required: get one from POST /challenges, or pass the one your service gave the holder',
+        },
         domain: { type: 'string', minLength: 1, maxLength: 512 },
         holderBinding: { type: 'boolean', description: 'require every credential to be about the holder' },
       },
@@ -32,7 +39,11 @@ export const presentationsVerify = (ctx: VerifierContext, consume: ConsumeChalle
   validateRequest({ body: presentationsVerifySchema }),
   async (req, res) => {
     const { verifiablePresentation, options: o } = req.body as Body
-    const options = { challenge: o.challenge, ...(o.domain === undefined ? {} : { domain: o.domain }), ...(o.holderBinding ? { holderBinding: true } : {}) }
+    const options = {
+      challenge: o.challenge,
+      ...(o.domain === undefined ? {} : { domain: o.domain }),
+      ...(o.holderBinding ? { holderBinding: true } : {}),
+    }
     sendReport(res, await verifyPresentation(verifiablePresentation, options, ctx, consume), 'presentation')
   },
 ]

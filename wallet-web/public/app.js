@@ -128,7 +128,12 @@ function renderCard(record, index) {
       el('h3', { text: titleOf(s), attrs: { id: headingId } }),
       s.report ? el('p', { text: tr('reportType'), className: 'kind' }) : null,
       el('dl', {}, rows),
-      el('div', { className: 'row actions' }, [verifyButton, rawButton, button(tr('download'), 'download', 'secondary'), button(tr('delete'), 'delete', 'danger')]),
+      el('div', { className: 'row actions' }, [
+        verifyButton,
+        rawButton,
+        button(tr('download'), 'download', 'secondary'),
+        button(tr('delete'), 'delete', 'danger'),
+      ]),
       renderOutcome(state.outcomes.get(record.key)),
       rawOpen ? renderRaw(record, doc, rawId) : null,
     ]),
@@ -148,7 +153,9 @@ function renderOutcome(outcome) {
       el('span', { text: has(state.lang, `check.${id}`) ? tr(`check.${id}`) : id, className: 'check-name' }),
       el('span', { text: tr(`status.${status}`), className: 'check-status' }),
       typeof check.reason === 'string' ? el('code', { text: check.reason, attrs: { title: tr('reason') } }) : null,
-      describeReason(state.lang, check) !== undefined ? el('span', { text: describeReason(state.lang, check), className: 'check-message' }) : null,
+      describeReason(state.lang, check) !== undefined
+        ? el('span', { text: describeReason(state.lang, check), className: 'check-message' })
+        : null,
     ])
   })
   return el('div', { className: 'outcome' }, [
@@ -237,9 +244,15 @@ async function verify(record) {
 
 function download(record) {
   const s = summarize(documentOf(record) ?? {}, state.lang)
-  const base = titleOf(s).replace(/[^\p{L}\p{N}_-]+/gu, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'credential'
+  const base =
+    titleOf(s)
+      .replace(/[^\p{L}\p{N}_-]+/gu, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'credential'
   const isJwt = record.kind === 'jwt'
-  const blob = new Blob([isJwt ? record.raw : JSON.stringify(record.raw, null, 2)], { type: isJwt ? 'application/jwt' : 'application/json' })
+  const blob = new Blob([isJwt ? record.raw : JSON.stringify(record.raw, null, 2)], {
+    type: isJwt ? 'application/jwt' : 'application/json',
+  })
   const url = URL.createObjectURL(blob)
   const link = el('a', { attrs: { href: url, download: `${base}.${isJwt ? 'jwt' : 'json'}` } })
   document.body.append(link)
@@ -251,7 +264,8 @@ function download(record) {
 function confirmDelete(name) {
   const dialog = $('confirm')
   $('confirm-text').textContent = tr('confirmText', { name })
-  if (typeof HTMLDialogElement !== 'function' || typeof dialog.showModal !== 'function') return Promise.resolve(window.confirm(tr('confirmText', { name })))
+  if (typeof HTMLDialogElement !== 'function' || typeof dialog.showModal !== 'function')
+    return Promise.resolve(window.confirm(tr('confirmText', { name })))
   return new Promise((resolve) => {
     dialog.returnValue = ''
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'delete'), { once: true })
@@ -338,7 +352,9 @@ async function start() {
   wire()
   render()
   const [config, db] = await Promise.allSettled([
-    fetch('config.json', { headers: { accept: 'application/json' } }).then((res) => (res.ok ? res.json() : Promise.reject(new Error(String(res.status))))),
+    fetch('config.json', { headers: { accept: 'application/json' } }).then((res) =>
+      res.ok ? res.json() : Promise.reject(new Error(String(res.status))),
+    ),
     openDb(),
   ])
   if (config.status === 'fulfilled' && typeof config.value.verifierUrl === 'string') state.verifierUrl = config.value.verifierUrl

@@ -175,7 +175,8 @@ function text(value, lang) {
   const base = lang.split('-')[0]
   if (Array.isArray(value)) {
     const values = value.filter((v) => isObject(v) && typeof v['@value'] === 'string')
-    const match = values.find((v) => v['@language'] === lang) ?? values.find((v) => String(v['@language']).split('-')[0] === base) ?? values[0]
+    const match =
+      values.find((v) => v['@language'] === lang) ?? values.find((v) => String(v['@language']).split('-')[0] === base) ?? values[0]
     return match ? match['@value'] : undefined
   }
   if (isObject(value)) {

@@ -47,6 +47,7 @@ export class CreateIssuerTables1732900000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['cb_rate_limit', 'cb_api_client', 'cb_credential', 'cb_status_list_credential', 'cb_status_list']) await q.query(`DROP TABLE ${t}`)
+    for (const t of ['cb_rate_limit', 'cb_api_client', 'cb_credential', 'cb_status_list_credential', 'cb_status_list'])
+      await q.query(`DROP TABLE ${t}`)
   }
 }

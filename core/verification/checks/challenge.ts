@@ -17,6 +17,8 @@ export const challenge: PresentationCheck<ChallengeReason> = {
     const withCarry = <V>(v: V) => (carry ? { ...v, carry } : v)
     if (state === 'ok') return withCarry(pass({ issuedBy: 'verifier' }))
     if (state === 'unknown') return withCarry(pass({ issuedBy: 'caller' }))
-    return withCarry(fail(state === 'used' ? 'challenge_used' : 'challenge_expired', `the challenge was ${state === 'used' ? 'already used' : 'expired'}`))
+    return withCarry(
+      fail(state === 'used' ? 'challenge_used' : 'challenge_expired', `the challenge was ${state === 'used' ? 'already used' : 'expired'}`),
+    )
   },
 }

@@ -16,14 +16,20 @@ export const credentialSchema: CredentialCheck<CredentialSchemaReason> = {
     const declared = secured.credential.credentialSchema
     if (declared === undefined) return skip('no_credential_schema', 'the credential names no credentialSchema')
     const entries: readonly unknown[] = Array.isArray(declared) ? declared : [declared]
-    const known = entries.filter((e): e is { id: CredentialSchemaId } => isPlainObject(e) && e.type === 'JsonSchema' && isKnown(e.id)).map((e) => e.id)
-    const applied = earlier.get('schema')?.status === 'passed' ? (earlier.get('schema') as { details?: { schemas?: unknown } }).details?.schemas : undefined
+    const known = entries
+      .filter((e): e is { id: CredentialSchemaId } => isPlainObject(e) && e.type === 'JsonSchema' && isKnown(e.id))
+      .map((e) => e.id)
+    const applied =
+      earlier.get('schema')?.status === 'passed'
+        ? (earlier.get('schema') as { details?: { schemas?: unknown } }).details?.schemas
+        : undefined
     for (const id of known) {
       if (Array.isArray(applied) && applied.includes(id)) continue
       const issues = validateWithSchema(id, secured.credential)
       if (issues.length) return fail('credential_schema_invalid', `${id}: ${issues[0]!.path} ${issues[0]!.message}`, { schema: id, issues })
     }
-    if (known.length < entries.length) return skip('schema_unknown', 'the credential names a credentialSchema that is not one of the bank\'s JSON Schemas; it is not fetched')
+    if (known.length < entries.length)
+      return skip('schema_unknown', "the credential names a credentialSchema that is not one of the bank's JSON Schemas; it is not fetched")
     return pass({ schemas: known })
   },
 }

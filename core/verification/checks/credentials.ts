@@ -9,6 +9,8 @@ export const credentials: PresentationCheck<CredentialsReason> = {
   async run({ items, credentialReports }) {
     if (!items.length) return skip('no_credentials', 'the presentation carries no credentials')
     const bad = (await credentialReports()).findIndex((r) => !r.verified)
-    return bad < 0 ? pass({ count: items.length }) : fail('credential_not_verified', `credential ${bad} in the presentation does not verify`, { index: bad })
+    return bad < 0
+      ? pass({ count: items.length })
+      : fail('credential_not_verified', `credential ${bad} in the presentation does not verify`, { index: bad })
   },
 }

@@ -16,6 +16,8 @@ export const domain: PresentationCheck<DomainReason> = {
     }
     const expected = requested ?? issuedFor
     if (expected === undefined) return skip('no_domain_requested', 'no domain was requested')
-    return audiences.includes(expected) ? pass({ domain: expected }) : fail('domain_mismatch', `the presentation is not addressed to ${expected}`)
+    return audiences.includes(expected)
+      ? pass({ domain: expected })
+      : fail('domain_mismatch', `the presentation is not addressed to ${expected}`)
   },
 }

@@ -4,7 +4,15 @@
 // read-presentation.ts; this check only judges what they made of the input.
 import type { CredentialFormatCode } from '../decode-credential.ts'
 import type { PresentationFormatCode } from '../read-presentation.ts'
-import { fail, pass, type CredentialInput, type CredentialVerifyOptions, type FormatCheck, type PresentationCheckOptions, type PresentationInput } from '../check.ts'
+import {
+  fail,
+  pass,
+  type CredentialInput,
+  type CredentialVerifyOptions,
+  type FormatCheck,
+  type PresentationCheckOptions,
+  type PresentationInput,
+} from '../check.ts'
 
 export type CredentialFormatReason = CredentialFormatCode
 /** A presentation also fails its format when it carries more credentials than the verifier takes (checked before any is verified). */
@@ -27,7 +35,10 @@ export const presentationFormat: FormatCheck<PresentationInput, PresentationChec
     // Bounded before anything is verified: each credential costs a signature check, and a Data Integrity one a canonicalization.
     const { items, securing } = read.input
     if (items.length > ctx.maxPresentationCredentials) {
-      return fail('too_many_credentials', `a presentation may carry at most ${ctx.maxPresentationCredentials} credentials; this one has ${items.length}`)
+      return fail(
+        'too_many_credentials',
+        `a presentation may carry at most ${ctx.maxPresentationCredentials} credentials; this one has ${items.length}`,
+      )
     }
     return pass({ securing })
   },

@@ -19,7 +19,9 @@ export const holderBinding: PresentationCheck<HolderBindingReason> = {
       const s = r.document?.credentialSubject
       const subjects = Array.isArray(s) ? s : [s]
       if (!subjects.every((x) => isPlainObject(x) && typeof x.id === 'string')) {
-        return fail('subject_not_identified', `credential ${i} does not name its subject by an id, so it cannot be bound to the holder`, { index: i })
+        return fail('subject_not_identified', `credential ${i} does not name its subject by an id, so it cannot be bound to the holder`, {
+          index: i,
+        })
       }
       if (!subjects.every((x) => (x as { id: string }).id === holder)) {
         return fail('subject_not_holder', `credential ${i} is about someone other than the holder`, { index: i })

@@ -6,8 +6,13 @@ export type IssuerTrustReason = 'issuer_not_trusted'
 
 export const issuerTrust: CredentialCheck<IssuerTrustReason> = {
   id: 'issuer_trust',
-  optional: { requested: ({ options }) => !options.checks || options.checks.has('issuer_trust'), message: 'the request did not ask for the issuer_trust check' },
+  optional: {
+    requested: ({ options }) => !options.checks || options.checks.has('issuer_trust'),
+    message: 'the request did not ask for the issuer_trust check',
+  },
   run({ issuer }, { ctx }) {
-    return issuer && ctx.trustedIssuers.has(issuer) ? pass({ issuer }) : fail('issuer_not_trusted', `${issuer ?? 'the issuer'} is not among the issuers this verifier trusts`)
+    return issuer && ctx.trustedIssuers.has(issuer)
+      ? pass({ issuer })
+      : fail('issuer_not_trusted', `${issuer ?? 'the issuer'} is not among the issuers this verifier trusts`)
   },
 }

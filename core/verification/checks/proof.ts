@@ -31,7 +31,11 @@ export const credentialProof: CredentialCheck<ProofReason> = {
     if (!issuer || !issuer.startsWith('did:')) return fail('issuer_not_did', 'the issuer must be a DID so its keys can be resolved')
     if (secured.kind === 'jwt') return asVerdict(await verifyJwsProof(secured.jws, issuer, 'assertionMethod', ctx.resolver))
     if (secured.kind === 'data-integrity') {
-      return asVerdict(await verifyDataIntegrityProof(secured.credential, issuer, 'assertionMethod', ctx.resolver, ctx.clock(), { canonicalizer: ctx.canonicalizer }))
+      return asVerdict(
+        await verifyDataIntegrityProof(secured.credential, issuer, 'assertionMethod', ctx.resolver, ctx.clock(), {
+          canonicalizer: ctx.canonicalizer,
+        }),
+      )
     }
     return fail('no_proof', 'the credential carries no proof')
   },
@@ -42,7 +46,13 @@ export const presentationProof: PresentationCheck<ProofReason> = {
   async run({ presentation, holder, jws, answeredChallenge }, { ctx }) {
     if (!holder?.startsWith('did:')) return fail('holder_not_did', 'the presentation must be signed by a holder DID')
     if (jws) return asVerdict(await verifyJwsProof(jws, holder, 'authentication', ctx.resolver))
-    if (typeof answeredChallenge !== 'string') return fail('challenge_missing', 'every proof of a presentation must carry the same challenge')
-    return asVerdict(await verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), { challenge: answeredChallenge, canonicalizer: ctx.canonicalizer }))
+    if (typeof answeredChallenge !== 'string')
+      return fail('challenge_missing', 'every proof of a presentation must carry the same challenge')
+    return asVerdict(
+      await verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), {
+        challenge: answeredChallenge,
+        canonicalizer: ctx.canonicalizer,
+      }),
+    )
   },
 }

@@ -10,7 +10,8 @@ import { isPlainObject } from '../../json.ts'
 import { jwtProofOf } from '../decode-credential.ts'
 import { fail, pass, skip, type PresentationCheck } from '../check.ts'
 
-export type RelatedResourcesReason = 'related_resource_digest_malformed' | 'related_resource_digest_mismatch' | 'no_related_resources_presented'
+export type RelatedResourcesReason =
+  'related_resource_digest_malformed' | 'related_resource_digest_mismatch' | 'no_related_resources_presented'
 
 const SRI = /^(sha256|sha384|sha512)-([A-Za-z0-9+/]+={0,2})$/
 
@@ -45,7 +46,11 @@ export const relatedResources: PresentationCheck<RelatedResourcesReason> = {
         const m = SRI.exec(entry.digestSRI)
         if (!m) return fail('related_resource_digest_malformed', `the digest pinned for ${entry.id} is not a Subresource Integrity value`)
         const actual = createHash(m[1]!).update(form, 'utf8').digest('base64')
-        if (actual !== m[2]) return fail('related_resource_digest_mismatch', `${entry.id} is not the credential the report ${String(report.document?.id)} covers: its digest differs`)
+        if (actual !== m[2])
+          return fail(
+            'related_resource_digest_mismatch',
+            `${entry.id} is not the credential the report ${String(report.document?.id)} covers: its digest differs`,
+          )
         compared++
       }
     }

@@ -12,7 +12,9 @@ export const credentialSchemaValidity: CredentialCheck<SchemaReason> = {
   run({ secured }) {
     const issues = validateCredential(secured.credential, { model: secured.model })
     const schemas = profilesFor(secured.credential, secured.model)
-    return issues.length ? fail('schema_invalid', `${issues.length} problem(s): ${issues[0]!.path} ${issues[0]!.message}`, { issues, schemas }) : pass({ schemas })
+    return issues.length
+      ? fail('schema_invalid', `${issues.length} problem(s): ${issues[0]!.path} ${issues[0]!.message}`, { issues, schemas })
+      : pass({ schemas })
   },
 }
 

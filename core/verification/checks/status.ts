@@ -34,7 +34,10 @@ const INFORMATIVE_PURPOSES = new Set(['refresh', 'message'])
 
 export const status: CredentialCheck<StatusReason> = {
   id: 'status',
-  optional: { requested: ({ options }) => !options.checks || options.checks.has('status'), message: 'the request did not ask for the status check' },
+  optional: {
+    requested: ({ options }) => !options.checks || options.checks.has('status'),
+    message: 'the request did not ask for the status check',
+  },
   // Nothing is fetched for a credential whose proof failed: its status list URL is the sender's word, not the issuer's.
   requires: [{ check: 'proof', reason: 'proof_failed', message: 'the status is not looked up for a credential whose proof failed' }],
   async run({ secured, issuer }, { ctx }) {
@@ -44,25 +47,36 @@ export const status: CredentialCheck<StatusReason> = {
     const results: Record<string, unknown>[] = []
     for (const e of entries) {
       if (!isPlainObject(e) || e.type !== 'BitstringStatusListEntry') {
-        return fail('unsupported_status_type', `status entries of type ${isPlainObject(e) ? JSON.stringify(e.type) : typeof e} cannot be checked`)
+        return fail(
+          'unsupported_status_type',
+          `status entries of type ${isPlainObject(e) ? JSON.stringify(e.type) : typeof e} cannot be checked`,
+        )
       }
       const purpose = e.statusPurpose
       if (typeof purpose === 'string' && INFORMATIVE_PURPOSES.has(purpose)) {
         results.push({ statusPurpose: purpose, checked: false })
         continue
       }
-      if (purpose !== 'revocation' && purpose !== 'suspension') return fail('status_entry_malformed', `the status entry's statusPurpose ${JSON.stringify(purpose)} is not one this verifier can check`)
+      if (purpose !== 'revocation' && purpose !== 'suspension')
+        return fail(
+          'status_entry_malformed',
+          `the status entry's statusPurpose ${JSON.stringify(purpose)} is not one this verifier can check`,
+        )
       try {
         const index = parseStatusIndex(e.statusListIndex)
         const url = allowedStatusUrl(e.statusListCredential, issuer)
         const list = await ctx.statusLists.get(url, issuer!)
-        if (list.statusPurpose !== purpose) return fail('status_list_invalid', `the list at ${url} is for ${list.statusPurpose}, the entry says ${purpose}`)
+        if (list.statusPurpose !== purpose)
+          return fail('status_list_invalid', `the list at ${url} is for ${list.statusPurpose}, the entry says ${purpose}`)
         if (isBitSet(list.bits, index)) {
-          return purpose === 'revocation' ? fail('revoked', 'the issuer has revoked this credential') : fail('suspended', 'the issuer has suspended this credential')
+          return purpose === 'revocation'
+            ? fail('revoked', 'the issuer has revoked this credential')
+            : fail('suspended', 'the issuer has suspended this credential')
         }
         results.push({ statusPurpose: purpose, set: false })
       } catch (err) {
-        if (err instanceof StatusListError || err instanceof BitstringError) return fail(BSL_REASONS[err.code], err.message, { error: err.code })
+        if (err instanceof StatusListError || err instanceof BitstringError)
+          return fail(BSL_REASONS[err.code], err.message, { error: err.code })
         if (err instanceof StatusUrlError) return fail('status_list_untrusted_origin', err.message)
         throw err
       }
@@ -82,7 +96,10 @@ function allowedStatusUrl(value: unknown, issuer: string | undefined): string {
   } catch {
     throw new BitstringError('MALFORMED_VALUE_ERROR', 'statusListCredential must be a URL')
   }
-  if (!issuer?.startsWith('did:web:')) throw new StatusUrlError(`status lists are only fetched for did:web issuers, from their own origin; ${issuer ?? 'this issuer'} has none`)
+  if (!issuer?.startsWith('did:web:'))
+    throw new StatusUrlError(
+      `status lists are only fetched for did:web issuers, from their own origin; ${issuer ?? 'this issuer'} has none`,
+    )
   let host: string
   try {
     host = didWebHost(issuer)

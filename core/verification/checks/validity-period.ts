@@ -7,7 +7,10 @@ export type ValidityPeriodReason = 'not_yet_valid' | 'expired' | 'no_validity_pe
 
 export const credentialValidityPeriod: CredentialCheck<ValidityPeriodReason> = {
   id: 'validity_period',
-  optional: { requested: ({ options }) => !options.checks || options.checks.has('validity_period'), message: 'the request did not ask for the validity_period check' },
+  optional: {
+    requested: ({ options }) => !options.checks || options.checks.has('validity_period'),
+    message: 'the request did not ask for the validity_period check',
+  },
   run({ secured }, { ctx }) {
     return validityPeriod(secured, ctx.clock(), ctx.clockSkewSeconds)
   },
@@ -17,12 +20,14 @@ export const credentialValidityPeriod: CredentialCheck<ValidityPeriodReason> = {
 export const presentationValidityPeriod: PresentationCheck<ValidityPeriodReason> = {
   id: 'validity_period',
   run({ jws }, { ctx }) {
-    if (!jws) return skip('no_validity_period', 'a Data Integrity presentation has no validity period; its proof dates are checked with the proof')
+    if (!jws)
+      return skip('no_validity_period', 'a Data Integrity presentation has no validity period; its proof dates are checked with the proof')
     const { payload } = jws
     const now = ctx.clock().getTime() / 1000
     const skew = ctx.clockSkewSeconds
     if (typeof payload.exp === 'number' && now - skew > payload.exp) return fail('expired', 'the presentation has expired')
-    if ([payload.nbf, payload.iat].some((t) => typeof t === 'number' && now + skew < t)) return fail('not_yet_valid', 'the presentation is dated in the future')
+    if ([payload.nbf, payload.iat].some((t) => typeof t === 'number' && now + skew < t))
+      return fail('not_yet_valid', 'the presentation is dated in the future')
     return pass()
   },
 }

@@ -5,7 +5,11 @@ import { callerOf } from '../ownership.ts'
 import { validateRequest } from '../../../http/validate-request.ts'
 
 export const credentialsGetSchema = {
-  params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 512, description: 'the credential id, URL-encoded' } } },
+  params: {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 512, description: 'the credential id, URL-encoded' } },
+  },
 } as const
 
 export const credentialsGet = (issuer: CredentialIssuer): RequestHandler[] => [

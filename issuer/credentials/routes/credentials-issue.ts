@@ -24,6 +24,9 @@ export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuing
     const client = req.client!
     const issued = await issuer.issue({ credential, ...(options ? { options } : {}) }, client.id, (c, at) => policy.check(c, client, at))
     req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: client.id })
-    res.status(201).location(`${req.baseUrl}/credentials/${encodeURIComponent(issued.id)}`).json({ verifiableCredential: issued.verifiableCredential })
+    res
+      .status(201)
+      .location(`${req.baseUrl}/credentials/${encodeURIComponent(issued.id)}`)
+      .json({ verifiableCredential: issued.verifiableCredential })
   },
 ]

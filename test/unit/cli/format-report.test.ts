@@ -2,8 +2,20 @@
 import assert from 'node:assert/strict'
 import { displayWidth, formatReport, languageFromEnv, parseLanguage } from '../../../bin/format-report.ts'
 import { OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID } from '../../../core/credentials/types.ts'
-import { buildReport, failed, passed, skipped, type VerificationReason, type VerificationReport } from '../../../core/verification/report.ts'
-import { TEST_ISSUER_DID, TEST_LEARNER_DID, buildAchievementCredential, buildCertificationReportCredential } from '../../../fixtures/builders.ts'
+import {
+  buildReport,
+  failed,
+  passed,
+  skipped,
+  type VerificationReason,
+  type VerificationReport,
+} from '../../../core/verification/report.ts'
+import {
+  TEST_ISSUER_DID,
+  TEST_LEARNER_DID,
+  buildAchievementCredential,
+  buildCertificationReportCredential,
+} from '../../../fixtures/builders.ts'
 
 const document = buildAchievementCredential(TEST_ISSUER_DID, { validUntil: '2030-01-01T00:00:00Z' }) as unknown as Record<string, unknown>
 
@@ -47,14 +59,17 @@ describe('formatReport', () => {
     assert.match(out, /^Valid from +2025-03-01T00:00:00Z$/m)
     assert.match(out, /^Valid until +2030-01-01T00:00:00Z$/m)
     const checks = lines.slice(lines.indexOf('Checks') + 1).filter(Boolean)
-    assert.deepEqual(checks.map((l) => l.trimEnd()), [
-      '  ✓ Format',
-      '  ✓ Schema',
-      '  ✓ Signature',
-      '  ✓ Validity period',
-      '  – Revocation status  the credential has no credentialStatus [no_status]',
-      '  ✓ Trusted issuer',
-    ])
+    assert.deepEqual(
+      checks.map((l) => l.trimEnd()),
+      [
+        '  ✓ Format',
+        '  ✓ Schema',
+        '  ✓ Signature',
+        '  ✓ Validity period',
+        '  – Revocation status  the credential has no credentialStatus [no_status]',
+        '  ✓ Trusted issuer',
+      ],
+    )
     assert.ok(out.endsWith('\n'))
   })
 
@@ -72,12 +87,25 @@ describe('formatReport', () => {
   })
 
   it('when a reason has no Chinese wording, then the English message is shown with the code', () => {
-    const out = formatReport(report([passed('format'), failed('proof', 'some_new_reason' as VerificationReason, 'the proof uses a cryptosuite we do not support') /* a newer verifier's reason */]), 'zh')
+    const out = formatReport(
+      report([
+        passed('format'),
+        failed(
+          'proof',
+          'some_new_reason' as VerificationReason,
+          'the proof uses a cryptosuite we do not support',
+        ) /* a newer verifier's reason */,
+      ]),
+      'zh',
+    )
     assert.match(out, /✗ 签名 +the proof uses a cryptosuite we do not support \[some_new_reason\]/)
   })
 
   it('when a check id is not in the wallet, then a local label is used', () => {
-    const out = formatReport(report([passed('format'), skipped('holder_binding', 'subject_not_identified', 'the credential subject has no id')]), 'en')
+    const out = formatReport(
+      report([passed('format'), skipped('holder_binding', 'subject_not_identified', 'the credential subject has no id')]),
+      'en',
+    )
     assert.match(out, /– Holder binding +the credential subject has no id \[subject_not_identified\]/)
   })
 
@@ -87,13 +115,25 @@ describe('formatReport', () => {
   })
 
   it('when the schema check failed, then the first issue says where', () => {
-    const issues = [{ path: '/credentialSubject/achievement', message: 'is required' }, { path: '/credentialSubject', message: 'must have an id' }]
-    const out = formatReport(report([passed('format'), failed('schema', 'schema_invalid', '2 problem(s): /credentialSubject/achievement is required', { issues })]), 'zh')
+    const issues = [
+      { path: '/credentialSubject/achievement', message: 'is required' },
+      { path: '/credentialSubject', message: 'must have an id' },
+    ]
+    const out = formatReport(
+      report([
+        passed('format'),
+        failed('schema', 'schema_invalid', '2 problem(s): /credentialSubject/achievement is required', { issues }),
+      ]),
+      'zh',
+    )
     assert.match(out, /✗ 数据结构 +数据结构不符合要求 \(\/credentialSubject\/achievement is required \+1\) \[schema_invalid\]/)
   })
 
   it('when the credential is a certification report, then its number and total credits are shown', () => {
-    const out = formatReport(report([passed('format')], buildCertificationReportCredential(TEST_ISSUER_DID) as unknown as Record<string, unknown>), 'en')
+    const out = formatReport(
+      report([passed('format')], buildCertificationReportCredential(TEST_ISSUER_DID) as unknown as Record<string, unknown>),
+      'en',
+    )
     assert.match(out, /^Report number +CB-/m)
     assert.match(out, /^Total credits +\d+/m)
   })
@@ -106,17 +146,32 @@ describe('formatReport', () => {
   })
 
   it('when the input could not be read, then there is no document and only the checks are listed', () => {
-    const out = formatReport(report([failed('format', 'credential_malformed', 'the input is not a credential'), skipped('proof', 'format_failed', 'not checked')], null), 'en')
-    assert.deepEqual(out.split('\n').filter(Boolean).map((l) => l.trimEnd()), [
-      '✗ Not verified',
-      'Checks',
-      '  ✗ Format     the input is not a credential [credential_malformed]',
-      '  – Signature  not checked [format_failed]',
-    ])
+    const out = formatReport(
+      report(
+        [failed('format', 'credential_malformed', 'the input is not a credential'), skipped('proof', 'format_failed', 'not checked')],
+        null,
+      ),
+      'en',
+    )
+    assert.deepEqual(
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.trimEnd()),
+      [
+        '✗ Not verified',
+        'Checks',
+        '  ✗ Format     the input is not a credential [credential_malformed]',
+        '  – Signature  not checked [format_failed]',
+      ],
+    )
   })
 
   it('when the credential carries terminal escape sequences, then none reaches the output', () => {
-    const hostile = { ...document, issuer: { id: 'did:web:evil.example', type: ['Profile'], name: 'Evil\u001b]0;pwned\u0007\u001b[2J Corp\r\nIssuer  Fake' } }
+    const hostile = {
+      ...document,
+      issuer: { id: 'did:web:evil.example', type: ['Profile'], name: 'Evil\u001b]0;pwned\u0007\u001b[2J Corp\r\nIssuer  Fake' },
+    }
     const out = formatReport(report([passed('format')], hostile), 'en')
     assert.doesNotMatch(out, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/) // eslint-disable-line no-control-regex
     assert.equal(out.split('\n').filter((l) => l.startsWith('Issuer')).length, 1)

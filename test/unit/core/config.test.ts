@@ -38,7 +38,15 @@ describe('loadConfig', () => {
 
   it('when several values are wrong, then one ConfigError lists every problem', () => {
     try {
-      loadConfig({ CB_DATA_DIR: dir, CB_ISSUER_PORT: '70000', CB_LOG_LEVEL: 'loud', CB_KMS_SECRET_KEY: 'short', CB_DATABASE_URL: 'mysql://x', CB_TRUSTED_ISSUERS: 'not-a-did', CB_PUBLIC_URL: 'ftp://x' })
+      loadConfig({
+        CB_DATA_DIR: dir,
+        CB_ISSUER_PORT: '70000',
+        CB_LOG_LEVEL: 'loud',
+        CB_KMS_SECRET_KEY: 'short',
+        CB_DATABASE_URL: 'mysql://x',
+        CB_TRUSTED_ISSUERS: 'not-a-did',
+        CB_PUBLIC_URL: 'ftp://x',
+      })
       assert.fail('expected ConfigError')
     } catch (err) {
       assert.ok(err instanceof ConfigError)
@@ -47,16 +55,30 @@ describe('loadConfig', () => {
   })
 
   it('when NODE_ENV=production, then development defaults are refused', () => {
-    assert.throws(() => loadConfig({ CB_DATA_DIR: dir, NODE_ENV: 'production', CB_PUBLIC_URL: 'https://bank.example' }), (err: ConfigError) => {
-      assert.deepEqual(err.problems, [
-        'CB_KMS_SECRET_KEY is required in production (private keys are encrypted with it)',
-        'CB_VERIFIER_PUBLIC_URL must be https in production, got "http://localhost:4100"',
-        'CB_WALLET_PUBLIC_URL must be https in production, got "http://localhost:4200"',
-      ])
-      return true
+    assert.throws(
+      () => loadConfig({ CB_DATA_DIR: dir, NODE_ENV: 'production', CB_PUBLIC_URL: 'https://bank.example' }),
+      (err: ConfigError) => {
+        assert.deepEqual(err.problems, [
+          'CB_KMS_SECRET_KEY is required in production (private keys are encrypted with it)',
+          'CB_VERIFIER_PUBLIC_URL must be https in production, got "http://localhost:4100"',
+          'CB_WALLET_PUBLIC_URL must be https in production, got "http://localhost:4200"',
+        ])
+        return true
+      },
+    )
+    assert.throws(
+      () => loadConfig({ CB_DATA_DIR: dir, NODE_ENV: 'production', CB_ALLOW_INSECURE_LOCALHOST: 'true' }),
+      /CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production/,
+    )
+    const ok = loadConfig({
+      CB_DATA_DIR: dir,
+      NODE_ENV: 'production',
+      CB_PUBLIC_URL: 'https://bank.example',
+      CB_KMS_SECRET_KEY: 'ab'.repeat(32),
+      CB_ALLOW_INSECURE_LOCALHOST: 'false',
+      CB_VERIFIER_PUBLIC_URL: 'https://verify.bank.example',
+      CB_WALLET_PUBLIC_URL: 'https://wallet.bank.example',
     })
-    assert.throws(() => loadConfig({ CB_DATA_DIR: dir, NODE_ENV: 'production', CB_ALLOW_INSECURE_LOCALHOST: 'true' }), /CB_ALLOW_INSECURE_LOCALHOST must not be enabled in production/)
-    const ok = loadConfig({ CB_DATA_DIR: dir, NODE_ENV: 'production', CB_PUBLIC_URL: 'https://bank.example', CB_KMS_SECRET_KEY: 'ab'.repeat(32), CB_ALLOW_INSECURE_LOCALHOST: 'false', CB_VERIFIER_PUBLIC_URL: 'https://verify.bank.example', CB_WALLET_PUBLIC_URL: 'https://wallet.bank.example' })
     assert.equal(ok.allowInsecureLocalhost, false)
   })
 })

@@ -25,7 +25,8 @@ const vector = (name: string): Json => JSON.parse(readFileSync(new URL(`../../ve
 const SPEC_EXAMPLES = ['basic-openbadgecredential', 'basic-achievementcredential', 'complete-openbadgecredential']
 const OB3 = OB3_ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
 const BANK = ACHIEVEMENT_CREDENTIAL_SCHEMA_ID
-const bankCredential = (overrides: Json = {}) => buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:3f9e2c1a-6b4d-4e8f-9a0b-1c2d3e4f5a6b', ...overrides })
+const bankCredential = (overrides: Json = {}) =>
+  buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:3f9e2c1a-6b4d-4e8f-9a0b-1c2d3e4f5a6b', ...overrides })
 
 describe('profilesFor', () => {
   it('when another issuer sends an OpenBadgeCredential or an AchievementCredential, then only the OB 3.0 schema applies', () => {
@@ -43,7 +44,11 @@ describe('profilesFor', () => {
   })
 
   it("when a credential of another type names 1EdTech's AchievementCredential schema, then the OB 3.0 schema applies", () => {
-    const credential = { '@context': [VC_V2_CONTEXT], type: ['VerifiableCredential'], credentialSchema: { id: OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA, type: '1EdTechJsonSchemaValidator2019' } }
+    const credential = {
+      '@context': [VC_V2_CONTEXT],
+      type: ['VerifiableCredential'],
+      credentialSchema: { id: OB3_1EDTECH_ACHIEVEMENT_CREDENTIAL_SCHEMA, type: '1EdTechJsonSchemaValidator2019' },
+    }
     assert.deepEqual(profilesFor(credential, 'v2'), [OB3])
   })
 
@@ -59,7 +64,10 @@ describe('profilesFor', () => {
   })
 
   it('when the credit bank context is present but the type is not an OB 3.0 type, then the bank achievement profile does not apply', () => {
-    const credential = { '@context': [VC_V2_CONTEXT, 'https://w3id.org/credit-bank/v1'], type: ['VerifiableCredential', 'ExampleCredential'] }
+    const credential = {
+      '@context': [VC_V2_CONTEXT, 'https://w3id.org/credit-bank/v1'],
+      type: ['VerifiableCredential', 'ExampleCredential'],
+    }
     assert.deepEqual(profilesFor(credential, 'v2'), [])
   })
 })
@@ -97,22 +105,40 @@ describe('the OB 3.0 schema', () => {
     { name: 'the achievement has no criteria', pointer: '/credentialSubject/achievement/criteria', value: undefined },
     { name: 'the criteria have neither narrative nor id', pointer: '/credentialSubject/achievement/criteria', value: {} },
     { name: 'achievementType is not in the vocabulary', pointer: '/credentialSubject/achievement/achievementType', value: 'Lecture' },
-    { name: 'an identifier has no identityType', pointer: '/credentialSubject/identifier', value: [{ type: 'IdentityObject', hashed: false, identityHash: 'a@example.org' }], path: '/credentialSubject/identifier/0/identityType' },
-    { name: 'a result status is unknown', pointer: '/credentialSubject/result', value: [{ type: ['Result'], status: 'Done' }], path: '/credentialSubject/result/0/status' },
+    {
+      name: 'an identifier has no identityType',
+      pointer: '/credentialSubject/identifier',
+      value: [{ type: 'IdentityObject', hashed: false, identityHash: 'a@example.org' }],
+      path: '/credentialSubject/identifier/0/identityType',
+    },
+    {
+      name: 'a result status is unknown',
+      pointer: '/credentialSubject/result',
+      value: [{ type: ['Result'], status: 'Done' }],
+      path: '/credentialSubject/result/0/status',
+    },
   ]
   for (const c of broken) {
     it(`when ${c.name}, then reports an issue at ${c.path ?? c.pointer} and nothing about the bank's terms`, () => {
       const issues = validateCredential(withValue(vector('basic-openbadgecredential'), c.pointer, c.value), { model: 'v2' })
-      assert.ok(issues.some((i) => i.path === (c.path ?? c.pointer)), JSON.stringify(issues))
+      assert.ok(
+        issues.some((i) => i.path === (c.path ?? c.pointer)),
+        JSON.stringify(issues),
+      )
       assert.doesNotMatch(JSON.stringify(issues), /credit bank|frameworkLevel|creditsEarned|recognizingInstitution/)
     })
   }
 
   it('when an OB 3.0 credential gives an identifier in the clear (hashed: false), then OB 3.0 allows it but the bank profile does not', () => {
     assert.deepEqual(validateCredential(vector('complete-openbadgecredential'), { model: 'v2' }), [])
-    const identifier = [{ type: 'IdentityObject', hashed: false, identityHash: 'student@example.edu', identityType: 'emailAddress', salt: 'not-used' }]
+    const identifier = [
+      { type: 'IdentityObject', hashed: false, identityHash: 'student@example.edu', identityType: 'emailAddress', salt: 'not-used' },
+    ]
     const issues = validateCredential(withValue(bankCredential(), '/credentialSubject/identifier', identifier), { model: 'v2' })
-    assert.ok(issues.some((i) => i.path === '/credentialSubject/identifier/0/hashed'), JSON.stringify(issues))
+    assert.ok(
+      issues.some((i) => i.path === '/credentialSubject/identifier/0/hashed'),
+      JSON.stringify(issues),
+    )
   })
 })
 
@@ -122,12 +148,17 @@ describe("the bank's own credentials", () => {
   })
 
   it('when a bank credential breaks a rule of the bank profile (no frameworkLevel), then it is reported', () => {
-    const issues = validateCredential(withValue(bankCredential(), '/credentialSubject/achievement/frameworkLevel', undefined), { model: 'v2' })
+    const issues = validateCredential(withValue(bankCredential(), '/credentialSubject/achievement/frameworkLevel', undefined), {
+      model: 'v2',
+    })
     assert.deepEqual(issues, [{ path: '/credentialSubject/achievement/frameworkLevel', message: 'is required' }])
   })
 
   it('when both profiles report the same problem, then it is reported once', () => {
     const issues = validateCredential(withValue(bankCredential(), '/credentialSubject/achievement/criteria', {}), { model: 'v2' })
-    assert.deepEqual(issues.map((i) => i.path), ['/credentialSubject/achievement/criteria'])
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['/credentialSubject/achievement/criteria'],
+    )
   })
 })

@@ -76,7 +76,20 @@ describe('isUrl', () => {
   })
 
   it('when given relative references, bare words, hosts without scheme or non-strings, then returns false', () => {
-    for (const value of ['', 'credential-1', 'bank.example', '/path', 'https://', 'https://a b', 'did:web:', 'did:', 'did:WEB:x', 4, null, ['urn:a']]) {
+    for (const value of [
+      '',
+      'credential-1',
+      'bank.example',
+      '/path',
+      'https://',
+      'https://a b',
+      'did:web:',
+      'did:',
+      'did:WEB:x',
+      4,
+      null,
+      ['urn:a'],
+    ]) {
       assert.equal(isUrl(value), false, JSON.stringify(value))
     }
   })

@@ -183,7 +183,12 @@ describe('validateCredential', () => {
       { name: 'a context item is true', pointer: '/@context/1', value: true },
       { name: 'a context item is an empty string', pointer: '/@context/1', value: '' },
       { name: 'a context item is not a URL', pointer: '/@context/1', value: 'examples-v2' },
-      { name: 'the first item is not the base context', pointer: '/@context', value: ['https://www.w3.org/ns/credentials/examples/v2', VC_V2_CONTEXT], path: '/@context/0' },
+      {
+        name: 'the first item is not the base context',
+        pointer: '/@context',
+        value: ['https://www.w3.org/ns/credentials/examples/v2', VC_V2_CONTEXT],
+        path: '/@context/0',
+      },
       { name: 'v1 comes before v2', pointer: '/@context', value: [VC_V1_CONTEXT, VC_V2_CONTEXT], path: '/@context/0' },
       { name: 'v1 is mixed in after v2', pointer: '/@context', value: [VC_V2_CONTEXT, VC_V1_CONTEXT], path: '/@context/1' },
     ])
@@ -225,7 +230,12 @@ describe('validateCredential', () => {
       { name: 'credentialSubject is a string', pointer: '/credentialSubject', value: 'did:example:subject' },
       { name: 'credentialSubject is []', pointer: '/credentialSubject', value: [] },
       { name: 'credentialSubject has no claims', pointer: '/credentialSubject', value: {} },
-      { name: 'credentialSubject is an array of empty objects', pointer: '/credentialSubject', value: [{}, {}], path: '/credentialSubject/1' },
+      {
+        name: 'credentialSubject is an array of empty objects',
+        pointer: '/credentialSubject',
+        value: [{}, {}],
+        path: '/credentialSubject/1',
+      },
       { name: 'credentialSubject.id is not a URL', pointer: '/credentialSubject/id', value: 'learner-42' },
       { name: 'credentialSubject.id is given twice', pointer: '/credentialSubject/id', value: ['did:example:a', 'did:example:b'] },
     ])
@@ -249,11 +259,21 @@ describe('validateCredential', () => {
   })
 
   describe('#39 ids', () => {
-    const status = { type: 'BitstringStatusListEntry', statusPurpose: 'revocation', statusListIndex: '1', statusListCredential: 'https://bank.example/sl/1' }
+    const status = {
+      type: 'BitstringStatusListEntry',
+      statusPurpose: 'revocation',
+      statusListIndex: '1',
+      statusListCredential: 'https://bank.example/sl/1',
+    }
     runFailureCases(buildBaseCredential, [
       { name: 'id is not a URL', pointer: '/id', value: 'credential-1' },
       { name: 'id is given twice', pointer: '/id', value: ['urn:uuid:1', 'urn:uuid:2'] },
-      { name: 'credentialStatus.id is not a URL', pointer: '/credentialStatus', value: { ...status, id: 'status 1' }, path: '/credentialStatus/id' },
+      {
+        name: 'credentialStatus.id is not a URL',
+        pointer: '/credentialStatus',
+        value: { ...status, id: 'status 1' },
+        path: '/credentialStatus/id',
+      },
       {
         name: 'credentialStatus.id is given twice',
         pointer: '/credentialStatus',
@@ -275,13 +295,33 @@ describe('validateCredential', () => {
 
   describe('#40 typed resources', () => {
     runFailureCases(buildBaseCredential, [
-      { name: 'credentialStatus has no type', pointer: '/credentialStatus', value: { id: 'https://bank.example/sl/1#1' }, path: '/credentialStatus/type' },
+      {
+        name: 'credentialStatus has no type',
+        pointer: '/credentialStatus',
+        value: { id: 'https://bank.example/sl/1#1' },
+        path: '/credentialStatus/type',
+      },
       { name: 'evidence has no type', pointer: '/evidence', value: [{ id: 'https://bank.example/e/1' }], path: '/evidence/0/type' },
       { name: 'termsOfUse has no type', pointer: '/termsOfUse', value: { id: 'https://bank.example/tou' }, path: '/termsOfUse/type' },
-      { name: 'refreshService has no type', pointer: '/refreshService', value: { id: 'https://bank.example/r' }, path: '/refreshService/type' },
-      { name: 'credentialSchema has no type', pointer: '/credentialSchema', value: { id: 'https://example.org/s.json' }, path: '/credentialSchema/type' },
+      {
+        name: 'refreshService has no type',
+        pointer: '/refreshService',
+        value: { id: 'https://bank.example/r' },
+        path: '/refreshService/type',
+      },
+      {
+        name: 'credentialSchema has no type',
+        pointer: '/credentialSchema',
+        value: { id: 'https://example.org/s.json' },
+        path: '/credentialSchema/type',
+      },
       { name: 'credentialSchema has no id', pointer: '/credentialSchema', value: { type: 'JsonSchema' }, path: '/credentialSchema/id' },
-      { name: 'credentialSchema.id is not a URL', pointer: '/credentialSchema', value: { id: 'alumni.json', type: 'JsonSchema' }, path: '/credentialSchema/id' },
+      {
+        name: 'credentialSchema.id is not a URL',
+        pointer: '/credentialSchema',
+        value: { id: 'alumni.json', type: 'JsonSchema' },
+        path: '/credentialSchema/id',
+      },
       { name: 'evidence type is an empty array', pointer: '/evidence', value: { type: [] }, path: '/evidence/type' },
       { name: 'evidence is a string', pointer: '/evidence', value: 'https://bank.example/e/1' },
       { name: 'termsOfUse is an empty array', pointer: '/termsOfUse', value: [] },
@@ -303,18 +343,33 @@ describe('validateCredential', () => {
       { name: 'description is an empty array', pointer: '/description', value: [] },
       { name: 'description is an array of strings', pointer: '/description', value: ['a', 'b'] },
       { name: 'issuer.name is a number', pointer: '/issuer', value: { id: TEST_ISSUER_DID, name: 5 }, path: '/issuer/name' },
-      { name: 'issuer.description is an object with extra keys', pointer: '/issuer', value: { id: TEST_ISSUER_DID, description: { text: 'x' } }, path: '/issuer/description' },
+      {
+        name: 'issuer.description is an object with extra keys',
+        pointer: '/issuer',
+        value: { id: TEST_ISSUER_DID, description: { text: 'x' } },
+        path: '/issuer/description',
+      },
     ])
 
     it('when name is wrong, then reports exactly one issue for it', () => {
-      const issues = validateCredential(withValue(buildAchievementCredential(TEST_ISSUER_DID, WITH_ID), '/name', { '@value': 1, x: 2 }), { model: 'v2' })
-      assert.deepEqual(issues.map((i) => i.path), ['/name'])
+      const issues = validateCredential(withValue(buildAchievementCredential(TEST_ISSUER_DID, WITH_ID), '/name', { '@value': 1, x: 2 }), {
+        model: 'v2',
+      })
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        ['/name'],
+      )
     })
   })
 
   describe('#43 relatedResource', () => {
     runFailureCases(buildBaseCredential, [
-      { name: 'relatedResource items are strings', pointer: '/relatedResource', value: ['https://example.org/a'], path: '/relatedResource/0' },
+      {
+        name: 'relatedResource items are strings',
+        pointer: '/relatedResource',
+        value: ['https://example.org/a'],
+        path: '/relatedResource/0',
+      },
       {
         name: 'two relatedResource entries share an id',
         pointer: '/relatedResource',
@@ -324,18 +379,46 @@ describe('validateCredential', () => {
         ],
         path: '/relatedResource/1/id',
       },
-      { name: 'a relatedResource has no digest', pointer: '/relatedResource', value: [{ id: 'https://example.org/a' }], path: '/relatedResource/0' },
-      { name: 'a relatedResource has no id', pointer: '/relatedResource', value: [{ digestSRI: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' }], path: '/relatedResource/0/id' },
-      { name: 'digestSRI uses md5', pointer: '/relatedResource', value: [{ id: 'https://example.org/a', digestSRI: 'md5-1B2M2Y8AsgTpgAmY7PhCfg==' }], path: '/relatedResource/0/digestSRI' },
-      { name: 'digestMultibase is not multibase', pointer: '/relatedResource', value: [{ id: 'https://example.org/a', digestMultibase: '%%%' }], path: '/relatedResource/0/digestMultibase' },
+      {
+        name: 'a relatedResource has no digest',
+        pointer: '/relatedResource',
+        value: [{ id: 'https://example.org/a' }],
+        path: '/relatedResource/0',
+      },
+      {
+        name: 'a relatedResource has no id',
+        pointer: '/relatedResource',
+        value: [{ digestSRI: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=' }],
+        path: '/relatedResource/0/id',
+      },
+      {
+        name: 'digestSRI uses md5',
+        pointer: '/relatedResource',
+        value: [{ id: 'https://example.org/a', digestSRI: 'md5-1B2M2Y8AsgTpgAmY7PhCfg==' }],
+        path: '/relatedResource/0/digestSRI',
+      },
+      {
+        name: 'digestMultibase is not multibase',
+        pointer: '/relatedResource',
+        value: [{ id: 'https://example.org/a', digestMultibase: '%%%' }],
+        path: '/relatedResource/0/digestMultibase',
+      },
     ])
   })
 
   describe('#52 prototype pollution', () => {
     for (const [name, json, path] of [
       ['__proto__ at the top', '{"__proto__": {"admin": true}}', '/__proto__'],
-      ['__proto__ inside the subject', '{"credentialSubject": {"id": "did:example:a", "__proto__": {"admin": true}}}', '/credentialSubject/__proto__'],
-      ['constructor.prototype inside evidence', '{"evidence": [{"type": "E", "constructor": {"prototype": {"x": 1}}}]}', '/evidence/0/constructor'],
+      [
+        '__proto__ inside the subject',
+        '{"credentialSubject": {"id": "did:example:a", "__proto__": {"admin": true}}}',
+        '/credentialSubject/__proto__',
+      ],
+      [
+        'constructor.prototype inside evidence',
+        '{"evidence": [{"type": "E", "constructor": {"prototype": {"x": 1}}}]}',
+        '/evidence/0/constructor',
+      ],
       ['prototype as a claim', '{"credentialSubject": {"id": "did:example:a", "prototype": 1}}', '/credentialSubject/prototype'],
     ] as const) {
       it(`when the document has ${name}, then reports an issue at ${path}`, () => {
@@ -374,13 +457,34 @@ describe('validateCredential', () => {
       { name: 'issuer is a bare DID instead of a Profile', pointer: '/issuer', value: TEST_ISSUER_DID },
       { name: 'issuer type lacks Profile', pointer: '/issuer/type', value: ['Organization'] },
       { name: 'issuer has no name', pointer: '/issuer/name', value: undefined },
-      { name: 'the subject has neither id nor identifier', pointer: '/credentialSubject', value: { ...build().credentialSubject, id: undefined, identifier: undefined } },
+      {
+        name: 'the subject has neither id nor identifier',
+        pointer: '/credentialSubject',
+        value: { ...build().credentialSubject, id: undefined, identifier: undefined },
+      },
       { name: 'the subject identifier list is empty', pointer: '/credentialSubject/identifier', value: [] },
       { name: 'the subject type lacks AchievementSubject', pointer: '/credentialSubject/type', value: ['CredentialSubject'] },
-      { name: 'an identifier is not hashed', pointer: '/credentialSubject/identifier/0', value: { ...hashed, hashed: false }, path: '/credentialSubject/identifier/0/hashed' },
-      { name: 'identityHash is a resident id in the clear', pointer: '/credentialSubject/identifier/0/identityHash', value: '11010519491231002X' },
-      { name: 'identityHash is an 18-digit resident id', pointer: '/credentialSubject/identifier/0/identityHash', value: '320102199001011234' },
-      { name: 'identityHash has no algorithm', pointer: '/credentialSubject/identifier/0/identityHash', value: '5d0b4a1b3c5f7e9d2a4c6e8f0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d' },
+      {
+        name: 'an identifier is not hashed',
+        pointer: '/credentialSubject/identifier/0',
+        value: { ...hashed, hashed: false },
+        path: '/credentialSubject/identifier/0/hashed',
+      },
+      {
+        name: 'identityHash is a resident id in the clear',
+        pointer: '/credentialSubject/identifier/0/identityHash',
+        value: '11010519491231002X',
+      },
+      {
+        name: 'identityHash is an 18-digit resident id',
+        pointer: '/credentialSubject/identifier/0/identityHash',
+        value: '320102199001011234',
+      },
+      {
+        name: 'identityHash has no algorithm',
+        pointer: '/credentialSubject/identifier/0/identityHash',
+        value: '5d0b4a1b3c5f7e9d2a4c6e8f0b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d',
+      },
       { name: 'an identifier has no salt', pointer: '/credentialSubject/identifier/0/salt', value: undefined },
       { name: 'an identifier has the wrong type', pointer: '/credentialSubject/identifier/0/type', value: 'Identity' },
       { name: 'identityType is unknown', pointer: '/credentialSubject/identifier/0/identityType', value: 'idCard' },
@@ -404,14 +508,21 @@ describe('validateCredential', () => {
       { name: 'activityStartDate is a date only', pointer: '/credentialSubject/activityStartDate', value: '2024-09-01' },
       { name: 'recognizingInstitution is missing', pointer: '/credentialSubject/recognizingInstitution', value: undefined },
       { name: 'recognizingInstitution type lacks Profile', pointer: '/credentialSubject/recognizingInstitution/type', value: [] },
-      { name: 'recognizingInstitution id is not a URL', pointer: '/credentialSubject/recognizingInstitution/id', value: 'Example University' },
+      {
+        name: 'recognizingInstitution id is not a URL',
+        pointer: '/credentialSubject/recognizingInstitution/id',
+        value: 'Example University',
+      },
     ])
 
     it('when the subject has neither id nor identifier, then the issue says which is needed', () => {
       let credential = withValue(build(), '/credentialSubject/id', undefined)
       credential = withValue(credential, '/credentialSubject/identifier', undefined)
       const issues = validateCredential(credential, { model: 'v2' })
-      assert.deepEqual(issues.map((i) => i.path), ['/credentialSubject'])
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        ['/credentialSubject'],
+      )
       assert.match(issues[0]?.message ?? '', /id .*identifier/)
     })
 
@@ -443,7 +554,11 @@ describe('validateCredential', () => {
       { name: 'coveredCredentials is empty', pointer: '/credentialSubject/coveredCredentials', value: [] },
       { name: 'a covered credential id is not a URL', pointer: '/credentialSubject/coveredCredentials/0/id', value: 'cs-201' },
       { name: 'a covered credential has frameworkLevel 8', pointer: '/credentialSubject/coveredCredentials/1/frameworkLevel', value: 8 },
-      { name: 'a covered credential has no outcomeCategory', pointer: '/credentialSubject/coveredCredentials/1/outcomeCategory', value: undefined },
+      {
+        name: 'a covered credential has no outcomeCategory',
+        pointer: '/credentialSubject/coveredCredentials/1/outcomeCategory',
+        value: undefined,
+      },
       { name: 'a covered credential has negative credits', pointer: '/credentialSubject/coveredCredentials/0/creditsEarned', value: -3 },
       { name: 'creditTotals has no totalCredits', pointer: '/credentialSubject/creditTotals/totalCredits', value: undefined },
       { name: 'byCategory has an unknown category', pointer: '/credentialSubject/creditTotals/byCategory/leisure', value: 1 },
@@ -471,14 +586,22 @@ describe('validateCredential', () => {
   })
 
   describe('BitstringStatusListCredential', () => {
-    runFailureCases(() => buildBitstringStatusListCredential(TEST_ISSUER_DID), [
-      { name: 'statusPurpose is unknown', pointer: '/credentialSubject/statusPurpose', value: 'expiry' },
-      { name: 'encodedList is not multibase base64url', pointer: '/credentialSubject/encodedList', value: 'H4sIAAAAAAAA' },
-      { name: 'the subject type is wrong', pointer: '/credentialSubject/type', value: 'StatusList2021' },
-      { name: 'the subject has no id', pointer: '/credentialSubject/id', value: undefined },
-      { name: 'validFrom is missing', pointer: '/validFrom', value: undefined },
-      { name: 'a type item is a number', pointer: '/type', value: ['VerifiableCredential', 'BitstringStatusListCredential', 3], path: '/type/2' },
-    ])
+    runFailureCases(
+      () => buildBitstringStatusListCredential(TEST_ISSUER_DID),
+      [
+        { name: 'statusPurpose is unknown', pointer: '/credentialSubject/statusPurpose', value: 'expiry' },
+        { name: 'encodedList is not multibase base64url', pointer: '/credentialSubject/encodedList', value: 'H4sIAAAAAAAA' },
+        { name: 'the subject type is wrong', pointer: '/credentialSubject/type', value: 'StatusList2021' },
+        { name: 'the subject has no id', pointer: '/credentialSubject/id', value: undefined },
+        { name: 'validFrom is missing', pointer: '/validFrom', value: undefined },
+        {
+          name: 'a type item is a number',
+          pointer: '/type',
+          value: ['VerifiableCredential', 'BitstringStatusListCredential', 3],
+          path: '/type/2',
+        },
+      ],
+    )
   })
 
   describe('model v1 (VCDM 1.1 JWTs from outside)', () => {
@@ -523,7 +646,13 @@ describe('isDataModelV2', () => {
   })
 
   it('when the document is v1, not an object, or has no @context array, then returns false', () => {
-    for (const doc of [buildV1Credential(TEST_ISSUER_DID), null, 'x', { '@context': VC_V2_CONTEXT }, { '@context': ['x', VC_V2_CONTEXT] }]) {
+    for (const doc of [
+      buildV1Credential(TEST_ISSUER_DID),
+      null,
+      'x',
+      { '@context': VC_V2_CONTEXT },
+      { '@context': ['x', VC_V2_CONTEXT] },
+    ]) {
       assert.equal(isDataModelV2(doc), false)
     }
   })

@@ -19,16 +19,23 @@ function envelope(id: unknown = `data:application/vc+jwt,${JWT}`): Record<string
 }
 
 function assertIssueAt(issues: readonly Issue[], path: string): void {
-  assert.ok(issues.some((i) => i.path === path), `expected an issue at ${JSON.stringify(path)}, got ${JSON.stringify(issues, null, 1)}`)
+  assert.ok(
+    issues.some((i) => i.path === path),
+    `expected an issue at ${JSON.stringify(path)}, got ${JSON.stringify(issues, null, 1)}`,
+  )
 }
 
 describe('validatePresentation', () => {
   describe('model v2', () => {
     it('when it carries an embedded credential and an enveloped one, then reports no issue', () => {
-      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), envelope()], {
-        id: 'urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5',
-        proof: { type: 'DataIntegrityProof', proofPurpose: 'authentication' },
-      })
+      const presentation = buildPresentation(
+        TEST_LEARNER_DID,
+        [buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), envelope()],
+        {
+          id: 'urn:uuid:3978344f-8596-4c3a-a978-8fcaba3903c5',
+          proof: { type: 'DataIntegrityProof', proofPurpose: 'authentication' },
+        },
+      )
       assert.deepEqual(validatePresentation(presentation, { model: 'v2' }), [])
     })
 
@@ -45,38 +52,112 @@ describe('validatePresentation', () => {
     })
 
     it('when given anything that is not an object, then returns an issue at the root', () => {
-      for (const input of [null, 'eyJ...', 4, []]) assert.deepEqual(validatePresentation(input, { model: 'v2' }).map((i) => i.path), [''])
+      for (const input of [null, 'eyJ...', 4, []])
+        assert.deepEqual(
+          validatePresentation(input, { model: 'v2' }).map((i) => i.path),
+          [''],
+        )
     })
 
     const cases: readonly { name: string; presentation: () => unknown; path: string }[] = [
-      { name: '@context is missing', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { '@context': undefined }), path: '/@context' },
-      { name: '@context starts with v1', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { '@context': [VC_V1_CONTEXT] }), path: '/@context/0' },
+      {
+        name: '@context is missing',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { '@context': undefined }),
+        path: '/@context',
+      },
+      {
+        name: '@context starts with v1',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { '@context': [VC_V1_CONTEXT] }),
+        path: '/@context/0',
+      },
       { name: 'type is missing', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { type: undefined }), path: '/type' },
-      { name: 'type lacks VerifiablePresentation', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { type: ['Presentation'] }), path: '/type' },
+      {
+        name: 'type lacks VerifiablePresentation',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { type: ['Presentation'] }),
+        path: '/type',
+      },
       { name: 'id is not a URL', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { id: 'vp-1' }), path: '/id' },
       { name: 'holder is not a URL', presentation: () => buildPresentation('Zhang San', []), path: '/holder' },
       { name: 'holder is a number', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { holder: 4 }), path: '/holder' },
-      { name: 'holder.id is not a URL', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { holder: { id: 'me' } }), path: '/holder/id' },
+      {
+        name: 'holder.id is not a URL',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { holder: { id: 'me' } }),
+        path: '/holder/id',
+      },
       { name: 'proof is a string', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { proof: 'abc' }), path: '/proof' },
-      { name: 'a credential is a bare JWT string', presentation: () => buildPresentation(TEST_LEARNER_DID, [JWT]), path: '/verifiableCredential/0' },
-      { name: 'a credential is a number', presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope(), 4]), path: '/verifiableCredential/1' },
-      { name: 'a credential is a URL', presentation: () => buildPresentation(TEST_LEARNER_DID, ['https://bank.example/credentials/1']), path: '/verifiableCredential/0' },
-      { name: 'verifiableCredential is a single string', presentation: () => buildPresentation(TEST_LEARNER_DID, [], { verifiableCredential: JWT }), path: '/verifiableCredential' },
-      { name: 'an envelope has another media type', presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope(`data:application/vc+sd-jwt,${JWT}`)]), path: '/verifiableCredential/0/id' },
-      { name: 'an envelope id is an https URL', presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope('https://bank.example/credentials/1')]), path: '/verifiableCredential/0/id' },
-      { name: 'an envelope id is missing', presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), id: undefined }]), path: '/verifiableCredential/0/id' },
-      { name: 'an envelope holds no JWT', presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope('data:application/vc+jwt,hello')]), path: '/verifiableCredential/0/id' },
-      { name: 'an envelope has no type', presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), type: undefined }]), path: '/verifiableCredential/0/type' },
-      { name: 'an envelope has the wrong type', presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), type: ['VerifiableCredential'] }]), path: '/verifiableCredential/0/type' },
-      { name: 'an envelope has no @context', presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), '@context': undefined }]), path: '/verifiableCredential/0/@context' },
+      {
+        name: 'a credential is a bare JWT string',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [JWT]),
+        path: '/verifiableCredential/0',
+      },
+      {
+        name: 'a credential is a number',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope(), 4]),
+        path: '/verifiableCredential/1',
+      },
+      {
+        name: 'a credential is a URL',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, ['https://bank.example/credentials/1']),
+        path: '/verifiableCredential/0',
+      },
+      {
+        name: 'verifiableCredential is a single string',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { verifiableCredential: JWT }),
+        path: '/verifiableCredential',
+      },
+      {
+        name: 'an envelope has another media type',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope(`data:application/vc+sd-jwt,${JWT}`)]),
+        path: '/verifiableCredential/0/id',
+      },
+      {
+        name: 'an envelope id is an https URL',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope('https://bank.example/credentials/1')]),
+        path: '/verifiableCredential/0/id',
+      },
+      {
+        name: 'an envelope id is missing',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), id: undefined }]),
+        path: '/verifiableCredential/0/id',
+      },
+      {
+        name: 'an envelope holds no JWT',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [envelope('data:application/vc+jwt,hello')]),
+        path: '/verifiableCredential/0/id',
+      },
+      {
+        name: 'an envelope has no type',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), type: undefined }]),
+        path: '/verifiableCredential/0/type',
+      },
+      {
+        name: 'an envelope has the wrong type',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), type: ['VerifiableCredential'] }]),
+        path: '/verifiableCredential/0/type',
+      },
+      {
+        name: 'an envelope has no @context',
+        presentation: () => buildPresentation(TEST_LEARNER_DID, [{ ...envelope(), '@context': undefined }]),
+        path: '/verifiableCredential/0/@context',
+      },
       {
         name: 'an embedded credential is invalid',
-        presentation: () => buildPresentation(TEST_LEARNER_DID, [withValue(buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), '/credentialSubject/achievement/frameworkLevel', 9)]),
+        presentation: () =>
+          buildPresentation(TEST_LEARNER_DID, [
+            withValue(
+              buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }),
+              '/credentialSubject/achievement/frameworkLevel',
+              9,
+            ),
+          ]),
         path: '/verifiableCredential/0/credentialSubject/achievement/frameworkLevel',
       },
       {
         name: 'the single embedded credential has no subject',
-        presentation: () => buildPresentation(TEST_LEARNER_DID, [], { verifiableCredential: { ...buildAchievementCredential(TEST_ISSUER_DID), credentialSubject: undefined } }),
+        presentation: () =>
+          buildPresentation(TEST_LEARNER_DID, [], {
+            verifiableCredential: { ...buildAchievementCredential(TEST_ISSUER_DID), credentialSubject: undefined },
+          }),
         path: '/verifiableCredential/credentialSubject',
       },
       {
@@ -92,13 +173,22 @@ describe('validatePresentation', () => {
     }
 
     it('when an embedded credential carries __proto__, then reports it once', () => {
-      const credential = { ...buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), ...(JSON.parse('{"__proto__": {"admin": true}}') as object) }
+      const credential = {
+        ...buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }),
+        ...(JSON.parse('{"__proto__": {"admin": true}}') as object),
+      }
       const issues = validatePresentation(buildPresentation(TEST_LEARNER_DID, [credential]), { model: 'v2' })
-      assert.deepEqual(issues.map((i) => i.path), ['/verifiableCredential/0/__proto__'])
+      assert.deepEqual(
+        issues.map((i) => i.path),
+        ['/verifiableCredential/0/__proto__'],
+      )
     })
 
     it('when validating, then never mutates the input', () => {
-      const presentation = buildPresentation(TEST_LEARNER_DID, [buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }), JWT])
+      const presentation = buildPresentation(TEST_LEARNER_DID, [
+        buildAchievementCredential(TEST_ISSUER_DID, { id: 'urn:uuid:7c1e4d2a-9b3f-4e8a-a6c5-1d2e3f4a5b6c' }),
+        JWT,
+      ])
       const before = structuredClone(presentation)
       validatePresentation(presentation, { model: 'v2' })
       assert.deepEqual(presentation, before)
@@ -118,7 +208,10 @@ describe('validatePresentation', () => {
     })
 
     it('when an unsigned JWT (empty signature) is carried, then reports an issue at it', () => {
-      assertIssueAt(validatePresentation(buildV1Presentation([`${JWT.split('.').slice(0, 2).join('.')}.`]), { model: 'v1' }), '/verifiableCredential/0')
+      assertIssueAt(
+        validatePresentation(buildV1Presentation([`${JWT.split('.').slice(0, 2).join('.')}.`]), { model: 'v1' }),
+        '/verifiableCredential/0',
+      )
     })
 
     it('when a number is carried, then reports an issue at it', () => {

@@ -33,7 +33,10 @@ describe('did:jwk', () => {
       assert.equal(doc.verificationMethod?.[0]?.type, 'JsonWebKey2020')
       const key = findVerificationKey(doc, '#0', 'assertionMethod')
       assert.deepEqual(key.algorithms, [alg])
-      assert.equal(key.publicKey.export({ format: 'der', type: 'spki' }).toString('hex'), publicKey.export({ format: 'der', type: 'spki' }).toString('hex'))
+      assert.equal(
+        key.publicKey.export({ format: 'der', type: 'spki' }).toString('hex'),
+        publicKey.export({ format: 'der', type: 'spki' }).toString('hex'),
+      )
     })
   }
 

@@ -10,7 +10,11 @@ const invalidDid = (e: unknown): boolean => e instanceof DidResolutionError && e
 describe('did:key', () => {
   // did:key spec (w3c-ccg/did-method-key) test vectors.
   const vectors = [
-    { did: 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp', alg: 'EdDSA', jwk: { crv: 'Ed25519', kty: 'OKP', x: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' } },
+    {
+      did: 'did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp',
+      alg: 'EdDSA',
+      jwk: { crv: 'Ed25519', kty: 'OKP', x: 'O2onvM62pC1io6jQKm8Nc2UyFXcd4kOmOsBIoYtZ2ik' },
+    },
     {
       did: 'did:key:zDnaerDaTF5BXEavCrfRZEk316dpbLsfPDZ3WJ5hRTPFU2169',
       alg: 'ES256',
@@ -43,7 +47,10 @@ describe('did:key', () => {
         assert.ok(did.startsWith(prefix))
         const doc = resolveDidKey(did)
         const key = findVerificationKey(doc, doc.assertionMethod![0] as string, 'assertionMethod')
-        assert.deepEqual(key.jwk, (({ kty, crv, x, y }) => JSON.parse(JSON.stringify({ crv, kty, x, y })))(publicKey.export({ format: 'jwk' })))
+        assert.deepEqual(
+          key.jwk,
+          (({ kty, crv, x, y }) => JSON.parse(JSON.stringify({ crv, kty, x, y })))(publicKey.export({ format: 'jwk' })),
+        )
       }
     })
   }

@@ -13,11 +13,14 @@ describe('did:web URLs', () => {
   describe('didWebHost and didWebDocumentUrl', () => {
     it('when the DID has a port and a path, then the host is decoded and the document is under the path', () => {
       assert.equal(didWebHost('did:web:localhost%3A4000:issuers:jiangsu'), 'localhost:4000')
-      assert.equal(didWebDocumentUrl('did:web:localhost%3A4000:issuers:jiangsu', 'http').href, 'http://localhost:4000/issuers/jiangsu/did.json')
+      assert.equal(
+        didWebDocumentUrl('did:web:localhost%3A4000:issuers:jiangsu', 'http').href,
+        'http://localhost:4000/issuers/jiangsu/did.json',
+      )
       assert.equal(didWebDocumentUrl('did:web:bank.example').href, 'https://bank.example/.well-known/did.json')
     })
 
-    it('when the DID is its URL\'s did:web, then the round trip keeps host, port and path', () => {
+    it("when the DID is its URL's did:web, then the round trip keeps host, port and path", () => {
       const did = didWebFromUrl(new URL('https://localhost:8443/jiangsu'))
       assert.equal(did, 'did:web:localhost%3A8443:jiangsu')
       assert.equal(didWebDocumentUrl(did).href, 'https://localhost:8443/jiangsu/did.json')
@@ -54,7 +57,11 @@ describe('did:web URLs', () => {
     it('when a localhost host:port is a configured https origin, then https even though insecure localhost is allowed', () => {
       assert.equal(didWebScheme('localhost:4000', { allowInsecureLocalhost: true, knownOrigins: known }), 'https')
       assert.equal(didWebScheme('bank.localhost', { allowInsecureLocalhost: true, knownOrigins: known }), 'https')
-      assert.equal(didWebScheme('bank.localhost:443', { allowInsecureLocalhost: true, knownOrigins: known }), 'https', 'the default port is the origin\'s')
+      assert.equal(
+        didWebScheme('bank.localhost:443', { allowInsecureLocalhost: true, knownOrigins: known }),
+        'https',
+        "the default port is the origin's",
+      )
     })
 
     it('when a localhost host:port is a configured http origin, then http if insecure localhost is allowed, else https', () => {
@@ -66,7 +73,11 @@ describe('did:web URLs', () => {
       assert.equal(didWebScheme('localhost:5000', { allowInsecureLocalhost: true, knownOrigins: known }), 'http')
       assert.equal(didWebScheme('localhost:5000', { allowInsecureLocalhost: true }), 'http')
       assert.equal(didWebScheme('localhost:5000', { allowInsecureLocalhost: false, knownOrigins: known }), 'https')
-      assert.equal(didWebScheme('localhost', { allowInsecureLocalhost: true, knownOrigins: known }), 'http', 'localhost:80 is not localhost:4000')
+      assert.equal(
+        didWebScheme('localhost', { allowInsecureLocalhost: true, knownOrigins: known }),
+        'http',
+        'localhost:80 is not localhost:4000',
+      )
     })
   })
 })

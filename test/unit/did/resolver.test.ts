@@ -146,10 +146,13 @@ describe('createDidResolver', () => {
       ['verificationMethod not an array', { verificationMethod: {} }],
       ['assertionMethod holding a number', { assertionMethod: [7] }],
       ['publicKeyJwk a string', { verificationMethod: [{ id: '#k', type: 'JsonWebKey', controller: 'x', publicKeyJwk: 'k' }] }],
-      ['a verification method id defined twice', {
-        verificationMethod: [{ id: '#k', type: 'Multikey', controller: 'x' }],
-        assertionMethod: [{ id: 'DID#k', type: 'Multikey', controller: 'x' }],
-      }],
+      [
+        'a verification method id defined twice',
+        {
+          verificationMethod: [{ id: '#k', type: 'Multikey', controller: 'x' }],
+          assertionMethod: [{ id: 'DID#k', type: 'Multikey', controller: 'x' }],
+        },
+      ],
       ['controller a number', { controller: 5 }],
     ] as const) {
       it(`when the document has ${name}, then invalid_did_document`, async () => {
@@ -298,13 +301,27 @@ describe('createDidResolver', () => {
       assert.deepEqual(requests, [])
     })
 
-    for (const unsupported of ['did:ethr:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed', 'did:example:123', 'did:ion:EiClkZMDxPKqC9c-umQfTkR8']) {
+    for (const unsupported of [
+      'did:ethr:0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed',
+      'did:example:123',
+      'did:ion:EiClkZMDxPKqC9c-umQfTkR8',
+    ]) {
       it(`when the method is unsupported (${unsupported}), then unsupported_did_method`, async () => {
         await failsWith(resolverWith().resolve(unsupported), 'unsupported_did_method')
       })
     }
 
-    for (const malformed of ['', 'did', 'did:', 'did:web', 'did:WEB:example.com', 'https://example.com', 'did:key:z6Mk#frag', 'did:web:example.com/path', `did:web:${'a'.repeat(3000)}.com`]) {
+    for (const malformed of [
+      '',
+      'did',
+      'did:',
+      'did:web',
+      'did:WEB:example.com',
+      'https://example.com',
+      'did:key:z6Mk#frag',
+      'did:web:example.com/path',
+      `did:web:${'a'.repeat(3000)}.com`,
+    ]) {
       it(`when the DID is malformed (${JSON.stringify(malformed.slice(0, 40))}), then invalid_did`, async () => {
         await failsWith(resolverWith().resolve(malformed), 'invalid_did')
       })

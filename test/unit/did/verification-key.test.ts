@@ -79,11 +79,22 @@ describe('findVerificationKey', () => {
 
   it('when a method is embedded under assertionMethod, then it is used', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const doc: DidDocument = { id: DID, assertionMethod: [{ id: `${DID}#e`, type: 'JsonWebKey2020', controller: DID, publicKeyJwk: publicJwk(publicKey) }] }
+    const doc: DidDocument = {
+      id: DID,
+      assertionMethod: [{ id: `${DID}#e`, type: 'JsonWebKey2020', controller: DID, publicKeyJwk: publicJwk(publicKey) }],
+    }
     assert.deepEqual(findVerificationKey(doc, '#e', 'assertionMethod').algorithms, ['ES256'])
   })
 
-  for (const ref of ['did:web:evil.example#signing', 'did:web:bank.example.evil.example#signing', `${DID}:other#signing`, `${DID}?x=1#signing`, 'signing', DID, '../signing']) {
+  for (const ref of [
+    'did:web:evil.example#signing',
+    'did:web:bank.example.evil.example#signing',
+    `${DID}:other#signing`,
+    `${DID}?x=1#signing`,
+    'signing',
+    DID,
+    '../signing',
+  ]) {
     it(`when the kid is ${ref}, then kid_not_issuer`, () => {
       failsWith(() => findVerificationKey(buildDocument().doc, ref, 'assertionMethod'), 'kid_not_issuer')
     })
@@ -102,8 +113,15 @@ describe('findVerificationKey', () => {
 
   it('when the key is P-256, then ES256 is its only algorithm', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    assert.deepEqual(findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyJwk: publicJwk(publicKey) }), '#k', 'assertionMethod').algorithms, ['ES256'])
-    assert.deepEqual(findVerificationKey(withMethod({ type: 'Multikey', publicKeyMultibase: multikeyFromPublicKey(publicKey) }), '#k', 'assertionMethod').algorithms, ['ES256'])
+    assert.deepEqual(
+      findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyJwk: publicJwk(publicKey) }), '#k', 'assertionMethod').algorithms,
+      ['ES256'],
+    )
+    assert.deepEqual(
+      findVerificationKey(withMethod({ type: 'Multikey', publicKeyMultibase: multikeyFromPublicKey(publicKey) }), '#k', 'assertionMethod')
+        .algorithms,
+      ['ES256'],
+    )
   })
 
   it('when the method is Multikey, Ed25519VerificationKey2020 or Ed25519VerificationKey2018, then the Ed25519 key is read', () => {
@@ -122,23 +140,44 @@ describe('findVerificationKey', () => {
 
   it('when an Ed25519VerificationKey2020 holds a P-256 multikey, then invalid_key', () => {
     const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    failsWith(() => findVerificationKey(withMethod({ type: 'Ed25519VerificationKey2020', publicKeyMultibase: multikeyFromPublicKey(publicKey) }), '#k', 'assertionMethod'), 'invalid_key')
+    failsWith(
+      () =>
+        findVerificationKey(
+          withMethod({ type: 'Ed25519VerificationKey2020', publicKeyMultibase: multikeyFromPublicKey(publicKey) }),
+          '#k',
+          'assertionMethod',
+        ),
+      'invalid_key',
+    )
   })
 
   it('when the method type or key type is unsupported, then unsupported_key_type', () => {
     const secp256k1 = publicJwk(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey)
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }) as JsonWebKey
     const x25519 = publicJwk(generateKeyPairSync('x25519').publicKey)
-    failsWith(() => findVerificationKey(withMethod({ type: 'EcdsaSecp256k1VerificationKey2019', publicKeyJwk: secp256k1 }), '#k', 'assertionMethod'), 'unsupported_key_type')
+    failsWith(
+      () =>
+        findVerificationKey(withMethod({ type: 'EcdsaSecp256k1VerificationKey2019', publicKeyJwk: secp256k1 }), '#k', 'assertionMethod'),
+      'unsupported_key_type',
+    )
     for (const jwk of [secp256k1, rsa, x25519]) {
-      failsWith(() => findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyJwk: jwk }), '#k', 'assertionMethod'), 'unsupported_key_type')
+      failsWith(
+        () => findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyJwk: jwk }), '#k', 'assertionMethod'),
+        'unsupported_key_type',
+      )
     }
   })
 
   it('when the key material is missing for the method type, then invalid_key', () => {
-    failsWith(() => findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyMultibase: 'z6Mk' }), '#k', 'assertionMethod'), 'invalid_key')
+    failsWith(
+      () => findVerificationKey(withMethod({ type: 'JsonWebKey', publicKeyMultibase: 'z6Mk' }), '#k', 'assertionMethod'),
+      'invalid_key',
+    )
     failsWith(() => findVerificationKey(withMethod({ type: 'Multikey' }), '#k', 'assertionMethod'), 'invalid_key')
-    failsWith(() => findVerificationKey(withMethod({ type: 'Ed25519VerificationKey2018', publicKeyBase58: '1111' }), '#k', 'assertionMethod'), 'invalid_key')
+    failsWith(
+      () => findVerificationKey(withMethod({ type: 'Ed25519VerificationKey2018', publicKeyBase58: '1111' }), '#k', 'assertionMethod'),
+      'invalid_key',
+    )
   })
 })
 
@@ -150,7 +189,10 @@ describe('publicKeyFromJwk', () => {
 
   it('when the JWK holds the private d (or is symmetric), then invalid_key', () => {
     failsWith(() => publicKeyFromJwk(generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }) as JsonWebKey), 'invalid_key')
-    failsWith(() => publicKeyFromJwk(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JsonWebKey), 'invalid_key')
+    failsWith(
+      () => publicKeyFromJwk(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }) as JsonWebKey),
+      'invalid_key',
+    )
     failsWith(() => publicKeyFromJwk({ kty: 'oct', k: 'c2VjcmV0' }), 'invalid_key')
   })
 
@@ -176,9 +218,20 @@ describe('publicKeyFromJwk', () => {
     it(`when the Ed25519 key is the weak encoding ${hex.slice(0, 8)}…${hex.slice(-2)}, then invalid_key in every encoding`, () => {
       const raw = Buffer.from(hex, 'hex')
       failsWith(() => publicKeyFromJwk({ kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }), 'invalid_key')
-      failsWith(() => findVerificationKey(withMethod({ type: 'Ed25519VerificationKey2018', publicKeyBase58: encodeBase58btc(raw) }), '#k', 'assertionMethod'), 'invalid_key')
+      failsWith(
+        () =>
+          findVerificationKey(
+            withMethod({ type: 'Ed25519VerificationKey2018', publicKeyBase58: encodeBase58btc(raw) }),
+            '#k',
+            'assertionMethod',
+          ),
+        'invalid_key',
+      )
       const multikey = `z${encodeBase58btc(Buffer.concat([Buffer.of(0xed, 0x01), raw]))}`
-      failsWith(() => findVerificationKey(withMethod({ type: 'Multikey', publicKeyMultibase: multikey }), '#k', 'assertionMethod'), 'invalid_key')
+      failsWith(
+        () => findVerificationKey(withMethod({ type: 'Multikey', publicKeyMultibase: multikey }), '#k', 'assertionMethod'),
+        'invalid_key',
+      )
     })
   }
 

@@ -22,7 +22,8 @@ describe('RateLimiter', () => {
     return l
   }
   /** What the database holds for a bucket's current window. */
-  const storedCount = (bucket: string) => new RateLimitStore(ds, 'cb_verifier_rate_limit').count(bucket, Math.floor(clock().getTime() / 60_000))
+  const storedCount = (bucket: string) =>
+    new RateLimitStore(ds, 'cb_verifier_rate_limit').count(bucket, Math.floor(clock().getTime() / 60_000))
   beforeEach(async () => {
     ds = await openDataSource({ type: 'sqlite', database: ':memory:' }, 'verifier')
   })

@@ -213,7 +213,13 @@ describe('safeFetch', () => {
       ['cloud metadata', [{ address: '169.254.169.254', family: 4 }]],
       ['IPv6 loopback', [{ address: '::1', family: 6 }]],
       ['IPv4-mapped private', [{ address: '::ffff:192.168.1.1', family: 6 }]],
-      ['public then private (rebinding)', [{ address: '93.184.215.14', family: 4 }, { address: '10.0.0.1', family: 4 }]],
+      [
+        'public then private (rebinding)',
+        [
+          { address: '93.184.215.14', family: 4 },
+          { address: '10.0.0.1', family: 4 },
+        ],
+      ],
     ] as const) {
       it(`when a name resolves to a ${name} address, then fails with forbidden_url`, async () => {
         answerWith([...addresses])
@@ -225,12 +231,46 @@ describe('safeFetch', () => {
 
 describe('isPublicAddress', () => {
   const blocked = [
-    '0.0.0.0', '10.0.0.1', '100.64.0.1', '100.127.255.255', '127.0.0.1', '127.255.255.254', '169.254.169.254',
-    '172.16.0.1', '172.31.255.255', '192.168.0.1', '192.0.2.1', '198.18.0.1', '224.0.0.1', '239.255.255.250',
-    '255.255.255.255', '::', '::1', '::ffff:10.0.0.1', '::ffff:7f00:1', '::127.0.0.1', 'fc00::1', 'fd12:3456::1',
-    'fe80::1', 'fe80::1%eth0', 'ff02::1', '64:ff9b::a00:1', '2002:c0a8:101::1', '2001:db8::1', 'not-an-ip',
+    '0.0.0.0',
+    '10.0.0.1',
+    '100.64.0.1',
+    '100.127.255.255',
+    '127.0.0.1',
+    '127.255.255.254',
+    '169.254.169.254',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '192.0.2.1',
+    '198.18.0.1',
+    '224.0.0.1',
+    '239.255.255.250',
+    '255.255.255.255',
+    '::',
+    '::1',
+    '::ffff:10.0.0.1',
+    '::ffff:7f00:1',
+    '::127.0.0.1',
+    'fc00::1',
+    'fd12:3456::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'ff02::1',
+    '64:ff9b::a00:1',
+    '2002:c0a8:101::1',
+    '2001:db8::1',
+    'not-an-ip',
   ]
-  const allowed = ['93.184.215.14', '8.8.8.8', '172.32.0.1', '100.128.0.1', '192.169.0.1', '2606:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808']
+  const allowed = [
+    '93.184.215.14',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '192.169.0.1',
+    '2606:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+  ]
 
   for (const address of blocked) {
     it(`when the address is ${address}, then it is not public`, () => assert.equal(isPublicAddress(address), false))

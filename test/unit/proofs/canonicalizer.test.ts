@@ -51,7 +51,10 @@ describe('WorkerCanonicalizer', function () {
     const presentation = buildPresentation('did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK', [])
     const cases: [object, object[]][] = [
       [credential, [proofOptions()]],
-      [credential, [proofOptions(), proofOptions({ verificationMethod: 'did:web:partner.example#key-2', created: '2026-03-02T08:00:00Z' })]],
+      [
+        credential,
+        [proofOptions(), proofOptions({ verificationMethod: 'did:web:partner.example#key-2', created: '2026-03-02T08:00:00Z' })],
+      ],
       [presentation, [proofOptions({ proofPurpose: 'authentication', challenge: 'c-1', domain: 'https://employer.example' })]],
     ]
     for (const [document, proofs] of cases) {
@@ -63,7 +66,10 @@ describe('WorkerCanonicalizer', function () {
 
   it('when a document cannot be canonicalized, then the worker answers the same stable code as inline and keeps working', async () => {
     const p = pool()
-    const unknown = { ...buildAchievementCredential('did:web:bank.example'), '@context': ['https://www.w3.org/ns/credentials/v2', 'https://evil.example/ctx'] }
+    const unknown = {
+      ...buildAchievementCredential('did:web:bank.example'),
+      '@context': ['https://www.w3.org/ns/credentials/v2', 'https://evil.example/ctx'],
+    }
     const undefinedTerm = { ...buildAchievementCredential('did:web:bank.example'), notATerm: 1 }
     for (const document of [unknown, undefinedTerm]) {
       const inWorker = await p.verifyData(document, [proofOptions()])
@@ -80,7 +86,10 @@ describe('WorkerCanonicalizer', function () {
     const expected = bytesOf(await computeVerifyData(small, [proofOptions()]))
     // Warm: the deadline counts from when a worker takes the job, not from the worker's start.
     bytesOf(await p.verifyData(small, [proofOptions()]))
-    const [slow, queued] = await Promise.all([p.verifyData(expensiveDocument(9000), [proofOptions()]), p.verifyData(small, [proofOptions()])])
+    const [slow, queued] = await Promise.all([
+      p.verifyData(expensiveDocument(9000), [proofOptions()]),
+      p.verifyData(small, [proofOptions()]),
+    ])
     assert.deepEqual(slow, { ok: false, code: 'canonicalization_timeout', message: 'the document took longer than 300 ms to canonicalize' })
     assert.deepEqual(bytesOf(queued), expected, 'the job waiting behind it ran on the replacement worker')
     assert.deepEqual(bytesOf(await p.verifyData(small, [proofOptions()])), expected)
@@ -92,7 +101,10 @@ describe('WorkerCanonicalizer', function () {
     const heavy = expensiveDocument(1500)
     const results = await Promise.all([1, 2, 3, 4].map(() => p.verifyData(heavy, [proofOptions()])))
     // One runs, one waits, the other two are refused.
-    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.code)), ['ok', 'ok', 'verifier_busy', 'verifier_busy'])
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : r.code)),
+      ['ok', 'ok', 'verifier_busy', 'verifier_busy'],
+    )
   })
 
   it('when the pool is closed, then the running and the waiting jobs are answered at once (verifier_busy), and so are later calls', async () => {
@@ -105,7 +117,10 @@ describe('WorkerCanonicalizer', function () {
     await p.close()
     const results = await Promise.all(pending)
     assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms to answer its jobs`)
-    assert.deepEqual(results.map((r) => (r.ok ? 'ok' : r.code)), ['verifier_busy', 'verifier_busy', 'verifier_busy'])
+    assert.deepEqual(
+      results.map((r) => (r.ok ? 'ok' : r.code)),
+      ['verifier_busy', 'verifier_busy', 'verifier_busy'],
+    )
     const later = await p.verifyData({}, [])
     assert.equal(later.ok ? 'ok' : later.code, 'verifier_busy')
   })
@@ -117,12 +132,17 @@ describe('WorkerCanonicalizer', function () {
       "const r = await p.verifyData({ '@context': ['https://www.w3.org/ns/credentials/v2'], type: ['VerifiableCredential'] }, [])",
       "console.log(r.ok ? 'done' : 'failed')",
     ].join('\n')
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (out += d.toString()))
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, s) => resolve([c, s])))
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('exit', (c, s) => resolve([c, s])),
+    )
     clearTimeout(killer)
     assert.equal(signal, null, `the process did not exit by itself within 15 s: ${out}`)
     assert.equal(code, 0, out)

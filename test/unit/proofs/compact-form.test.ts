@@ -17,7 +17,14 @@ const secured = () => ({
   ...buildAchievementCredential(TEST_ISSUER_DID),
   id: 'urn:uuid:5f0c4a3e-6d0b-4e55-9a57-6f1f2f0a0b01',
   credentialStatus: [STATUS],
-  proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', created: '2026-03-01T08:00:00Z', verificationMethod: `${TEST_ISSUER_DID}#key-1`, proofPurpose: 'assertionMethod', proofValue: 'z3FXQ' },
+  proof: {
+    type: 'DataIntegrityProof',
+    cryptosuite: 'eddsa-rdfc-2022',
+    created: '2026-03-01T08:00:00Z',
+    verificationMethod: `${TEST_ISSUER_DID}#key-1`,
+    proofPurpose: 'assertionMethod',
+    proofValue: 'z3FXQ',
+  },
 })
 
 describe('findNonCompactForm', () => {
@@ -27,7 +34,9 @@ describe('findNonCompactForm', () => {
 
   it('when it uses a single value where the context allows an array, another member order or another allow-listed context, then it is still compact form', () => {
     const { credentialStatus: _s, ...rest } = secured()
-    const reordered = Object.fromEntries(Object.entries({ ...rest, credentialStatus: STATUS, type: ['VerifiableCredential', 'AchievementCredential'] }).reverse())
+    const reordered = Object.fromEntries(
+      Object.entries({ ...rest, credentialStatus: STATUS, type: ['VerifiableCredential', 'AchievementCredential'] }).reverse(),
+    )
     assert.equal(findNonCompactForm(reordered, ALLOWED), undefined)
     assert.equal(findNonCompactForm({ ...secured(), '@context': [VC_V2_CONTEXT, CREDIT_BANK_CONTEXT, OB3_CONTEXT] }, ALLOWED), undefined)
   })
@@ -39,18 +48,106 @@ describe('findNonCompactForm', () => {
 
   // Each of these says the same RDF as the compact form while hiding a value from code that reads members by name.
   const rewrites: [string, (c: Record<string, unknown>) => void, string, string][] = [
-    ['credentialStatus under its full IRI', (c) => { c['https://www.w3.org/2018/credentials#credentialStatus'] = c.credentialStatus; delete c.credentialStatus }, '/https:~1~1www.w3.org~12018~1credentials#credentialStatus', 'jsonld_not_compact'],
-    ['a compact IRI as a key', (c) => { c['cred:validUntil'] = '2020-01-01T00:00:00Z' }, '/cred:validUntil', 'jsonld_not_compact'],
-    ['statusPurpose as a bare value object', (c) => { (c.credentialStatus as Record<string, unknown>[])[0]!.statusPurpose = { '@value': 'revocation' } }, '/credentialStatus/0/statusPurpose', 'jsonld_not_compact'],
-    ['validUntil as a typed value object', (c) => { c.validUntil = { '@value': '2020-01-01T00:00:00Z', '@type': 'http://www.w3.org/2001/XMLSchema#dateTime' } }, '/validUntil', 'jsonld_not_compact'],
-    ['"@id" for the subject id', (c) => { const s = c.credentialSubject as Record<string, unknown>; s['@id'] = s.id; delete s.id }, '/credentialSubject/@id', 'jsonld_not_compact'],
-    ['"@type" for type', (c) => { c['@type'] = c.type; delete c.type }, '/@type', 'jsonld_not_compact'],
-    ['an @graph wrapper', (c) => { c['@graph'] = [] }, '/@graph', 'jsonld_not_compact'],
-    ['an inline context aliasing credentialStatus', (c) => { c['@context'] = [...(c['@context'] as string[]), { hidden: 'https://www.w3.org/2018/credentials#credentialStatus' }] }, '/@context', 'jsonld_not_compact'],
-    ['an empty context', (c) => { (c.credentialSubject as Record<string, unknown>)['@context'] = [] }, '/credentialSubject/@context', 'jsonld_not_compact'],
-    ['a context URL that is not bundled', (c) => { c['@context'] = [VC_V2_CONTEXT, 'https://evil.example/ctx'] }, '/@context', 'unknown_context'],
-    ['proof.expires under its full IRI', (c) => { (c.proof as Record<string, unknown>)['https://w3id.org/security#expiration'] = '2020-01-01T00:00:00Z' }, '/proof/https:~1~1w3id.org~1security#expiration', 'jsonld_not_compact'],
-    ['a value object with an unknown member', (c) => { c.name = { '@value': 'x', '@language': 'en', '@index': 'i' } }, '/name', 'jsonld_not_compact'],
+    [
+      'credentialStatus under its full IRI',
+      (c) => {
+        c['https://www.w3.org/2018/credentials#credentialStatus'] = c.credentialStatus
+        delete c.credentialStatus
+      },
+      '/https:~1~1www.w3.org~12018~1credentials#credentialStatus',
+      'jsonld_not_compact',
+    ],
+    [
+      'a compact IRI as a key',
+      (c) => {
+        c['cred:validUntil'] = '2020-01-01T00:00:00Z'
+      },
+      '/cred:validUntil',
+      'jsonld_not_compact',
+    ],
+    [
+      'statusPurpose as a bare value object',
+      (c) => {
+        ;(c.credentialStatus as Record<string, unknown>[])[0]!.statusPurpose = { '@value': 'revocation' }
+      },
+      '/credentialStatus/0/statusPurpose',
+      'jsonld_not_compact',
+    ],
+    [
+      'validUntil as a typed value object',
+      (c) => {
+        c.validUntil = { '@value': '2020-01-01T00:00:00Z', '@type': 'http://www.w3.org/2001/XMLSchema#dateTime' }
+      },
+      '/validUntil',
+      'jsonld_not_compact',
+    ],
+    [
+      '"@id" for the subject id',
+      (c) => {
+        const s = c.credentialSubject as Record<string, unknown>
+        s['@id'] = s.id
+        delete s.id
+      },
+      '/credentialSubject/@id',
+      'jsonld_not_compact',
+    ],
+    [
+      '"@type" for type',
+      (c) => {
+        c['@type'] = c.type
+        delete c.type
+      },
+      '/@type',
+      'jsonld_not_compact',
+    ],
+    [
+      'an @graph wrapper',
+      (c) => {
+        c['@graph'] = []
+      },
+      '/@graph',
+      'jsonld_not_compact',
+    ],
+    [
+      'an inline context aliasing credentialStatus',
+      (c) => {
+        c['@context'] = [...(c['@context'] as string[]), { hidden: 'https://www.w3.org/2018/credentials#credentialStatus' }]
+      },
+      '/@context',
+      'jsonld_not_compact',
+    ],
+    [
+      'an empty context',
+      (c) => {
+        ;(c.credentialSubject as Record<string, unknown>)['@context'] = []
+      },
+      '/credentialSubject/@context',
+      'jsonld_not_compact',
+    ],
+    [
+      'a context URL that is not bundled',
+      (c) => {
+        c['@context'] = [VC_V2_CONTEXT, 'https://evil.example/ctx']
+      },
+      '/@context',
+      'unknown_context',
+    ],
+    [
+      'proof.expires under its full IRI',
+      (c) => {
+        ;(c.proof as Record<string, unknown>)['https://w3id.org/security#expiration'] = '2020-01-01T00:00:00Z'
+      },
+      '/proof/https:~1~1w3id.org~1security#expiration',
+      'jsonld_not_compact',
+    ],
+    [
+      'a value object with an unknown member',
+      (c) => {
+        c.name = { '@value': 'x', '@language': 'en', '@index': 'i' }
+      },
+      '/name',
+      'jsonld_not_compact',
+    ],
   ]
   for (const [what, edit, path, code] of rewrites) {
     it(`when ${what}, then it is refused with ${code} at ${path}`, () => {
@@ -77,7 +174,13 @@ describe('findNonCompactForm', () => {
  * context makes this test say whether it opens such a door.
  */
 describe('allow-listed JSON-LD contexts', () => {
-  interface Definitions { keywordAliases: Set<string>; byIri: Map<string, Set<string>>; containers: Set<string>; reverse: string[]; vocab: string[] }
+  interface Definitions {
+    keywordAliases: Set<string>
+    byIri: Map<string, Set<string>>
+    containers: Set<string>
+    reverse: string[]
+    vocab: string[]
+  }
   const defs: Definitions = { keywordAliases: new Set(), byIri: new Map(), containers: new Set(), reverse: [], vocab: [] }
 
   function walk(context: unknown, inherited: Record<string, string>, where: string): void {
@@ -94,7 +197,8 @@ describe('allow-listed JSON-LD contexts', () => {
     const resolve = (iri: string, depth = 0): string => {
       if (depth > 8 || iri.startsWith('@')) return iri
       const colon = iri.indexOf(':')
-      if (colon > 0 && terms[iri.slice(0, colon)] !== undefined && !iri.slice(colon + 1).startsWith('//')) return resolve(terms[iri.slice(0, colon)]! + iri.slice(colon + 1), depth + 1)
+      if (colon > 0 && terms[iri.slice(0, colon)] !== undefined && !iri.slice(colon + 1).startsWith('//'))
+        return resolve(terms[iri.slice(0, colon)]! + iri.slice(colon + 1), depth + 1)
       if (colon < 0 && terms[iri] !== undefined && terms[iri] !== iri) return resolve(terms[iri]!, depth + 1)
       return iri
     }

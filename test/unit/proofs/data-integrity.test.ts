@@ -38,7 +38,6 @@ function vmFor(id: string, controller: string, vmType: 'JsonWebKey' | 'Multikey'
   return { id, controller, publicKey: imported }
 }
 
-
 /** A resolver like the lead's: knows the DID documents, refuses keys not under the asked relationship. */
 function resolverFor(...keys: TestKey[]): VerifyDataIntegrityOptions['resolveVerificationMethod'] {
   return async (id, purpose) => {
@@ -138,8 +137,7 @@ function tampered<T>(document: T, edit: (copy: Json) => void): T {
   return copy as T
 }
 
-const at = (value: unknown, ...path: (string | number)[]): Json =>
-  path.reduce<unknown>((node, key) => (node as Json)[key], value) as Json
+const at = (value: unknown, ...path: (string | number)[]): Json => path.reduce<unknown>((node, key) => (node as Json)[key], value) as Json
 
 describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
   let bankJwk: TestKey // the bank publishes JsonWebKey VMs
@@ -313,16 +311,28 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
       const notAnObject = await verifyDataIntegrity(null as unknown as object, assertionOpts(bankJwk))
       assert.equal(notAnObject.code, 'malformed_proof')
       const itemNotAnObject = await verifyDataIntegrity({ ...signed, proof: [signed.proof, 'x'] }, assertionOpts(bankJwk))
-      assert.deepEqual(itemNotAnObject.proofs.map((p) => [p.verified, p.code]), [[true, undefined], [false, 'malformed_proof']])
+      assert.deepEqual(
+        itemNotAnObject.proofs.map((p) => [p.verified, p.code]),
+        [
+          [true, undefined],
+          [false, 'malformed_proof'],
+        ],
+      )
     })
 
     it('when the proof value is altered, then signature_invalid; when it is not base58btc, then malformed_proof', async () => {
       const value = String((signed.proof as Json).proofValue)
       const flipped = value.slice(0, 10) + (value[10] === 'a' ? 'b' : 'a') + value.slice(11)
-      const altered = await verifyDataIntegrity(tampered(signed, (c) => (at(c, 'proof').proofValue = flipped)), assertionOpts(bankJwk))
+      const altered = await verifyDataIntegrity(
+        tampered(signed, (c) => (at(c, 'proof').proofValue = flipped)),
+        assertionOpts(bankJwk),
+      )
       assert.equal(altered.code, 'signature_invalid')
       for (const bad of ['u' + value.slice(1), 'z0OIl', 42]) {
-        const result = await verifyDataIntegrity(tampered(signed, (c) => (at(c, 'proof').proofValue = bad)), assertionOpts(bankJwk))
+        const result = await verifyDataIntegrity(
+          tampered(signed, (c) => (at(c, 'proof').proofValue = bad)),
+          assertionOpts(bankJwk),
+        )
         assert.equal(result.code, 'malformed_proof', String(bad))
       }
     })
@@ -339,7 +349,10 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
         (p: Json) => (p.type = 'Ed25519Signature2020'),
         (p: Json) => delete p.cryptosuite,
       ]) {
-        const result = await verifyDataIntegrity(tampered(signed, (c) => edit(at(c, 'proof'))), assertionOpts(bankJwk))
+        const result = await verifyDataIntegrity(
+          tampered(signed, (c) => edit(at(c, 'proof'))),
+          assertionOpts(bankJwk),
+        )
         assert.equal(result.code, 'unsupported_cryptosuite')
       }
     })
@@ -393,9 +406,10 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
       const result = await verifyDataIntegrity(vc, assertionOpts(bankJwk, authOnly))
       assert.equal(result.verified, false)
       assert.equal(result.code, 'verification_method_not_authorized')
-      assert.deepEqual(result.proofs.map((p) => [p.verificationMethod, p.code]), [
-        [`${BANK_DID}#auth-1`, 'verification_method_not_authorized'],
-      ])
+      assert.deepEqual(
+        result.proofs.map((p) => [p.verificationMethod, p.code]),
+        [[`${BANK_DID}#auth-1`, 'verification_method_not_authorized']],
+      )
     })
 
     it('when the resolver is asked, then it gets the proof purpose being verified', async () => {
@@ -465,7 +479,10 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
       const onlyPartner = tampered(cosigned, (c) => (c.proof = (c.proof as Json[]).slice(1)))
       const result = await verifyDataIntegrity(onlyPartner, assertionOpts(bankJwk, partnerMultikey))
       assert.equal(result.verified, true)
-      assert.deepEqual(result.proofs.map((p) => p.verificationMethod), [`${PARTNER_DID}#key-1`])
+      assert.deepEqual(
+        result.proofs.map((p) => p.verificationMethod),
+        [`${PARTNER_DID}#key-1`],
+      )
     })
 
     it('when one proof of the set is altered, then the set fails and the per-proof results say which', async () => {
@@ -476,22 +493,31 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
       const result = await verifyDataIntegrity(doc, assertionOpts(bankJwk, partnerMultikey))
       assert.equal(result.verified, false)
       assert.equal(result.code, 'signature_invalid')
-      assert.deepEqual(result.proofs.map((p) => [p.verificationMethod, p.verified, p.code]), [
-        [`${BANK_DID}#key-1`, true, undefined],
-        [`${PARTNER_DID}#key-1`, false, 'signature_invalid'],
-      ])
+      assert.deepEqual(
+        result.proofs.map((p) => [p.verificationMethod, p.verified, p.code]),
+        [
+          [`${BANK_DID}#key-1`, true, undefined],
+          [`${PARTNER_DID}#key-1`, false, 'signature_invalid'],
+        ],
+      )
     })
 
     it('when one co-signer is not trusted by the resolver, then the set fails on that proof only', async () => {
       const result = await verifyDataIntegrity(cosigned, assertionOpts(bankJwk))
       assert.equal(result.verified, false)
-      assert.deepEqual(result.proofs.map((p) => p.verified), [true, false])
+      assert.deepEqual(
+        result.proofs.map((p) => p.verified),
+        [true, false],
+      )
     })
 
     it('when a claim is changed, then every proof of the set reports signature_invalid', async () => {
       const doc = tampered(cosigned, (c) => (at(c, 'credentialSubject').creditsEarned = 8))
       const result = await verifyDataIntegrity(doc, assertionOpts(bankJwk, partnerMultikey))
-      assert.deepEqual(result.proofs.map((p) => p.code), ['signature_invalid', 'signature_invalid'])
+      assert.deepEqual(
+        result.proofs.map((p) => p.code),
+        ['signature_invalid', 'signature_invalid'],
+      )
     })
 
     it('when a proof of another suite joins the set, then the set fails and that proof says unsupported_cryptosuite', async () => {
@@ -500,7 +526,10 @@ describe('signDataIntegrity / verifyDataIntegrity (eddsa-rdfc-2022)', () => {
       })
       const result = await verifyDataIntegrity(doc, assertionOpts(bankJwk, partnerMultikey))
       assert.equal(result.verified, false)
-      assert.deepEqual(result.proofs.map((p) => p.code), [undefined, undefined, 'unsupported_cryptosuite'])
+      assert.deepEqual(
+        result.proofs.map((p) => p.code),
+        [undefined, undefined, 'unsupported_cryptosuite'],
+      )
     })
   })
 

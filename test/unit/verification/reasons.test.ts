@@ -9,7 +9,10 @@ describe('verification reasons (core/verification/reasons.ts)', () => {
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8')
     const section = readme.slice(readme.indexOf('#### Verification reasons'), readme.indexOf('### Errors'))
     const rows = [...section.matchAll(/^\| (`[a-z_]+`|\(any\)) \| `([a-z0-9_]+)` \|/gm)].map((m) => `${m[1]!.replaceAll('`', '')} ${m[2]}`)
-    const expected = [...Object.entries(CHECK_REASONS).flatMap(([check, reasons]) => reasons.map((r) => `${check} ${r}`)), ...SKIP_REASONS.map((r) => `(any) ${r}`)]
+    const expected = [
+      ...Object.entries(CHECK_REASONS).flatMap(([check, reasons]) => reasons.map((r) => `${check} ${r}`)),
+      ...SKIP_REASONS.map((r) => `(any) ${r}`),
+    ]
     assert.deepEqual([...rows].sort(), [...expected].sort())
     assert.equal(new Set(rows).size, rows.length, 'a row is listed twice')
   })
@@ -22,8 +25,18 @@ describe('verification reasons (core/verification/reasons.ts)', () => {
 
 describe('wallet wording of verification reasons (wallet-web/public/i18n.js)', () => {
   const ISSUE_5_REASONS = [
-    'jsonld_not_compact', 'document_too_large', 'canonicalization_timeout', 'verifier_busy', 'not_requested', 'proof_failed', 'holder_missing',
-    'subject_not_identified', 'too_many_credentials', 'envelope_malformed', 'status_entry_malformed', 'claims_malformed',
+    'jsonld_not_compact',
+    'document_too_large',
+    'canonicalization_timeout',
+    'verifier_busy',
+    'not_requested',
+    'proof_failed',
+    'holder_missing',
+    'subject_not_identified',
+    'too_many_credentials',
+    'envelope_malformed',
+    'status_entry_malformed',
+    'claims_malformed',
   ]
 
   it('when a reason of issue 5 is shown, then both languages have a wording for it', () => {
@@ -34,13 +47,22 @@ describe('wallet wording of verification reasons (wallet-web/public/i18n.js)', (
 
   it('when the wallet has a wording for a reason, then the reason is one of the union (no stale wordings)', () => {
     for (const lang of ['zh-CN', 'en']) {
-      const worded = Object.keys(MESSAGES[lang]!).filter((k) => k.startsWith('reason.')).map((k) => k.slice('reason.'.length))
-      assert.deepEqual(worded.filter((r) => !(VERIFICATION_REASONS as readonly string[]).includes(r)), [], lang)
+      const worded = Object.keys(MESSAGES[lang]!)
+        .filter((k) => k.startsWith('reason.'))
+        .map((k) => k.slice('reason.'.length))
+      assert.deepEqual(
+        worded.filter((r) => !(VERIFICATION_REASONS as readonly string[]).includes(r)),
+        [],
+        lang,
+      )
     }
   })
 
-  it('when a check has a reason with a wording, then the wording is shown; without one, the verifier\'s message', () => {
-    assert.equal(describeReason('en', { reason: 'not_requested', message: 'the request did not ask for the status check' }), MESSAGES.en!['reason.not_requested'])
+  it("when a check has a reason with a wording, then the wording is shown; without one, the verifier's message", () => {
+    assert.equal(
+      describeReason('en', { reason: 'not_requested', message: 'the request did not ask for the status check' }),
+      MESSAGES.en!['reason.not_requested'],
+    )
     assert.equal(describeReason('zh-CN', { reason: 'proof_failed', message: 'x' }), MESSAGES['zh-CN']!['reason.proof_failed'])
     const unworded = VERIFICATION_REASONS.find((r) => MESSAGES.en![`reason.${r}`] === undefined)
     if (unworded) assert.equal(describeReason('en', { reason: unworded, message: 'the message' }), 'the message')

@@ -43,7 +43,15 @@ describe('verification vectors (test/vectors/verification)', () => {
     const seen = new Set(vectors.flatMap((v) => reasonsIn(v.expected)))
     const missing = VERIFICATION_REASONS.filter((r) => !seen.has(r) && !NOT_FROM_DATA.includes(r))
     assert.deepEqual(missing, [], `no vector gives ${missing.join(', ')}`)
-    assert.deepEqual([...seen].filter((r) => !(VERIFICATION_REASONS as readonly string[]).includes(r)), [], 'a vector gives a reason outside the union')
-    assert.deepEqual(NOT_FROM_DATA.filter((r) => seen.has(r)), [], 'a reason listed as not producible from data is produced by a vector')
+    assert.deepEqual(
+      [...seen].filter((r) => !(VERIFICATION_REASONS as readonly string[]).includes(r)),
+      [],
+      'a vector gives a reason outside the union',
+    )
+    assert.deepEqual(
+      NOT_FROM_DATA.filter((r) => seen.has(r)),
+      [],
+      'a reason listed as not producible from data is produced by a vector',
+    )
   })
 })

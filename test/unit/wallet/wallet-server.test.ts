@@ -72,7 +72,14 @@ describe('wallet-web server', () => {
   })
 
   it('when an unknown, malformed or traversing path, a type declaration or a non-GET method is requested, then 404 problem json', async () => {
-    const requests = [['GET', '/nope'], ['GET', '/parse-credential.d.ts'], ['POST', '/'], ['GET', '/..%2f..%2fpackage.json'], ['GET', '/%E0%A4%A.js'], ['GET', '/.env']]
+    const requests = [
+      ['GET', '/nope'],
+      ['GET', '/parse-credential.d.ts'],
+      ['POST', '/'],
+      ['GET', '/..%2f..%2fpackage.json'],
+      ['GET', '/%E0%A4%A.js'],
+      ['GET', '/.env'],
+    ]
     for (const [method, path] of requests) {
       const res = await fetch(`${base}${path}`, { method })
       assert.equal(res.status, 404, `${method} ${path}`)
@@ -115,7 +122,13 @@ describe('wallet-web parseCredential', () => {
       name: '张三',
       type: ['AchievementSubject'],
       creditsEarned: 3,
-      achievement: { id: 'urn:ach:1', type: ['Achievement'], name: { 'zh-CN': '高等数学', en: 'Advanced Mathematics' }, frameworkLevel: 5, category: 'academic' },
+      achievement: {
+        id: 'urn:ach:1',
+        type: ['Achievement'],
+        name: { 'zh-CN': '高等数学', en: 'Advanced Mathematics' },
+        frameworkLevel: 5,
+        category: 'academic',
+      },
     },
   }
   let jwt: string
@@ -166,7 +179,11 @@ describe('wallet-web parseCredential', () => {
   })
 
   it('when given an EnvelopedVerifiableCredential or its bare data: URL, then it holds the enveloped JWT', () => {
-    const envelope = { '@context': 'https://www.w3.org/ns/credentials/v2', id: `data:application/vc+jwt,${jwt}`, type: 'EnvelopedVerifiableCredential' }
+    const envelope = {
+      '@context': 'https://www.w3.org/ns/credentials/v2',
+      id: `data:application/vc+jwt,${jwt}`,
+      type: 'EnvelopedVerifiableCredential',
+    }
     for (const text of [JSON.stringify(envelope, null, 2), envelope.id]) {
       const record = ok(text)
       assert.equal(record.kind, 'jwt')
@@ -177,7 +194,10 @@ describe('wallet-web parseCredential', () => {
   })
 
   it('when given JSON with a Data Integrity proof, then it holds the JSON object as is', () => {
-    const di = { ...vc2, proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofPurpose: 'assertionMethod', proofValue: 'z58D' } }
+    const di = {
+      ...vc2,
+      proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-rdfc-2022', proofPurpose: 'assertionMethod', proofValue: 'z58D' },
+    }
     const record = ok(JSON.stringify(di))
     assert.equal(record.kind, 'json')
     assert.equal(record.format, 'data-integrity')
@@ -234,7 +254,14 @@ describe('wallet-web summarize', () => {
       credentialSubject: {
         id: 'did:key:z6MkLearner',
         creditsEarned: 3,
-        achievement: { name: [{ '@value': '高等数学', '@language': 'zh' }, { '@value': 'Advanced Mathematics', '@language': 'en' }], frameworkLevel: { id: 'urn:level:5', level: 5 }, category: 'non_academic' },
+        achievement: {
+          name: [
+            { '@value': '高等数学', '@language': 'zh' },
+            { '@value': 'Advanced Mathematics', '@language': 'en' },
+          ],
+          frameworkLevel: { id: 'urn:level:5', level: 5 },
+          category: 'non_academic',
+        },
       },
     }
     const zh = summarize(doc, 'zh-CN')
