@@ -12,10 +12,9 @@ import { newHolder, signPresentation, verifyPresentation, type Json, type Signer
 import { buildAchievementCredential, buildCertificationReportCredential, buildClientCredential } from '../../fixtures/builders.ts'
 import { rdfEquivalents, type RdfEquivalentsOptions, type RdfVariant } from '../helpers/rdf-equivalents.ts'
 import {
-  auth,
   check,
   issueAsBank,
-  post,
+  setStatus,
   startTestSystem,
   TEST_NOW,
   verify,
@@ -118,12 +117,8 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
     console.log(`      ${kind.name} ${JSON.stringify(overrides)}: ${variants.length} of ${candidates} candidates are RDF-equivalent`)
     return { credential, variants }
   }
-  const setStatus = async (credential: Json, purpose: 'revocation' | 'suspension', value: boolean) => {
-    const res = await post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: credential.id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status: value },
-      auth(sys.token),
-    )
+  const changeStatus = async (credential: Json, purpose: 'revocation' | 'suspension', value: boolean) => {
+    const res = await setStatus(sys, String(credential.id), purpose, value)
     assert.equal(res.status, 200, JSON.stringify(res.body))
     // The verifier caches status lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock.
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
@@ -230,14 +225,14 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
   }
 
   it('when the credentials are suspended, then none of their RDF-equivalent variants verifies (400)', async () => {
-    for (const kind of KINDS) await setStatus(status.get(kind.name)!.credential, 'suspension', true)
+    for (const kind of KINDS) await changeStatus(status.get(kind.name)!.credential, 'suspension', true)
     for (const kind of KINDS) await assertNoVariantVerifies(status.get(kind.name)!, 'status', 'failed:suspended')
   })
 
   it('when the credentials are revoked, then none of their RDF-equivalent variants verifies (400)', async () => {
     for (const kind of KINDS) {
-      await setStatus(status.get(kind.name)!.credential, 'suspension', false)
-      await setStatus(status.get(kind.name)!.credential, 'revocation', true)
+      await changeStatus(status.get(kind.name)!.credential, 'suspension', false)
+      await changeStatus(status.get(kind.name)!.credential, 'revocation', true)
     }
     for (const kind of KINDS) await assertNoVariantVerifies(status.get(kind.name)!, 'status', 'failed:revoked')
   })

@@ -11,12 +11,12 @@ import {
   TEST_COVERED_CREDENTIAL_IDS,
 } from '../../fixtures/builders.ts'
 import {
-  auth,
   check,
   issue,
   issueAsBank,
   jwtOf,
   post,
+  setStatus,
   startTestSystem,
   storedSlots,
   verify,
@@ -31,12 +31,7 @@ describe('issue → verify (HTTP)', () => {
   })
   after(() => sys.close())
 
-  const revoke = (id: string, purpose: 'revocation' | 'suspension', status: boolean) =>
-    post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status },
-      auth(sys.token),
-    )
+  const revoke = (id: string, purpose: 'revocation' | 'suspension', status: boolean) => setStatus(sys, id, purpose, status)
   /** The verifier caches status lists for CB_STATUS_LIST_TTL_SECONDS on the injected clock. */
   const expireCaches = () => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
 
@@ -354,11 +349,7 @@ describe('presentations (HTTP)', () => {
   it('when a presentation carries a revoked credential, then the presentation fails on it', async () => {
     const id = 'urn:uuid:8a2e0b63-1d2f-4c6f-8b54-000000000001'
     const vc = await learnerCredential(id)
-    await post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
-      auth(sys.token),
-    )
+    await setStatus(sys, id, 'revocation')
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const c = await challenge()
     const { body } = await verifyVp(await present([vc], c), c)

@@ -6,7 +6,7 @@ import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { newChallenge, newHolder, verifyPresentation, type Json, type Signer } from '../helpers/attacks.ts'
 import { buildAchievementCredential, buildCertificationReportCredential, TEST_COVERED_CREDENTIAL_IDS } from '../../fixtures/builders.ts'
-import { auth, check, issueAsBank, post, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
+import { check, issueAsBank, setStatus, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
 
 const DOMAIN = 'https://employer.example'
 
@@ -159,11 +159,7 @@ describe('presentations with a Data Integrity proof (HTTP)', () => {
   it('when a credential inside was revoked, then the presentation fails on it', async () => {
     const id = 'urn:uuid:4d1e0000-0000-4000-8000-000000000001'
     const credential = await learnerCredential({ format: 'eddsa-rdfc-2022' }, id)
-    const revoked = await post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
-      auth(sys.token),
-    )
+    const revoked = await setStatus(sys, id, 'revocation')
     assert.equal(revoked.status, 200)
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
     const challenge = await newChallenge(sys, DOMAIN)

@@ -9,13 +9,14 @@ import { buildClientCredential } from '../../fixtures/builders.ts'
 import { freePort, startService } from '../../fixtures/processes.ts'
 import {
   auth,
+  check,
   issue,
   post,
+  setStatus,
   startTestSystem,
   storedSlots,
   TEST_KMS_SECRET,
   verify,
-  check,
   type TestSystem,
 } from '../../fixtures/test-system.ts'
 
@@ -62,11 +63,7 @@ describe('reliability', () => {
   it('when an issued and then revoked credential survives a restart, then the new process serves it re-signed with the bit set (R6, R7)', async () => {
     const id = 'urn:uuid:3a3b0c4d-0000-4000-8000-00000000c002'
     const vc = (await issue(sys, buildClientCredential(sys.did, { id }))).body.verifiableCredential
-    const r = await post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
-      auth(sys.token),
-    )
+    const r = await setStatus(sys, id, 'revocation')
     assert.equal(r.status, 200)
     // A second process on the same database sees both the credential and the bit.
     const restarted = await createIssuerNode(sys.config, { clock: sys.clock, log: createLogger('silent') })

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
 import {
-  auth,
   check,
   issueAsBank,
   jwtOf,
   post,
+  setStatus,
   startTestSystem,
   TEST_NOW,
   verify,
@@ -319,11 +319,7 @@ describe('security B1: JOSE / JWT layer (HTTP)', () => {
       assert.equal(check(before.body, 'proof'), 'passed')
       assert.equal(before.body.verified, true)
       const id = String(decodeJwt(token).payload.id)
-      const revoked = await post(
-        `${sys.issuerUrl}/credentials/status`,
-        { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
-        auth(sys.token),
-      )
+      const revoked = await setStatus(sys, id, 'revocation')
       assert.equal(revoked.status, 200)
       sys.clock.advance(sys.config.statusListTtlSeconds + 1)
       for (const t of [token, variant]) {

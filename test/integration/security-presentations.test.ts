@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { buildAchievementCredential, withValue } from '../../fixtures/builders.ts'
-import { auth, check, issueAsBank, jwtOf, post, startTestSystem, TEST_NOW, type TestSystem } from '../../fixtures/test-system.ts'
+import { check, issueAsBank, jwtOf, post, setStatus, startTestSystem, TEST_NOW, type TestSystem } from '../../fixtures/test-system.ts'
 import {
   b64u,
   decodeJwt,
@@ -289,15 +289,7 @@ describe('security B2: presentations and replay (HTTP)', () => {
 
     it('when a credential in the presentation is revoked, then the presentation fails and its report says revoked', async () => {
       const revoked = await issueFor(holder.did)
-      const res = await post(
-        `${sys.issuerUrl}/credentials/status`,
-        {
-          credentialId: decodeJwt(revoked).payload.id,
-          credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' },
-          status: true,
-        },
-        auth(sys.token),
-      )
+      const res = await setStatus(sys, String(decodeJwt(revoked).payload.id), 'revocation')
       assert.equal(res.status, 200)
       sys.clock.advance(sys.config.statusListTtlSeconds + 1)
       await expectCredentialFailure(envelope(revoked), 'status', 'failed:revoked')

@@ -10,7 +10,7 @@ import type { StatusPurpose } from '../../issuer/status/status-lists.ts'
 import { STATUS_LIST_ACCEPT } from '../../core/verification/status-list-client.ts'
 import { decodeJwt, FakeHosts, vcJwtPayload, type Json, type Signer, type FakeHost } from '../helpers/attacks.ts'
 import { buildAchievementCredential } from '../../fixtures/builders.ts'
-import { auth, check, issue, post, startTestSystem, TEST_NOW, verify, type TestSystem } from '../../fixtures/test-system.ts'
+import { check, issue, setStatus, startTestSystem, TEST_NOW, verify, type TestSystem } from '../../fixtures/test-system.ts'
 
 interface StatusEntry {
   statusPurpose: string
@@ -50,13 +50,6 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
   })
   /** Past the verifier's status-list cache (CB_STATUS_LIST_TTL_SECONDS). */
   const expireCaches = (): void => sys.clock.advance(sys.config.statusListTtlSeconds + 1)
-  const setStatus = (id: string, purpose: string, status: boolean) =>
-    post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: purpose }, status },
-      auth(sys.token),
-    )
-
   async function issueDi(n: number): Promise<{ vc: Json; entries: StatusEntry[] }> {
     const res = await issue(sys, credential(sys.did, n), { format: 'eddsa-rdfc-2022' })
     assert.equal(res.status, 201, JSON.stringify(res.body))
@@ -96,7 +89,7 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
       const { vc, entries } = await issueDi(2)
       const revocation = entries.find((e) => e.statusPurpose === 'revocation')!
       const index = Number(revocation.statusListIndex)
-      assert.equal((await setStatus(String(vc.id), 'revocation', true)).status, 200)
+      assert.equal((await setStatus(sys, String(vc.id), 'revocation', true)).status, 200)
       expireCaches()
       const report = await verify(sys, vc)
       assert.equal(report.body.verified, false)
@@ -173,7 +166,7 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
         'an unchanged list is not re-signed',
       )
 
-      assert.equal((await setStatus(String(vc.id), 'suspension', true)).status, 200)
+      assert.equal((await setStatus(sys, String(vc.id), 'suspension', true)).status, 200)
       const changed = await Promise.all(forms.map((f) => get(f.url, { ...f.headers, 'if-none-match': etags[forms.indexOf(f)]! })))
       assert.deepEqual(
         changed.map((r) => r.status),

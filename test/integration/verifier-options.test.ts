@@ -5,12 +5,12 @@ import assert from 'node:assert/strict'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { buildAchievementCredential, buildClientCredential, withValue } from '../../fixtures/builders.ts'
 import {
-  auth,
   check,
   issue,
   issueAsBank,
   jwtOf,
   post,
+  setStatus,
   startTestSystem,
   verify,
   type HttpResult,
@@ -81,11 +81,7 @@ describe('verifier: HTTP status, VC API options and holder binding (issue 5 item
     return { id, vc: res.body.verifiableCredential }
   }
   const revoke = async (id: string) => {
-    const r = await post(
-      `${sys.issuerUrl}/credentials/status`,
-      { credentialId: id, credentialStatus: { type: 'BitstringStatusListEntry', statusPurpose: 'revocation' }, status: true },
-      auth(sys.token),
-    )
+    const r = await setStatus(sys, id, 'revocation')
     assert.equal(r.status, 200)
     // The verifier caches the bank's list for CB_STATUS_LIST_TTL_SECONDS on the injected clock.
     sys.clock.advance(sys.config.statusListTtlSeconds + 1)
