@@ -11,9 +11,9 @@ import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
 import { IndexPermutation } from '../../core/status/permutation.ts'
 import { transaction } from '../../core/store/sql.ts'
-import { CredentialStore } from '../credentials/credential-store.ts'
+import { changeCredentialStatus, setStatusIndices } from '../credentials/credential-status.ts'
 import type { ProofFormat } from '../credentials/issue-credential.ts'
-import { ownedCredential, type Caller } from '../credentials/ownership.ts'
+import type { Caller } from '../credentials/ownership.ts'
 import { StatusListStore } from './status-list-store.ts'
 
 export const STATUS_PURPOSES = ['revocation', 'suspension'] as const
@@ -129,15 +129,9 @@ export class StatusLists {
    */
   async setStatus(credentialId: string, purpose: StatusPurpose, value: boolean, caller: Caller): Promise<{ changed: boolean }> {
     return transaction(this.ds, async (m) => {
-      const credentials = new CredentialStore(m)
-      const credential = await ownedCredential(credentials, credentialId, caller, { lock: true })
-      const current = purpose === 'revocation' ? credential.revoked : credential.suspended
-      if (current === value) return { changed: false }
-      if (purpose === 'revocation' && !value)
-        throw new AppError('revocation_irreversible', 'a revoked credential cannot be un-revoked; issue a new one')
-      await credentials.setStatus(credentialId, purpose, value)
-      await new StatusListStore(m).bumpVersion(credential.slot.listId)
-      return { changed: true }
+      const { changed, listId } = await changeCredentialStatus(m, credentialId, purpose, value, caller)
+      if (changed) await new StatusListStore(m).bumpVersion(listId)
+      return { changed }
     })
   }
 
@@ -152,7 +146,7 @@ export class StatusLists {
     const cached = await store.signed(listId, purpose)
     if (cached && cached.version === list.version && cached.ldDocument !== null) return withEtags(cached.jwt, cached.ldDocument)
 
-    const set = await new CredentialStore(this.ds).setIndices(listId, purpose)
+    const set = await setStatusIndices(this.ds, listId, purpose)
     const now = this.clock()
     const url = this.listUrl(listId, purpose)
     const jsonUrl = this.jsonListUrl(listId, purpose)
