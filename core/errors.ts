@@ -13,6 +13,10 @@ export const ERROR_STATUS = {
   status_not_allowed: 400, // caller supplied credentialStatus (the bank attaches status when it issues)
   invalid_credential_id: 400, // an API client's credential id is not urn:uuid:, https: or its own urn:credit-bank:<namespace>:
   revocation_irreversible: 400, // a revoked credential cannot be un-revoked
+  id_number_format: 400, // a resident identity number is not 17 digits and a check character (core/identity/resident-id.ts)
+  id_number_checksum: 400, // its ISO 7064 MOD 11-2 check character does not match
+  id_number_region: 400, // its first two digits are not a province-level region code
+  id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
   unauthorized: 401, // missing or malformed bearer token
   forbidden: 403, // token valid but lacking the scope
   reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
