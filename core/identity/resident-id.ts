@@ -35,12 +35,14 @@ export const RESIDENT_ID_MESSAGES: Readonly<Record<ResidentIdErrorCode, Localize
 /**
  * Province-level codes in use, the first two digits of a number (GB/T 2260 《中华人民共和国行政区划代码》, its
  * province-level table, as published by the Ministry of Civil Affairs): 11-15 North China, 21-23 North-east,
- * 31-37 East, 41-46 Central-South, 50-54 South-west, 61-65 North-west; 71 Taiwan, 81 Hong Kong, 82 Macao.
+ * 31-37 East, 41-46 Central-South, 50-54 South-west, 61-65 North-west; 71 Taiwan, 81 Hong Kong, 82 Macao; and
+ * 83, which the residence permits of Taiwan residents living on the mainland (港澳台居民居住证, since 2018) carry.
+ * A permit of a Hong Kong or Macao resident starts with 81 or 82; all of them follow GB 11643's structure and check.
  */
 export const PROVINCE_CODES: ReadonlySet<string> = new Set([
   ...['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37'],
   ...['41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65'],
-  ...['71', '81', '82'],
+  ...['71', '81', '82', '83'],
 ])
 
 /**
