@@ -95,7 +95,7 @@ describe('resident identity numbers (GB 11643)', () => {
   })
 
   it('when the first two digits are not a province-level code in use, then id_number_region (with a correct check character)', () => {
-    for (const region of ['00', '10', '16', '20', '24', '30', '38', '40', '47', '49', '55', '60', '66', '70', '72', '80', '83', '91', '99'])
+    for (const region of ['00', '10', '16', '20', '24', '30', '38', '40', '47', '49', '55', '60', '66', '70', '72', '80', '84', '91', '99'])
       assert.equal(codeOf(complete(region + '010219900307123')), 'id_number_region', region)
     for (const region of PROVINCE_CODES) assert.equal(codeOf(complete(region + '010219900307123')), 'ok', region)
     assert.equal(PROVINCE_CODES.size, 35)
