@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   reserved_claim: 403, // a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
   not_found: 404,
   duplicate_credential: 409, // a credential with this id was already issued
+  already_exists: 409, // an institution with this id, or a catalogue entry with this code at its institution, already exists
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -8,6 +8,16 @@ import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
 import { credentialsStatus } from './status/routes/credentials-status.ts'
 import { statusList } from './status/routes/status-list.ts'
+import {
+  institutionsCreate,
+  institutionsGet,
+  institutionsList,
+  institutionsUpdate,
+  scopesCreate,
+  scopesUpdate,
+} from './alliance/routes/institutions.ts'
+import { catalogueCreate, catalogueGet, catalogueList, catalogueUpdate } from './catalogue/routes/catalogue.ts'
+import { frameworkLevelEdit, frameworkLevelHistory, frameworkLevelsList } from './catalogue/routes/framework-levels.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 
 export function createIssuerApp(node: IssuerNode): express.Express {
@@ -49,6 +59,22 @@ export function createIssuerApp(node: IssuerNode): express.Express {
     credentialsStatus(node.statusLists),
   )
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
+  // The alliance, the framework and the catalogue: public reads, writes by API clients with alliance:manage / catalogue:manage.
+  const manage = (scope: 'alliance:manage' | 'catalogue:manage') =>
+    [perAddress, requireScope(ds, scope, node.clock), perClient, body].flat()
+  api.get('/institutions', perAddress, institutionsList(node.alliance))
+  api.post('/institutions', manage('alliance:manage'), institutionsCreate(node.alliance))
+  api.get('/institutions/:id', perAddress, institutionsGet(node.alliance, node.clock))
+  api.patch('/institutions/:id', manage('alliance:manage'), institutionsUpdate(node.alliance))
+  api.post('/institutions/:id/scopes', manage('alliance:manage'), scopesCreate(node.alliance))
+  api.patch('/institutions/:id/scopes/:scopeId', manage('alliance:manage'), scopesUpdate(node.alliance))
+  api.get('/framework-levels', perAddress, frameworkLevelsList(node.frameworkLevels))
+  api.get('/framework-levels/:level/history', perAddress, frameworkLevelHistory(node.frameworkLevels))
+  api.put('/framework-levels/:level', manage('catalogue:manage'), frameworkLevelEdit(node.frameworkLevels))
+  api.get('/catalogue', perAddress, catalogueList(node.catalogue))
+  api.post('/catalogue', manage('catalogue:manage'), catalogueCreate(node.catalogue))
+  api.get('/catalogue/:id', perAddress, catalogueGet(node.catalogue))
+  api.patch('/catalogue/:id', manage('catalogue:manage'), catalogueUpdate(node.catalogue))
 
   api.get('/', (_req, res) => {
     res.json({
@@ -60,6 +86,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         credential: 'GET /credentials/{id}',
         status: 'POST /credentials/status',
         statusLists: 'GET /status-lists/{id}/{revocation|suspension}',
+        institutions: 'GET /institutions, GET /institutions/{id}',
+        frameworkLevels: 'GET /framework-levels',
+        catalogue: 'GET /catalogue?level=&category=&institution=&field=&q=&cursor=&limit=, GET /catalogue/{id}',
       },
     })
   })

@@ -12,6 +12,9 @@ import { RateLimiter } from '../http/rate-limit.ts'
 import { RateLimitStore } from '../http/rate-limit-store.ts'
 import { CredentialIssuer } from './credentials/issue-credential.ts'
 import { StatusLists } from './status/status-lists.ts'
+import { Alliance } from './alliance/alliance.ts'
+import { Catalogue } from './catalogue/catalogue.ts'
+import { FrameworkLevels } from './catalogue/framework-levels.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -24,6 +27,9 @@ export interface IssuerNode {
   readonly statusLists: StatusLists
   readonly issuer: CredentialIssuer
   readonly limiter: RateLimiter
+  readonly alliance: Alliance
+  readonly frameworkLevels: FrameworkLevels
+  readonly catalogue: Catalogue
   close(): Promise<void>
 }
 
@@ -49,6 +55,9 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const statusLists = new StatusLists({ ds, identity, clock: deps.clock, publicUrl: config.publicUrl })
     const issuer = new CredentialIssuer({ ds, identity, statusLists, clock: deps.clock })
     const limiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.rateLimitPerMinute, deps.clock)
+    const frameworkLevels = new FrameworkLevels({ ds, clock: deps.clock })
+    const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
+    const catalogue = new Catalogue({ ds, clock: deps.clock, levels: frameworkLevels, institutions: alliance })
     return {
       config,
       log: deps.log,
@@ -60,6 +69,9 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       statusLists,
       issuer,
       limiter,
+      alliance,
+      frameworkLevels,
+      catalogue,
       async close() {
         await limiter.close()
         await ds.destroy()

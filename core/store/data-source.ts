@@ -9,13 +9,20 @@ import { CreateIssuerTables1732900000000 } from './migrations/1732900000000-crea
 import { CreateVerifierTables1732900000001 } from './migrations/1732900000001-create-verifier-tables.ts'
 import { StatusListDataIntegrity1796000000000 } from './migrations/1796000000000-status-list-data-integrity.ts'
 import { ApiClientLastUsed1796100000000 } from './migrations/1796100000000-api-client-last-used.ts'
+import { AllianceAndCatalogue1796200000000 } from './migrations/1796200000000-alliance-and-catalogue.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
 /** Hand-written migrations only (never `synchronize`): Veramo's first, ours after. */
 const migrationsFor = (role: DatabaseRole) =>
   role === 'issuer'
-    ? [...veramoMigrations, CreateIssuerTables1732900000000, StatusListDataIntegrity1796000000000, ApiClientLastUsed1796100000000]
+    ? [
+        ...veramoMigrations,
+        CreateIssuerTables1732900000000,
+        StatusListDataIntegrity1796000000000,
+        ApiClientLastUsed1796100000000,
+        AllianceAndCatalogue1796200000000,
+      ]
     : [CreateVerifierTables1732900000001]
 
 /**

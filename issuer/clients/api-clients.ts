@@ -6,7 +6,7 @@ import { AppError } from '../../core/errors.ts'
 import { clientNamespace, RESERVED_NAMESPACES } from '../credentials/client-issuing-policy.ts'
 import { ApiClientStore } from './api-client-store.ts'
 
-export const SCOPES = ['credentials:issue', 'credentials:status', 'admin'] as const
+export const SCOPES = ['credentials:issue', 'credentials:status', 'alliance:manage', 'catalogue:manage', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface ApiClient {
