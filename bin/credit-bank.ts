@@ -8,6 +8,8 @@ import { ConfigError } from '../core/errors.ts'
 import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
 import { formatReport, languageFromEnv, parseLanguage } from './format-report.ts'
+import { verifyAuditTrail } from '../issuer/audit/audit-trail.ts'
+import { openDataSource } from '../core/store/data-source.ts'
 import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClientInfo } from '../issuer/clients/api-clients.ts'
 import { createIssuerNode } from '../issuer/issuer-node.ts'
 import { createVerifierContext } from '../verifier/verifier-node.ts'
@@ -29,6 +31,8 @@ Usage:
                                              verify a credential (JWT or JSON); exit 0 only if verified. On a terminal
                                              it prints a readable summary (language from LC_ALL/LANG, or --lang);
                                              --json, or output to a pipe or file, prints the report as JSON
+  credit-bank audit verify [--json]          check the audit trail's hash chain: OK with the number of entries, or the
+                                             first broken entry (seq, why) and exit 1
   credit-bank migrate                        run database migrations and exit
 
 In this checkout run it as \`npm run cb -- <command>\` or \`npx tsx bin/credit-bank.ts <command>\` (\`npx credit-bank\`
@@ -162,6 +166,23 @@ async function main(argv: string[]): Promise<number> {
       const human = values.human === true || (values.json !== true && process.stdout.isTTY === true)
       process.stdout.write(human ? formatReport(report, lang) : JSON.stringify(report, null, 2) + '\n')
       return report.verified ? 0 : 1
+    }
+    case 'audit': {
+      if (sub !== 'verify' || positionals.length > 2) return usage('audit verify [--json]')
+      const ds = await openDataSource(config.issuerDb, 'issuer')
+      try {
+        const result = await verifyAuditTrail(ds)
+        process.stdout.write(
+          values.json
+            ? JSON.stringify(result) + '\n'
+            : result.ok
+              ? `审计链完好 / audit trail OK: ${result.count} entries\n`
+              : `审计链已损坏 / audit trail BROKEN at entry ${result.seq}: ${result.reason} (${result.message}); ${result.count} entries before it are intact\n`,
+        )
+        return result.ok ? 0 : 1
+      } finally {
+        await ds.destroy()
+      }
     }
     case 'migrate': {
       const node = await createIssuerNode(config, { clock: systemClock, log })

@@ -2,6 +2,7 @@
 import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
+import { auditList } from './audit/routes/audit-list.ts'
 import { requireScope } from './clients/auth.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
@@ -75,6 +76,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.post('/catalogue', manage('catalogue:manage'), catalogueCreate(node.catalogue))
   api.get('/catalogue/:id', perAddress, catalogueGet(node.catalogue))
   api.patch('/catalogue/:id', manage('catalogue:manage'), catalogueUpdate(node.catalogue))
+  api.get('/audit', perAddress, requireScope(ds, 'admin', node.clock), perClient, auditList(ds))
 
   api.get('/', (_req, res) => {
     res.json({
@@ -89,6 +91,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         institutions: 'GET /institutions, GET /institutions/{id}',
         frameworkLevels: 'GET /framework-levels',
         catalogue: 'GET /catalogue?level=&category=&institution=&field=&q=&cursor=&limit=, GET /catalogue/{id}',
+        audit: 'GET /audit?after={seq}&limit={n} (admin)',
       },
     })
   })

@@ -10,6 +10,7 @@ import { CreateVerifierTables1732900000001 } from './migrations/1732900000001-cr
 import { StatusListDataIntegrity1796000000000 } from './migrations/1796000000000-status-list-data-integrity.ts'
 import { ApiClientLastUsed1796100000000 } from './migrations/1796100000000-api-client-last-used.ts'
 import { AllianceAndCatalogue1796200000000 } from './migrations/1796200000000-alliance-and-catalogue.ts'
+import { AuditTrail1796400000000 } from './migrations/1796400000000-audit-trail.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
@@ -22,6 +23,7 @@ const migrationsFor = (role: DatabaseRole) =>
         StatusListDataIntegrity1796000000000,
         ApiClientLastUsed1796100000000,
         AllianceAndCatalogue1796200000000,
+        AuditTrail1796400000000,
       ]
     : [CreateVerifierTables1732900000001]
 

@@ -3,6 +3,8 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
+import { transaction } from '../../core/store/sql.ts'
+import { CLI_ACTOR, record, type AuditActor } from '../audit/audit-trail.ts'
 import { clientNamespace, RESERVED_NAMESPACES } from '../credentials/client-issuing-policy.ts'
 import { ApiClientStore } from './api-client-store.ts'
 
@@ -30,10 +32,12 @@ export const LAST_USED_RESOLUTION_MS = 60_000
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 
+/** `actor`: who creates it, for the audit trail (the operator at the command line by default). */
 export async function createApiClient(
   ds: DataSource,
   clock: Clock,
   input: { name: string; scopes: readonly string[] },
+  actor: AuditActor = CLI_ACTOR,
 ): Promise<ApiClient & { namespace: string; token: string }> {
   const name = input.name.trim()
   if (!name || name.length > 200) throw new AppError('invalid_request', 'a client name of 1 to 200 characters is required')
@@ -52,24 +56,51 @@ export async function createApiClient(
       'invalid_request',
       `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which the bank keeps for itself; choose another name`,
     )
-  const store = new ApiClientStore(ds)
-  const active = await store.list({ active: true })
-  const holder = active.find((c) => clientNamespace(c) === namespace)
-  if (holder)
-    throw new AppError(
-      'invalid_request',
-      `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`,
-    )
-  await store.insert({ ...client, tokenHash: sha256(token).toString('hex'), createdAt: clock() })
+  // One transaction: the namespace check, the row and its audit entry (api_client_created) commit together.
+  await transaction(ds, async (m) => {
+    const store = new ApiClientStore(m)
+    const active = await store.list({ active: true })
+    const holder = active.find((c) => clientNamespace(c) === namespace)
+    if (holder)
+      throw new AppError(
+        'invalid_request',
+        `the name "${name}" gives the namespace urn:credit-bank:${namespace}:, which active client ${holder.id} (${holder.name}) has; choose another name or revoke that client`,
+      )
+    const createdAt = clock()
+    await store.insert({ ...client, tokenHash: sha256(token).toString('hex'), createdAt })
+    await record(m, {
+      at: createdAt,
+      actor,
+      action: 'api_client_created',
+      subject: { type: 'api_client', id: client.id },
+      after: { name: client.name, namespace, scopes: client.scopes },
+    })
+  })
   return { ...client, namespace, token }
 }
 
-/** Revokes a client's token at once on every instance (authentication reads the database on every request). False if no such client. */
-export async function revokeApiClient(ds: DataSource, clock: Clock, id: string): Promise<boolean> {
-  const store = new ApiClientStore(ds)
-  if (!(await store.find(id))) return false
-  await store.revoke(id, clock())
-  return true
+/**
+ * Revokes a client's token at once on every instance (authentication reads the database on every request). False if no
+ * such client. A first revocation is audited (api_client_revoked) in its transaction; revoking again changes nothing.
+ */
+export async function revokeApiClient(ds: DataSource, clock: Clock, id: string, actor: AuditActor = CLI_ACTOR): Promise<boolean> {
+  return transaction(ds, async (m) => {
+    const store = new ApiClientStore(m)
+    const client = await store.find(id)
+    if (!client) return false
+    if (client.revokedAt !== null) return true
+    const at = clock()
+    await store.revoke(id, at)
+    await record(m, {
+      at,
+      actor,
+      action: 'api_client_revoked',
+      subject: { type: 'api_client', id },
+      before: { revokedAt: null },
+      after: { revokedAt: at.toISOString() },
+    })
+    return true
+  })
 }
 
 /** Every client, oldest first, revoked ones included; never the token or its hash. */

@@ -12,6 +12,7 @@ import { validateCredential } from '../../core/credentials/validate-credential.t
 import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { signJws } from '../../core/proofs/jws.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { clientActor, recordMany } from '../audit/audit-trail.ts'
 import type { StatusLists, StatusSlot } from '../status/status-lists.ts'
 import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
 import { ownedCredential, type Caller } from './ownership.ts'
@@ -131,6 +132,18 @@ export class CredentialIssuer {
           writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
         }
         await writing
+        // One audit entry per credential, in this transaction: the batch and its entries commit together.
+        const actor = clientActor(clientId)
+        await recordMany(
+          m,
+          issued.map((c, i) => ({
+            at: now,
+            actor,
+            action: 'credential_issued',
+            subject: { type: 'credential', id: c.id },
+            after: { format: c.format, statusListId: slots[i]!.listId, statusIndex: slots[i]!.index, clientId },
+          })),
+        )
         return issued
       })
     } catch (err) {

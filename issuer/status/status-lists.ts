@@ -11,6 +11,7 @@ import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
 import { IndexPermutation } from '../../core/status/permutation.ts'
 import { transaction } from '../../core/store/sql.ts'
+import { clientActor, record } from '../audit/audit-trail.ts'
 import { changeCredentialStatus, setStatusIndices } from '../credentials/credential-status.ts'
 import type { ProofFormat } from '../credentials/issue-credential.ts'
 import type { Caller } from '../credentials/ownership.ts'
@@ -125,12 +126,23 @@ export class StatusLists {
 
   /**
    * Sets or clears one status bit. Idempotent; a revocation is permanent. Only the API client that issued the
-   * credential (or an admin) may change it. Bumps the list version so every instance re-signs the list.
+   * credential (or an admin) may change it. Bumps the list version so every instance re-signs the list. A change is
+   * audited in its transaction (`credential_status_changed`); a request that changes nothing is not.
    */
   async setStatus(credentialId: string, purpose: StatusPurpose, value: boolean, caller: Caller): Promise<{ changed: boolean }> {
     return transaction(this.ds, async (m) => {
       const { changed, listId } = await changeCredentialStatus(m, credentialId, purpose, value, caller)
-      if (changed) await new StatusListStore(m).bumpVersion(listId)
+      if (changed) {
+        await new StatusListStore(m).bumpVersion(listId)
+        await record(m, {
+          at: this.clock(),
+          actor: clientActor(caller.clientId),
+          action: 'credential_status_changed',
+          subject: { type: 'credential', id: credentialId },
+          before: { [purpose]: !value },
+          after: { [purpose]: value },
+        })
+      }
       return { changed }
     })
   }

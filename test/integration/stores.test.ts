@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors.ts'
 import { openDataSource, type DatabaseRole } from '../../core/store/data-source.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { RateLimitStore } from '../../http/rate-limit-store.ts'
+import { AuditStore, type AuditRecord } from '../../issuer/audit/audit-store.ts'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
 import { CredentialStore, type NewCredential } from '../../issuer/credentials/credential-store.ts'
 import { ownedCredential } from '../../issuer/credentials/ownership.ts'
@@ -306,6 +307,47 @@ for (const db of DATABASES) {
         assert.equal(await store.count('ip:b', 100), 0)
         await store.pruneBefore(101)
         assert.deepEqual([await store.count('ip:a', 100), await store.count('client:x', 100), await store.count('ip:a', 101)], [0, 0, 1])
+      })
+    })
+
+    describe('issuer: AuditStore', () => {
+      let ds: DataSource
+      let close: () => Promise<void>
+      before(async () => ({ ds, close } = await db.open('issuer')))
+      after(() => close())
+
+      const entry = (seq: number, prevHash: string): AuditRecord => ({
+        seq,
+        at: NOW.toISOString(),
+        actorType: 'system',
+        actorId: 'test',
+        actorName: null,
+        action: 'test_action',
+        subjectType: 'test',
+        subjectId: String(seq),
+        before: null,
+        after: '{"n":1}',
+        prevHash,
+        hash: String(seq).padStart(64, 'a'),
+      })
+
+      it('when entries are appended, then the head moves to the last, pages read them back in seq order, and a seq taken twice is a unique violation', async () => {
+        const store = new AuditStore(ds)
+        assert.deepEqual(await store.head(), { seq: 0, hash: '0'.repeat(64) })
+        const records = Array.from({ length: 170 }, (_, i) => entry(i + 1, i === 0 ? '0'.repeat(64) : String(i).padStart(64, 'a')))
+        await transaction(ds, async (m) => {
+          await new AuditStore(m).head({ lock: true })
+          await new AuditStore(m).append(records)
+        })
+        assert.deepEqual(await store.head(), { seq: 170, hash: records[169]!.hash })
+        assert.equal(await store.count(), 170)
+        assert.deepEqual(await store.page(0, 2), records.slice(0, 2))
+        assert.deepEqual(
+          (await store.page(160, 100)).map((r) => r.seq),
+          [161, 162, 163, 164, 165, 166, 167, 168, 169, 170],
+        )
+        assert.ok(isUniqueViolation(await rejection(() => store.append([entry(170, 'x'.repeat(64))]))))
+        assert.equal(await store.count(), 170)
       })
     })
 
