@@ -1,5 +1,6 @@
 // The alliance's use cases: member institutions and their accreditation scopes over time, and the question the import
 // and recognition flows ask — what was institution X accredited to deposit on date D?
+import { record, type AuditActor } from '../audit/audit-trail.ts'
 import { randomUUID } from 'node:crypto'
 import { isIP } from 'node:net'
 import type { DataSource } from 'typeorm'
@@ -98,10 +99,10 @@ export class Alliance {
     this.levels = deps.levels
   }
 
-  async create(input: NewInstitution): Promise<InstitutionRecord> {
+  async create(input: NewInstitution, actor: AuditActor): Promise<InstitutionRecord> {
     if (input.did !== undefined) this.checkDid(input.did)
     const now = this.clock().toISOString()
-    const record: InstitutionRecord = {
+    const institution: InstitutionRecord = {
       id: input.id ?? randomUUID(),
       type: input.type,
       nameZh: input.name.zh,
@@ -113,15 +114,24 @@ export class Alliance {
       updatedAt: now,
     }
     try {
-      await new InstitutionStore(this.ds).insert(record)
+      await transaction(this.ds, async (m) => {
+        await new InstitutionStore(m).insert(institution)
+        await record(m, {
+          at: this.clock(),
+          actor,
+          action: 'institution_created',
+          subject: { type: 'institution', id: institution.id },
+          after: institution,
+        })
+      })
     } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('already_exists', `an institution with id ${record.id} already exists`)
+      if (isUniqueViolation(err)) throw new AppError('already_exists', `an institution with id ${institution.id} already exists`)
       throw err
     }
-    return record
+    return institution
   }
 
-  async update(id: string, changes: InstitutionChanges): Promise<InstitutionRecord> {
+  async update(id: string, changes: InstitutionChanges, actor: AuditActor): Promise<InstitutionRecord> {
     if (typeof changes.did === 'string') this.checkDid(changes.did)
     return transaction(this.ds, async (m) => {
       const store = new InstitutionStore(m)
@@ -138,6 +148,14 @@ export class Alliance {
         updatedAt: this.clock().toISOString(),
       }
       await store.update(next)
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'institution_updated',
+        subject: { type: 'institution', id },
+        before: current,
+        after: next,
+      })
       return next
     })
   }
@@ -162,7 +180,7 @@ export class Alliance {
     return new InstitutionStore(this.ds).scopesOf(institutionId)
   }
 
-  async addScope(institutionId: string, input: NewScope): Promise<AccreditationScopeRecord> {
+  async addScope(institutionId: string, input: NewScope, actor: AuditActor): Promise<AccreditationScopeRecord> {
     const validFrom = iso(input.validFrom)
     const validUntil = input.validUntil ? iso(input.validUntil) : null
     const issues: Issue[] = []
@@ -181,12 +199,26 @@ export class Alliance {
       validUntil,
       createdAt: this.clock().toISOString(),
     }
-    await new InstitutionStore(this.ds).insertScope(scope)
+    await transaction(this.ds, async (m) => {
+      await new InstitutionStore(m).insertScope(scope)
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'accreditation_scope_added',
+        subject: { type: 'institution', id: institutionId },
+        after: scope,
+      })
+    })
     return scope
   }
 
   /** Ends (or reopens, with null) a scope: its categories, levels and fields never change, so history stays true. */
-  async setScopeEnd(institutionId: string, scopeId: string, validUntil: string | null): Promise<AccreditationScopeRecord> {
+  async setScopeEnd(
+    institutionId: string,
+    scopeId: string,
+    validUntil: string | null,
+    actor: AuditActor,
+  ): Promise<AccreditationScopeRecord> {
     return transaction(this.ds, async (m) => {
       const store = new InstitutionStore(m)
       const scope = await store.findScope(institutionId, scopeId)
@@ -197,7 +229,16 @@ export class Alliance {
           issues: [{ path: '/validUntil', message: 'must be after validFrom' }],
         })
       await store.setScopeValidUntil(scopeId, end)
-      return { ...scope, validUntil: end }
+      const next = { ...scope, validUntil: end }
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'accreditation_scope_changed',
+        subject: { type: 'institution', id: institutionId },
+        before: scope,
+        after: next,
+      })
+      return next
     })
   }
 

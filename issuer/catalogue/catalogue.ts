@@ -1,5 +1,6 @@
 // The catalogue's use cases: Achievements (courses, certificates, training, …) that institutions offer, and the public
 // browse and search over them, paged by an opaque cursor in a stable order (code, then id).
+import { record, type AuditActor } from '../audit/audit-trail.ts'
 import { randomUUID } from 'node:crypto'
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
@@ -91,7 +92,7 @@ export class Catalogue {
     this.institutions = deps.institutions
   }
 
-  async create(input: NewEntry): Promise<CatalogueEntryRecord> {
+  async create(input: NewEntry, actor: AuditActor): Promise<CatalogueEntryRecord> {
     const issues = await this.check({ level: input.level, credits: input.credits })
     if (!(await this.institutions.exists(input.institutionId))) issues.push({ path: '/institutionId', message: 'no such institution' })
     if (issues.length) throw invalid(issues)
@@ -114,7 +115,16 @@ export class Catalogue {
       updatedAt: now,
     }
     try {
-      await transaction(this.ds, (m) => new CatalogueStore(m).insert(entry, indexTokens(entry.nameZh, entry.nameEn)))
+      await transaction(this.ds, async (m) => {
+        await new CatalogueStore(m).insert(entry, indexTokens(entry.nameZh, entry.nameEn))
+        await record(m, {
+          at: this.clock(),
+          actor,
+          action: 'catalogue_entry_created',
+          subject: { type: 'catalogue_entry', id: entry.id },
+          after: entry,
+        })
+      })
     } catch (err) {
       if (isUniqueViolation(err))
         throw new AppError('already_exists', `institution ${entry.institutionId} already has a catalogue entry with code ${entry.code}`)
@@ -123,7 +133,7 @@ export class Catalogue {
     return entry
   }
 
-  async update(id: string, changes: EntryChanges): Promise<CatalogueEntryRecord> {
+  async update(id: string, changes: EntryChanges, actor: AuditActor): Promise<CatalogueEntryRecord> {
     const issues = await this.check(changes)
     if (issues.length) throw invalid(issues)
     return transaction(this.ds, async (m) => {
@@ -145,6 +155,14 @@ export class Catalogue {
         updatedAt: this.clock().toISOString(),
       }
       await store.update(next, indexTokens(next.nameZh, next.nameEn))
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'catalogue_entry_updated',
+        subject: { type: 'catalogue_entry', id },
+        before: current,
+        after: next,
+      })
       return next
     })
   }

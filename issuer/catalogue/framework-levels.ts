@@ -1,5 +1,6 @@
 // The learning-outcomes framework (DOMAIN.md): levels as reference data, seeded with 7 by the migration; every edit is a
 // new version, and the earlier ones stay readable.
+import { record, type AuditActor } from '../audit/audit-trail.ts'
 import type { DataSource } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
@@ -37,8 +38,8 @@ export class FrameworkLevels {
     return versions
   }
 
-  /** A new version of an existing level's names and descriptors, by `editor` (an API client id). */
-  async edit(level: number, text: LevelText, editor: string): Promise<FrameworkLevelRecord> {
+  /** A new version of an existing level's names and descriptors, by `actor` (recorded as its editor). */
+  async edit(level: number, text: LevelText, actor: AuditActor): Promise<FrameworkLevelRecord> {
     return transaction(this.ds, async (m) => {
       const store = new FrameworkLevelStore(m)
       const current = await store.find(level, true)
@@ -51,9 +52,17 @@ export class FrameworkLevels {
         descriptorZh: text.descriptor.zh,
         descriptorEn: text.descriptor.en,
         updatedAt: this.clock().toISOString(),
-        updatedBy: editor,
+        updatedBy: actor.id,
       }
       await store.saveVersion(next)
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'framework_level_edited',
+        subject: { type: 'framework_level', id: String(level) },
+        before: current,
+        after: next,
+      })
       return next
     })
   }

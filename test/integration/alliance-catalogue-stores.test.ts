@@ -9,6 +9,7 @@ import { fixedClock } from '../../core/clock.ts'
 import { openDataSource } from '../../core/store/data-source.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { Alliance } from '../../issuer/alliance/alliance.ts'
+import { BANK_ACTOR } from '../../issuer/audit/audit-trail.ts'
 import { InstitutionStore, type InstitutionRecord } from '../../issuer/alliance/institution-store.ts'
 import { CatalogueStore, type CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import { FrameworkLevelStore } from '../../issuer/catalogue/framework-level-store.ts'
@@ -149,18 +150,26 @@ for (const db of DATABASES) {
       const clock = fixedClock(NOW)
       const levels = new FrameworkLevels({ ds, clock })
       const alliance = new Alliance({ ds, clock, levels })
-      const a = await alliance.addScope('seu', {
-        categories: ['academic'],
-        levels: [5, 4],
-        validFrom: '2026-01-01T00:00:00Z',
-        validUntil: '2026-07-01T00:00:00Z',
-      })
-      const b = await alliance.addScope('seu', {
-        categories: ['non_academic'],
-        levels: [3],
-        fields: ['nursing'],
-        validFrom: '2026-06-01T00:00:00Z',
-      })
+      const a = await alliance.addScope(
+        'seu',
+        {
+          categories: ['academic'],
+          levels: [5, 4],
+          validFrom: '2026-01-01T00:00:00Z',
+          validUntil: '2026-07-01T00:00:00Z',
+        },
+        BANK_ACTOR,
+      )
+      const b = await alliance.addScope(
+        'seu',
+        {
+          categories: ['non_academic'],
+          levels: [3],
+          fields: ['nursing'],
+          validFrom: '2026-06-01T00:00:00Z',
+        },
+        BANK_ACTOR,
+      )
       assert.deepEqual(a.levels, [4, 5])
       assert.deepEqual(await new InstitutionStore(ds).scopesOf('seu'), [a, b])
       const ids = async (at: string) => (await alliance.accreditationAt('seu', new Date(at))).map((s) => s.id)

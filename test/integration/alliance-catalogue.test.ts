@@ -471,4 +471,47 @@ describe('alliance, framework and catalogue (HTTP)', () => {
       assert.deepEqual(issuePaths(bad).sort(), ['/code', '/level'])
     })
   })
+
+  describe('audit trail', () => {
+    it('when institutions, scopes, framework levels and catalogue entries change, then each change is in the audit trail with its API client, before and after', async () => {
+      const created = await call('POST', '/institutions', institution('audited'), manager)
+      assert.equal(created.status, 201)
+      const scope = await call<{ id: string }>(
+        'POST',
+        '/institutions/audited/scopes',
+        { categories: ['academic'], levels: [4], validFrom: '2026-01-01T00:00:00Z' },
+        manager,
+      )
+      assert.equal(scope.status, 201)
+      assert.equal((await call('PATCH', '/institutions/audited', { region: 'Zhejiang' }, manager)).status, 200)
+      const level = (await get<{ items: Json[] }>('/framework-levels')).body.items[0]!
+      assert.equal(
+        (await call('PUT', `/framework-levels/${String(level.level)}`, { name: level.name, descriptor: level.descriptor }, manager)).status,
+        200,
+      )
+      const added = await createEntry(entry('audited', 'AUD1', '审计课程', 'Audited Course'))
+      assert.equal((await call('PATCH', `/catalogue/${added.id}`, { status: 'retired' }, manager)).status, 200)
+
+      const trail = await call<{
+        entries: { action: string; actor: { type: string; id: string }; subject: { id: string }; before: Json | null; after: Json | null }[]
+      }>('GET', '/audit?limit=1000', undefined, admin)
+      assert.equal(trail.status, 200)
+      const ours = trail.body.entries.filter((e) => ['audited', added.id, String(level.level)].includes(e.subject.id))
+      assert.deepEqual(
+        ours.map((e) => e.action),
+        [
+          'institution_created',
+          'accreditation_scope_added',
+          'institution_updated',
+          'framework_level_edited',
+          'catalogue_entry_created',
+          'catalogue_entry_updated',
+        ],
+      )
+      assert.ok(ours.every((e) => e.actor.type === 'api_client'))
+      const updated = ours.find((e) => e.action === 'institution_updated')!
+      assert.equal(updated.before?.region, 'Jiangsu')
+      assert.equal(updated.after?.region, 'Zhejiang')
+    })
+  })
 })

@@ -1,6 +1,7 @@
 // The alliance over HTTP. Public: GET /institutions, GET /institutions/{id} (with its accreditation scopes). Writes need
 // the alliance:manage scope (wired in app.ts): POST /institutions, PATCH /institutions/{id},
 // POST /institutions/{id}/scopes, PATCH /institutions/{id}/scopes/{scopeId} (end or reopen a scope).
+import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { Clock } from '../../../core/clock.ts'
@@ -132,7 +133,7 @@ export const institutionsCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(institutionCreateSchema),
   async (req, res) => {
     const body = req.body as Valid<typeof institutionCreateSchema.body>
-    const created = await alliance.create(body)
+    const created = await alliance.create(body, clientActor(req.client!.id))
     req.log.info('institution created', { institution: created.id, client: req.client!.id })
     res.status(201).location(`${req.baseUrl}/institutions/${created.id}`).json(institutionJson(created))
   },
@@ -141,7 +142,11 @@ export const institutionsCreate = (alliance: Alliance): RequestHandler[] => [
 export const institutionsUpdate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(institutionUpdateSchema),
   async (req, res) => {
-    const updated = await alliance.update(String(req.params.id), req.body as Valid<typeof institutionUpdateSchema.body>)
+    const updated = await alliance.update(
+      String(req.params.id),
+      req.body as Valid<typeof institutionUpdateSchema.body>,
+      clientActor(req.client!.id),
+    )
     req.log.info('institution updated', { institution: updated.id, client: req.client!.id })
     res.json(institutionJson(updated))
   },
@@ -182,7 +187,7 @@ export const scopesCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(scopeCreateSchema),
   async (req, res) => {
     const id = String(req.params.id)
-    const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>)
+    const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>, clientActor(req.client!.id))
     req.log.info('accreditation scope added', { institution: id, scope: scope.id, client: req.client!.id })
     res.status(201).json(scopeJson(scope))
   },
@@ -192,7 +197,12 @@ export const scopesUpdate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(scopeUpdateSchema),
   async (req, res) => {
     const { validUntil } = req.body as Valid<typeof scopeUpdateSchema.body>
-    const scope = await alliance.setScopeEnd(String(req.params.id), String(req.params.scopeId), validUntil ?? null)
+    const scope = await alliance.setScopeEnd(
+      String(req.params.id),
+      String(req.params.scopeId),
+      validUntil ?? null,
+      clientActor(req.client!.id),
+    )
     req.log.info('accreditation scope changed', { institution: scope.institutionId, scope: scope.id, client: req.client!.id })
     res.json(scopeJson(scope))
   },

@@ -1,5 +1,6 @@
 // The catalogue over HTTP. Public: GET /catalogue (filters, search, cursor paging) and GET /catalogue/{id}. Writes need
 // the catalogue:manage scope (wired in app.ts): POST /catalogue, PATCH /catalogue/{id}.
+import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { Catalogue } from '../catalogue.ts'
@@ -114,7 +115,7 @@ export const entryJson = (e: CatalogueEntryRecord) => ({
 export const catalogueCreate = (catalogue: Catalogue): RequestHandler[] => [
   validateRequest(catalogueCreateSchema),
   async (req, res) => {
-    const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>)
+    const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>, clientActor(req.client!.id))
     req.log.info('catalogue entry created', { entry: entry.id, institution: entry.institutionId, client: req.client!.id })
     res.status(201).location(`${req.baseUrl}/catalogue/${entry.id}`).json(entryJson(entry))
   },
@@ -123,7 +124,11 @@ export const catalogueCreate = (catalogue: Catalogue): RequestHandler[] => [
 export const catalogueUpdate = (catalogue: Catalogue): RequestHandler[] => [
   validateRequest(catalogueUpdateSchema),
   async (req, res) => {
-    const entry = await catalogue.update(String(req.params.id), req.body as Valid<typeof catalogueUpdateSchema.body>)
+    const entry = await catalogue.update(
+      String(req.params.id),
+      req.body as Valid<typeof catalogueUpdateSchema.body>,
+      clientActor(req.client!.id),
+    )
     req.log.info('catalogue entry updated', { entry: entry.id, client: req.client!.id })
     res.json(entryJson(entry))
   },

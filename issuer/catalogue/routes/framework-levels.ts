@@ -1,5 +1,6 @@
 // The learning-outcomes framework over HTTP. Public: GET /framework-levels, GET /framework-levels/{level}/history. An
 // edit needs the catalogue:manage scope (wired in app.ts): PUT /framework-levels/{level} makes a new version.
+import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { FrameworkLevelRecord } from '../framework-level-store.ts'
@@ -53,7 +54,11 @@ export const frameworkLevelHistory = (levels: FrameworkLevels): RequestHandler[]
 export const frameworkLevelEdit = (levels: FrameworkLevels): RequestHandler[] => [
   validateRequest(frameworkLevelEditSchema),
   async (req, res) => {
-    const edited = await levels.edit(Number(req.params.level), req.body as Valid<typeof frameworkLevelEditSchema.body>, req.client!.id)
+    const edited = await levels.edit(
+      Number(req.params.level),
+      req.body as Valid<typeof frameworkLevelEditSchema.body>,
+      clientActor(req.client!.id),
+    )
     req.log.info('framework level edited', { level: edited.level, version: edited.version, client: req.client!.id })
     res.json(levelJson(edited))
   },
