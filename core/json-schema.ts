@@ -82,6 +82,19 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }
 
+// ---- schema parts shared by routes --------------------------------------------------------
+
+/** A string of 1 to `max` characters that is not blank. */
+export const nonBlankText = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const
+
+/** A zh/en pair, as names and descriptions are written (people read the bank in both languages); each member `text`. */
+export const bilingual = <T>(text: T) =>
+  ({ type: 'object', required: ['zh', 'en'], additionalProperties: false, properties: { zh: text, en: text } }) as const
+
+/** A change to a zh/en pair: one member or both. */
+export const bilingualChange = <T>(text: T) =>
+  ({ type: 'object', additionalProperties: false, minProperties: 1, properties: { zh: text, en: text } }) as const
+
 // ---- errors as issues ----------------------------------------------------------------------
 
 const COMPOUND_KEYWORDS = new Set(['anyOf', 'oneOf', 'contains', 'not'])

@@ -19,3 +19,15 @@ export function countJsonNodes(root: unknown, limit: number): number {
   }
   return count
 }
+
+/** JSON-LD lets `type` (and other members) be one value or an array of them: always the array. */
+export const asArray = (value: unknown): readonly unknown[] => (Array.isArray(value) ? value : [value])
+
+/** Freezes a parsed JSON value and everything in it, so no caller can change a document shared by others. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const child of Object.values(value)) deepFreeze(child)
+  }
+  return value
+}

@@ -1,4 +1,5 @@
 // The JSON-LD contexts we bundle, by URL: the only documents the offline document loader serves.
+import { deepFreeze } from '../json.ts'
 import { readFileSync } from 'node:fs'
 import { contexts as credentialsContexts } from '@digitalbazaar/credentials-context'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_EXAMPLES_V2_CONTEXT, VC_V1_CONTEXT, VC_V2_CONTEXT } from './types.ts'
@@ -13,14 +14,6 @@ function fromCredentialsContext(url: string): object {
   if (document === undefined) throw new Error(`@digitalbazaar/credentials-context has no ${url}`)
   // Our own copy: freezing must not reach into the package's shared object.
   return structuredClone(document)
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }
 
 /**

@@ -14,7 +14,7 @@ import {
 } from './validate-credential.ts'
 import { type DataModel } from './types.ts'
 import { envelopeIssues } from './envelope.ts'
-import { isPlainObject } from '../json.ts'
+import { asArray, isPlainObject } from '../json.ts'
 
 const ENVELOPED_CREDENTIAL = 'EnvelopedVerifiableCredential' as const
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
@@ -66,10 +66,5 @@ function checkCredentials(presentation: JsonObject, model: DataModel, issues: Is
 
 // An item that says it is enveloped, or whose id is a data: URL (it can only be an envelope then).
 function isEnvelope(item: JsonObject): boolean {
-  return typesOf(item.type).includes(ENVELOPED_CREDENTIAL) || (typeof item.id === 'string' && item.id.startsWith('data:'))
-}
-
-// JSON-LD lets `type` be one string or an array; both appear for envelopes in the wild.
-function typesOf(type: unknown): readonly unknown[] {
-  return Array.isArray(type) ? type : [type]
+  return asArray(item.type).includes(ENVELOPED_CREDENTIAL) || (typeof item.id === 'string' && item.id.startsWith('data:'))
 }

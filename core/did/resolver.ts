@@ -1,4 +1,5 @@
 // One DID resolver for issuer and verifier: did:web, did:key, did:jwk, with a TTL cache and shared in-flight fetches.
+import { deepFreeze } from '../json.ts'
 import type { DIDDocument, DIDResolutionResult, DIDResolver } from 'did-resolver'
 import type { Clock } from '../clock.ts'
 import { resolveDidJwk } from './did-jwk.ts'
@@ -167,12 +168,4 @@ export function didResolverRegistry(resolver: DidResolver): Record<string, DIDRe
     }
   }
   return { web: resolve, key: resolve, jwk: resolve }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const child of Object.values(value)) deepFreeze(child)
-  }
-  return value
 }

@@ -1,7 +1,7 @@
 // Reads a presentation from its securing form into one shape, before any check that needs a key, the network or the
 // database. Two forms: a vp+jwt (or a VC 1.1 VP JWT), compact or enveloped, and a JSON presentation with a Data
 // Integrity proof (as the VC API test suites send it). Judging what was read is the checks' business (checks/*.ts).
-import { isPlainObject } from '../json.ts'
+import { asArray, isPlainObject } from '../json.ts'
 import { VC_V1_CONTEXT, type DataModel } from '../credentials/types.ts'
 import { decodeJws, FormatError, JWT_CLAIMS, type DecodedJws, type JwsFormatCode } from '../proofs/jws.ts'
 import { ENVELOPE_TYPES, envelopeIssues } from '../credentials/envelope.ts'
@@ -35,7 +35,7 @@ const unreadable = (reason: PresentationFormatCode, message: string): ReadResult
 /** The presentation in one of the forms we read, or why not. */
 export function readPresentation(input: unknown): ReadResult<ReadPresentation, PresentationFormatCode> {
   if (typeof input === 'string') return readJwt(input)
-  if (isPlainObject(input) && typesOf(input.type).includes('EnvelopedVerifiablePresentation')) {
+  if (isPlainObject(input) && asArray(input.type).includes('EnvelopedVerifiablePresentation')) {
     const [problem] = envelopeIssues(input, 'EnvelopedVerifiablePresentation')
     if (problem) return unreadable('envelope_malformed', `EnvelopedVerifiablePresentation ${problem.path} ${problem.message}`)
     return readJwt((input.id as string).slice(ENVELOPE_TYPES.EnvelopedVerifiablePresentation.length))
@@ -118,6 +118,3 @@ function readDataIntegrity(presentation: Record<string, unknown>): ReadPresentat
     audiences,
   }
 }
-
-// JSON-LD lets `type` be one string or an array.
-const typesOf = (type: unknown): readonly unknown[] => (Array.isArray(type) ? type : [type])

@@ -1,6 +1,7 @@
 // The alliance over HTTP. Public: GET /institutions, GET /institutions/{id} (with its accreditation scopes). Writes need
 // the alliance:manage scope (wired in app.ts): POST /institutions, PATCH /institutions/{id},
 // POST /institutions/{id}/scopes, PATCH /institutions/{id}/scopes/{scopeId} (end or reopen a scope).
+import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-schema.ts'
 import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
@@ -9,16 +10,6 @@ import { scopesInForce, type Alliance } from '../alliance.ts'
 import { CATEGORIES, INSTITUTION_TYPES, type AccreditationScopeRecord, type InstitutionRecord } from '../institution-store.ts'
 
 const ID = '^[a-z0-9][a-z0-9-]{1,63}$'
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const
-const bilingual = (max: number) =>
-  ({
-    type: 'object',
-    required: ['zh', 'en'],
-    additionalProperties: false,
-    properties: { zh: text(max), en: text(max) },
-  }) as const
-const partialBilingual = (max: number) =>
-  ({ type: 'object', additionalProperties: false, minProperties: 1, properties: { zh: text(max), en: text(max) } }) as const
 
 // did:web with a lowercase host name, an optional %3A port and path segments (checked further in alliance.ts).
 const didWeb = {
@@ -33,7 +24,7 @@ const contact = {
   properties: {
     email: { type: 'string', maxLength: 200, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' },
     phone: { type: 'string', maxLength: 40, pattern: '^[0-9+() -]{3,40}$' },
-    address: text(300),
+    address: nonBlankText(300),
     url: { type: 'string', maxLength: 300, pattern: '^https://[^\\s]+$' },
   },
 } as const
@@ -47,7 +38,7 @@ export const institutionCreateSchema = {
     type: 'object',
     required: ['type', 'name', 'region'],
     additionalProperties: false,
-    properties: { id: { type: 'string', pattern: ID }, type, name: bilingual(200), region, did: didWeb, contact },
+    properties: { id: { type: 'string', pattern: ID }, type, name: bilingual(nonBlankText(200)), region, did: didWeb, contact },
   },
 } as const
 
@@ -57,7 +48,7 @@ export const institutionUpdateSchema = {
     type: 'object',
     additionalProperties: false,
     minProperties: 1,
-    properties: { type, name: partialBilingual(200), region, did: { anyOf: [didWeb, { type: 'null' }] }, contact },
+    properties: { type, name: bilingualChange(nonBlankText(200)), region, did: { anyOf: [didWeb, { type: 'null' }] }, contact },
   },
 } as const
 
@@ -85,7 +76,7 @@ export const scopeCreateSchema = {
     properties: {
       categories: { type: 'array', minItems: 1, maxItems: 2, items: { enum: CATEGORIES } },
       levels: { type: 'array', minItems: 1, maxItems: 20, items: { type: 'integer', minimum: 1, maximum: 99 } },
-      fields: { type: 'array', maxItems: 100, items: text(100), description: 'fields of study; empty or absent: every field' },
+      fields: { type: 'array', maxItems: 100, items: nonBlankText(100), description: 'fields of study; empty or absent: every field' },
       validFrom: dateTime,
       validUntil: { anyOf: [dateTime, { type: 'null' }] },
     },

@@ -1,5 +1,6 @@
 // The catalogue over HTTP. Public: GET /catalogue (filters, search, cursor paging) and GET /catalogue/{id}. Writes need
 // the catalogue:manage scope (wired in app.ts): POST /catalogue, PATCH /catalogue/{id}.
+import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-schema.ts'
 import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
@@ -11,14 +12,6 @@ export const MAX_PAGE = 100
 
 const ID = '^[a-z0-9][a-z0-9-]{1,63}$'
 const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const
-const partialBilingual = (max: number, minLength: number) =>
-  ({
-    type: 'object',
-    additionalProperties: false,
-    minProperties: 1,
-    properties: { zh: { type: 'string', minLength, maxLength: max }, en: { type: 'string', minLength, maxLength: max } },
-  }) as const
 const category = { enum: ['academic', 'non_academic'] } as const
 // Open Badges 3.0 AchievementType values, and its extension form (ext:…).
 const achievementType = {
@@ -29,7 +22,7 @@ const achievementType = {
 } as const
 const credits = { type: 'number', minimum: 0, maximum: 999 } as const
 const level = { type: 'integer', minimum: 1, maximum: 99 } as const
-const field = text(100)
+const field = nonBlankText(100)
 const entryParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: UUID } } } as const
 
 export const catalogueCreateSchema = {
@@ -45,8 +38,8 @@ export const catalogueCreateSchema = {
       level,
       category,
       field,
-      name: { type: 'object', required: ['zh', 'en'], additionalProperties: false, properties: { zh: text(200), en: text(200) } },
-      description: partialBilingual(4000, 0),
+      name: bilingual(nonBlankText(200)),
+      description: bilingualChange({ type: 'string', maxLength: 4000 } as const),
       status: { enum: ['active', 'retired'] },
     },
   },
@@ -64,8 +57,8 @@ export const catalogueUpdateSchema = {
       level,
       category,
       field,
-      name: partialBilingual(200, 1),
-      description: partialBilingual(4000, 0),
+      name: bilingualChange({ type: 'string', minLength: 1, maxLength: 200 } as const),
+      description: bilingualChange({ type: 'string', maxLength: 4000 } as const),
       status: { enum: ['active', 'retired'] },
     },
   },

@@ -1,5 +1,6 @@
 // The learning-outcomes framework over HTTP. Public: GET /framework-levels, GET /framework-levels/{level}/history. An
 // edit needs the catalogue:manage scope (wired in app.ts): PUT /framework-levels/{level} makes a new version.
+import { bilingual, nonBlankText } from '../../../core/json-schema.ts'
 import { clientActor } from '../../audit/audit-trail.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
@@ -7,16 +8,6 @@ import type { FrameworkLevelRecord } from '../framework-level-store.ts'
 import type { FrameworkLevels } from '../framework-levels.ts'
 
 const levelParams = { type: 'object', required: ['level'], properties: { level: { type: 'string', pattern: '^[1-9][0-9]?$' } } } as const
-const bilingual = (max: number) =>
-  ({
-    type: 'object',
-    required: ['zh', 'en'],
-    additionalProperties: false,
-    properties: {
-      zh: { type: 'string', minLength: 1, maxLength: max, pattern: '\\S' },
-      en: { type: 'string', minLength: 1, maxLength: max, pattern: '\\S' },
-    },
-  }) as const
 
 export const frameworkLevelEditSchema = {
   params: levelParams,
@@ -24,7 +15,7 @@ export const frameworkLevelEditSchema = {
     type: 'object',
     required: ['name', 'descriptor'],
     additionalProperties: false,
-    properties: { name: bilingual(200), descriptor: bilingual(4000) },
+    properties: { name: bilingual(nonBlankText(200)), descriptor: bilingual(nonBlankText(4000)) },
   },
 } as const
 
