@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { gzipSync } from 'node:zlib'
-import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { buildAchievementCredential, buildStatusEntry } from '../../fixtures/builders.ts'
 import {
   auth,
   check,
@@ -39,14 +39,7 @@ function credentialWithStatus(partner: Partner, entry: Json = {}): string {
   const url = `${partner.host.origin}${LIST_PATH}`
   const credential = buildAchievementCredential(partner.did, {
     id: 'urn:uuid:5a0c7f0e-7d55-4a57-9d0e-1f6d1b1c2a01',
-    credentialStatus: {
-      id: `${url}#5`,
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: '5',
-      statusListCredential: url,
-      ...entry,
-    },
+    credentialStatus: buildStatusEntry(url, entry),
   }) as unknown as Json
   return partner.sign(vcJwtPayload(credential, partner.did))
 }

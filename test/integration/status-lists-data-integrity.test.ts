@@ -9,7 +9,7 @@ import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import type { StatusPurpose } from '../../issuer/status/status-lists.ts'
 import { STATUS_LIST_ACCEPT } from '../../core/verification/status-list-client.ts'
 import { decodeJwt, FakeHosts, vcJwtPayload, type Json, type Signer, type FakeHost } from '../helpers/attacks.ts'
-import { buildAchievementCredential } from '../../fixtures/builders.ts'
+import { buildAchievementCredential, buildStatusEntry } from '../../fixtures/builders.ts'
 import { check, issue, setStatus, startTestSystem, TEST_NOW, verify, type TestSystem } from '../../fixtures/test-system.ts'
 
 interface StatusEntry {
@@ -228,13 +228,7 @@ describe('status lists for Data Integrity credentials (issue 5 #13)', () => {
       const url = `${p.host.origin}${LIST_PATH}`
       const c = buildAchievementCredential(p.did, {
         id: 'urn:uuid:5a0c7f0e-7d55-4a57-9d0e-1f6d1b1c2a13',
-        credentialStatus: {
-          id: `${url}#5`,
-          type: 'BitstringStatusListEntry',
-          statusPurpose: 'revocation',
-          statusListIndex: '5',
-          statusListCredential: url,
-        },
+        credentialStatus: buildStatusEntry(url),
       }) as unknown as Json
       return p.sign(vcJwtPayload(c, p.did))
     }

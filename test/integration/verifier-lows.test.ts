@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { signDataIntegrity } from '../../core/proofs/data-integrity.ts'
-import { buildAchievementCredential, buildV1Credential, withValue } from '../../fixtures/builders.ts'
+import { buildAchievementCredential, buildStatusEntry, buildV1Credential, withValue } from '../../fixtures/builders.ts'
 import { check, issueAsBank, startTestSystem, verify, type HttpResult, type Report, type TestSystem } from '../../fixtures/test-system.ts'
 import {
   envelope,
@@ -184,13 +184,7 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       partner.host.serve(LIST_PATH, partner.sign(statusListPayload(partner.did, url)), 200, { 'content-type': 'application/vc+jwt' })
       const credential = buildAchievementCredential(partner.did, {
         id: 'urn:uuid:6d000000-0000-4000-8000-000000000010',
-        credentialStatus: {
-          id: `${url}#5`,
-          type: 'BitstringStatusListEntry',
-          statusPurpose: 'revocation',
-          statusListIndex: '5',
-          statusListCredential: url,
-        },
+        credentialStatus: buildStatusEntry(url),
       }) as unknown as Json
       return { partner, credential }
     }
@@ -233,13 +227,11 @@ describe('verifier lows (issue 5 item 6, HTTP)', () => {
       const partner = await hosts.signer()
       const url = `${partner.host.origin}${LIST_PATH}`
       partner.host.serve(LIST_PATH, partner.sign(statusListPayload(partner.did, url)), 200, { 'content-type': 'application/vc+jwt' })
-      const credentialStatus = entries.map((e) => ({
-        id: `${url}#5`,
-        type: 'BitstringStatusListEntry',
-        statusListIndex: '5',
-        statusListCredential: url,
-        ...e,
-      }))
+      // Each entry says its own purpose (or none): no default revocation purpose under it.
+      const credentialStatus = entries.map((e) => {
+        const { statusPurpose: _default, ...entry } = buildStatusEntry(url)
+        return { ...entry, ...e }
+      })
       const credential = buildAchievementCredential(partner.did, {
         id: 'urn:uuid:6d000000-0000-4000-8000-000000000020',
         credentialStatus,
