@@ -6,18 +6,24 @@ import type { DidDocument } from '../did/types.ts'
 import { jwsAlgorithm, verifyJwsSignature, type DecodedJws } from '../proofs/jws.ts'
 import { verifyDataIntegrity } from '../proofs/data-integrity.ts'
 import type { Canonicalizer } from '../proofs/canonicalizer.ts'
-import { failed, passed, type CheckOutcome } from './report.ts'
+import { fail, pass, type Verdict } from './check.ts'
+import type { ProofReason } from './checks/proof.ts'
 
 export type ProofPurpose = 'assertionMethod' | 'authentication'
 
 /** Resolution and key errors carry stable codes; anything else is a bug and propagates. */
-function fromError(err: unknown): CheckOutcome {
-  if (err instanceof DidResolutionError || err instanceof KeyResolutionError) return failed('proof', err.code, err.message)
+function fromError(err: unknown): Verdict<ProofReason> {
+  if (err instanceof DidResolutionError || err instanceof KeyResolutionError) return fail(err.code, err.message)
   throw err
 }
 
 /** VC-JOSE-COSE / RFC 7515: kid → verification method of `signer` under `purpose`; alg allowed for that key; signature. */
-export async function verifyJwsProof(jws: DecodedJws, signer: string, purpose: ProofPurpose, resolver: DidResolver): Promise<CheckOutcome> {
+export async function verifyJwsProof(
+  jws: DecodedJws,
+  signer: string,
+  purpose: ProofPurpose,
+  resolver: DidResolver,
+): Promise<Verdict<ProofReason>> {
   const alg = jwsAlgorithm(jws.header)
   let candidates: VerificationKey[]
   try {
@@ -27,14 +33,10 @@ export async function verifyJwsProof(jws: DecodedJws, signer: string, purpose: P
   }
   const usable = candidates.filter((k) => k.algorithms.includes(alg))
   if (!usable.length)
-    return failed(
-      'proof',
-      'alg_key_mismatch',
-      `alg ${jws.header.alg} cannot be used with the key ${candidates[0]?.id ?? '(none)'} of ${signer}`,
-    )
+    return fail('alg_key_mismatch', `alg ${jws.header.alg} cannot be used with the key ${candidates[0]?.id ?? '(none)'} of ${signer}`)
   const key = usable.find((k) => verifyJwsSignature(jws, k.publicKey))
-  if (!key) return failed('proof', 'signature_invalid', `the signature does not verify with ${usable.map((k) => k.id).join(', ')}`)
-  return passed('proof', { verificationMethod: key.id, alg })
+  if (!key) return fail('signature_invalid', `the signature does not verify with ${usable.map((k) => k.id).join(', ')}`)
+  return pass({ verificationMethod: key.id, alg })
 }
 
 /**
@@ -64,7 +66,7 @@ export async function verifyDataIntegrityProof(
   resolver: DidResolver,
   now: Date,
   options: { challenge?: string; domain?: string; canonicalizer?: Canonicalizer } = {},
-): Promise<CheckOutcome> {
+): Promise<Verdict<ProofReason>> {
   const result = await verifyDataIntegrity(document, {
     proofPurpose: purpose,
     now,
@@ -76,8 +78,8 @@ export async function verifyDataIntegrityProof(
     },
   })
   if (!result.verified)
-    return failed('proof', result.code ?? 'signature_invalid', result.message ?? 'the Data Integrity proof does not verify', {
+    return fail(result.code ?? 'signature_invalid', result.message ?? 'the Data Integrity proof does not verify', {
       proofs: result.proofs,
     })
-  return passed('proof', { proofs: result.proofs })
+  return pass({ proofs: result.proofs })
 }

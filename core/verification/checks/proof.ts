@@ -4,8 +4,7 @@
 import type { DidResolutionErrorCode } from '../../did/types.ts'
 import type { KeyResolutionErrorCode } from '../../did/verification-key.ts'
 import type { DataIntegrityFailureCode } from '../../proofs/data-integrity.ts'
-import { fail, type CredentialCheck, type PresentationCheck, type Verdict } from '../check.ts'
-import type { CheckOutcome } from '../report.ts'
+import { fail, type CredentialCheck, type PresentationCheck } from '../check.ts'
 import { verifyDataIntegrityProof, verifyJwsProof } from '../verify-proof.ts'
 
 export type ProofReason =
@@ -19,23 +18,15 @@ export type ProofReason =
   | 'no_proof'
   | 'challenge_missing' // a Data Integrity presentation whose proofs do not all carry one challenge
 
-/** The primitives report a CheckOutcome of the proof check; its reason is one of {@link ProofReason}. */
-const asVerdict = (outcome: CheckOutcome): Verdict<ProofReason> => {
-  const { id: _id, ...verdict } = outcome
-  return verdict as Verdict<ProofReason>
-}
-
 export const credentialProof: CredentialCheck<ProofReason> = {
   id: 'proof',
   async run({ secured, issuer }, { ctx }) {
     if (!issuer || !issuer.startsWith('did:')) return fail('issuer_not_did', 'the issuer must be a DID so its keys can be resolved')
-    if (secured.kind === 'jwt') return asVerdict(await verifyJwsProof(secured.jws, issuer, 'assertionMethod', ctx.resolver))
+    if (secured.kind === 'jwt') return verifyJwsProof(secured.jws, issuer, 'assertionMethod', ctx.resolver)
     if (secured.kind === 'data-integrity') {
-      return asVerdict(
-        await verifyDataIntegrityProof(secured.credential, issuer, 'assertionMethod', ctx.resolver, ctx.clock(), {
-          canonicalizer: ctx.canonicalizer,
-        }),
-      )
+      return verifyDataIntegrityProof(secured.credential, issuer, 'assertionMethod', ctx.resolver, ctx.clock(), {
+        canonicalizer: ctx.canonicalizer,
+      })
     }
     return fail('no_proof', 'the credential carries no proof')
   },
@@ -45,14 +36,12 @@ export const presentationProof: PresentationCheck<ProofReason> = {
   id: 'proof',
   async run({ presentation, holder, jws, answeredChallenge }, { ctx }) {
     if (!holder?.startsWith('did:')) return fail('holder_not_did', 'the presentation must be signed by a holder DID')
-    if (jws) return asVerdict(await verifyJwsProof(jws, holder, 'authentication', ctx.resolver))
+    if (jws) return verifyJwsProof(jws, holder, 'authentication', ctx.resolver)
     if (typeof answeredChallenge !== 'string')
       return fail('challenge_missing', 'every proof of a presentation must carry the same challenge')
-    return asVerdict(
-      await verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), {
-        challenge: answeredChallenge,
-        canonicalizer: ctx.canonicalizer,
-      }),
-    )
+    return verifyDataIntegrityProof(presentation, holder, 'authentication', ctx.resolver, ctx.clock(), {
+      challenge: answeredChallenge,
+      canonicalizer: ctx.canonicalizer,
+    })
   },
 }
