@@ -6,6 +6,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js'
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts'
 import { AppError, ERROR_STATUS, type ErrorCode, type Issue } from '../core/errors.ts'
 import { createAjv, toIssues } from '../core/json-schema.ts'
+import { describe } from './route-meta.ts'
 
 /**
  * The schemas of one route's request. An object schema may carry `x-error-code`: the code a request gets when the value
@@ -34,7 +35,7 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
     part,
     validate: ajv.compile(schemas[part] as object),
   }))
-  return (req, _res, next) => {
+  const middleware: RequestHandler = (req, _res, next) => {
     const issues: Issue[] = []
     let code: ErrorCode = 'invalid_request'
     for (const { part, validate } of validators) {
@@ -51,6 +52,8 @@ export function validateRequest(schemas: RequestSchemas): RequestHandler {
     if (!issues.length) return next()
     next(new AppError(code, `the request does not match its schema: ${issues[0]!.path || '/'} ${issues[0]!.message}`, { issues }))
   }
+  // The OpenAPI document (http/openapi.ts) reads the route's parameters and body from here.
+  return describe(middleware, { schema: schemas })
 }
 
 function errorCodeOf(errors: readonly ErrorObject[]): ErrorCode | undefined {
