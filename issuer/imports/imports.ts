@@ -1,0 +1,506 @@
+// Institution batch imports (机构批量导入): jobs over an uploaded or local file, worked in chunks by whichever instance
+// holds the job's lease. Each chunk commits its outcomes and credentials (recognition's use case, in our transaction),
+// its error rows, the job's cursor and counts, and one audit entry together: a crash anywhere leaves the job at the
+// last committed chunk, and the next holder of the lease goes on from there (exactly once).
+import { createHash, randomUUID } from 'node:crypto'
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs'
+import { hostname } from 'node:os'
+import path from 'node:path'
+import { Transform, type Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import type { DataSource, EntityManager } from 'typeorm'
+import type { Clock } from '../../core/clock.ts'
+import { AppError } from '../../core/errors.ts'
+import type { PersonalDataProtector } from '../../core/identity/personal-data.ts'
+import { mod11_2CheckCharacter } from '../../core/identity/resident-id.ts'
+import type { Logger } from '../../core/log.ts'
+import { errorFields } from '../../core/log.ts'
+import { transaction } from '../../core/store/sql.ts'
+import { record, type AuditActor } from '../audit/audit-trail.ts'
+import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
+import { ImportStore, NO_COUNTS, type ImportCounts, type ImportFormat, type ImportJobRecord, type RowError } from './import-store.ts'
+import { checkFile, ImportFileError, readRows, type SourceRow } from './read-rows.ts'
+import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, todayCst, validateRow, type ImportRow } from './validate-row.ts'
+
+/** What recognition answers for each row of a batch (issuer/recognition's ImportRowOutcome). */
+export type ImportRowOutcome =
+  | { readonly recordKey: string; readonly status: 'imported'; readonly outcomeId: string; readonly credentialId: string }
+  | { readonly recordKey: string; readonly status: 'to_review'; readonly outcomeId: string }
+  | { readonly recordKey: string; readonly status: 'duplicate'; readonly outcomeId: string }
+
+/** Where valid rows go: recognition's use cases (node.recognition), or a stand-in in tests of the engine alone. */
+export interface ImportSink {
+  /** Records a batch inside `opts.m` (our chunk's transaction); idempotent by (institutionId, recordKey). */
+  recordImportBatch(
+    rows: readonly ImportRow[],
+    actor: AuditActor,
+    opts: { importJobId?: string; m?: EntityManager },
+  ): Promise<readonly ImportRowOutcome[]>
+  /** How many outcomes the institution holds in the bank. */
+  countForInstitution(institutionId: string): Promise<number>
+}
+
+/** The catalogue and the alliance, through their use cases. */
+export interface ImportCatalogue {
+  findByCode(institutionId: string, code: string): Promise<CatalogueEntryRecord | undefined>
+  browse(query: { institutionId: string; limit: number }): Promise<{ items: CatalogueEntryRecord[] }>
+}
+export interface ImportInstitutions {
+  exists(id: string): Promise<boolean>
+}
+
+export interface ImportsOptions {
+  readonly ds: DataSource
+  readonly clock: Clock
+  readonly log: Logger
+  readonly protector: PersonalDataProtector
+  readonly catalogue: ImportCatalogue
+  readonly institutions: ImportInstitutions
+  readonly sink: ImportSink
+  /** Uploaded files go to <dataDir>/imports/<job id>.<csv|jsonl>. */
+  readonly dataDir: string
+  /** How long a lease lasts without renewal; default 30 s. */
+  readonly leaseSeconds?: number
+  /** Rows per chunk (one transaction each); default 1000. */
+  readonly chunkRows?: number
+}
+
+export interface ImportProgress {
+  readonly job: ImportJobRecord
+  /** Rows committed in this run (not counting those an earlier run committed). */
+  readonly rowsThisRun: number
+}
+
+export interface RunOptions {
+  /** Stops the run between chunks (shutdown); the lease is given up so another instance can go on at once. */
+  readonly signal?: AbortSignal
+  readonly onProgress?: (p: ImportProgress) => void
+  /** Take the lease over from this owner even if it looks live (it is known to be gone: a dead process on this host). */
+  readonly takeOverFrom?: string
+}
+
+/** Uploads larger than this are refused (413). */
+export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024
+
+/** A lease owner name for this process: host and pid (`credit-bank import` recognizes its own host's dead processes). */
+export const processOwner = (prefix: string): string => `${prefix}:${hostname()}:${process.pid}`
+
+class LeaseLostError extends Error {}
+
+export class Imports {
+  private readonly o: Required<ImportsOptions>
+
+  constructor(options: ImportsOptions) {
+    this.o = { leaseSeconds: 30, chunkRows: 1000, ...options }
+  }
+
+  /** Streams an upload to <dataDir>/imports/<id>.<ext>, hashing it; over `maxBytes`: 413 and nothing kept. */
+  async receiveFile(body: Readable, format: ImportFormat, maxBytes: number = MAX_IMPORT_BYTES): Promise<StoredFile> {
+    const id = randomUUID()
+    const dir = path.join(this.o.dataDir, 'imports')
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const file = path.join(dir, `${id}.${format}`)
+    const hash = createHash('sha256')
+    let size = 0
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length
+        if (size > maxBytes) return done(new AppError('payload_too_large', `an import file may be at most ${maxBytes} bytes; split it`))
+        hash.update(chunk)
+        done(null, chunk)
+      },
+    })
+    try {
+      await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }))
+    } catch (err) {
+      rmSync(file, { force: true })
+      throw err
+    }
+    return { id, path: file, sha256: hash.digest('hex'), size }
+  }
+
+  /** SHA-256 and size of a local file (what `credit-bank import` resumes by). */
+  async hashFile(file: string): Promise<{ sha256: string; size: number }> {
+    const hash = createHash('sha256')
+    let size = 0
+    try {
+      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        hash.update(chunk)
+        size += chunk.length
+      }
+    } catch (err) {
+      throw new ImportFileError('import_file_unreadable', `${file} cannot be read`, { cause: err })
+    }
+    return { sha256: hash.digest('hex'), size }
+  }
+
+  /**
+   * A queued job over a stored file, after its header (CSV) was checked: a file whose header is wrong is refused here
+   * (400 import_header_invalid …), not found out later by the runner.
+   */
+  async create(
+    input: { id?: string; institutionId: string; format: ImportFormat; file: string; sha256: string; size: number },
+    actor: AuditActor,
+  ): Promise<ImportJobRecord> {
+    if (!(await this.o.institutions.exists(input.institutionId)))
+      throw new AppError('not_found', `no such institution: ${input.institutionId}`)
+    try {
+      await checkFile(input.file, input.format, IMPORT_COLUMNS)
+    } catch (err) {
+      if (err instanceof ImportFileError)
+        throw new AppError('import_file_invalid', err.message, { issues: [{ path: '/body', message: err.code }] })
+      throw err
+    }
+    const now = this.o.clock().toISOString()
+    const job: ImportJobRecord = {
+      id: input.id ?? randomUUID(),
+      institutionId: input.institutionId,
+      format: input.format,
+      filePath: path.resolve(input.file),
+      fileSha256: input.sha256,
+      fileSize: input.size,
+      state: 'queued',
+      rowsDone: 0,
+      byteOffset: 0,
+      counts: NO_COUNTS,
+      leaseOwner: null,
+      leaseUntil: null,
+      createdBy: actor,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+      error: null,
+    }
+    await transaction(this.o.ds, async (m) => {
+      await new ImportStore(m).insert(job)
+      await record(m, {
+        at: this.o.clock(),
+        actor,
+        action: 'import_job_created',
+        subject: { type: 'import_job', id: job.id },
+        after: { institutionId: job.institutionId, format: job.format, fileSha256: job.fileSha256, fileSize: job.fileSize },
+      })
+    })
+    return job
+  }
+
+  /** The newest unfinished job of this institution over a file with this content, if any (resumed by the CLI). */
+  findUnfinished(institutionId: string, sha256: string): Promise<ImportJobRecord | undefined> {
+    return new ImportStore(this.o.ds).findUnfinished(institutionId, sha256)
+  }
+
+  /** A job, for a caller acting for `institutionId` (null: any institution). Another institution's job is 404. */
+  async get(id: string, institutionId: string | null): Promise<ImportJobRecord> {
+    const job = await new ImportStore(this.o.ds).find(id)
+    if (!job || (institutionId !== null && job.institutionId !== institutionId))
+      throw new AppError('not_found', `no such import job: ${id}`)
+    return job
+  }
+
+  /** An institution's jobs, newest first; `cursor` from the previous page. */
+  async list(institutionId: string, cursor: string | undefined, limit: number): Promise<{ items: ImportJobRecord[]; nextCursor?: string }> {
+    let after: { createdAt: string; id: string } | undefined
+    if (cursor !== undefined) {
+      after = decodeCursor(cursor)
+      if (!after)
+        throw new AppError('invalid_request', 'cursor is not one this service gave', {
+          issues: [{ path: '/query/cursor', message: 'unknown cursor' }],
+        })
+    }
+    const rows = await new ImportStore(this.o.ds).list(institutionId, after, limit + 1)
+    const items = rows.slice(0, limit)
+    const last = items.at(-1)
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+  }
+
+  /** A job's rejected rows, in (row, column) order, page by page (for the error report). */
+  async *errors(jobId: string, pageSize = 1000): AsyncGenerator<RowError[]> {
+    const store = new ImportStore(this.o.ds)
+    let after: { row: number; column: string } | undefined
+    for (;;) {
+      const page = await store.errors(jobId, after, pageSize)
+      if (page.length) yield page
+      if (page.length < pageSize) return
+      const last = page.at(-1)!
+      after = { row: last.row, column: last.column }
+    }
+  }
+
+  /** How many outcomes the institution holds in the bank (recognition's count). */
+  institutionOutcomes(institutionId: string): Promise<number> {
+    return this.o.sink.countForInstitution(institutionId)
+  }
+
+  /** The CSV header and one valid example row, from the institution's first active catalogue entry. */
+  async template(institutionId: string): Promise<string> {
+    if (!(await this.o.institutions.exists(institutionId))) throw new AppError('not_found', `no such institution: ${institutionId}`)
+    const [entry] = (await this.o.catalogue.browse({ institutionId, limit: 1 })).items
+    if (!entry)
+      throw new AppError('not_found', `institution ${institutionId} has no active catalogue entry yet; an import row names one by its code`)
+    const today = todayCst(this.o.clock)
+    const daysBefore = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10)
+    const example: Record<(typeof TEMPLATE_COLUMNS)[number], string> = {
+      record_key: 'EXAMPLE-0001',
+      id_number: exampleIdNumber(),
+      name: '张三',
+      course_code: entry.code,
+      credits: String(entry.creditsCenti / 100),
+      result: '合格',
+      awarded_date: today,
+      term: `${today.slice(0, 4)}-1`,
+      start_date: daysBefore(120),
+      end_date: daysBefore(7),
+    }
+    return `${csvLine([...TEMPLATE_COLUMNS])}\r\n${csvLine(TEMPLATE_COLUMNS.map((c) => example[c]))}\r\n`
+  }
+
+  /** Works every job nobody holds a live lease on, one after another, until none is left. */
+  async runPending(owner: string, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    let worked = 0
+    const tried = new Set<string>()
+    for (;;) {
+      if (opts.signal?.aborted) return worked
+      const ids = (await new ImportStore(this.o.ds).claimable(this.o.clock().toISOString(), 20)).filter((id) => !tried.has(id))
+      if (!ids.length) return worked
+      for (const id of ids) {
+        tried.add(id)
+        try {
+          if (await this.run(id, owner, opts)) worked++
+        } catch (err) {
+          this.o.log.error('import job stopped; it is resumed once its lease expires', { job: id, ...errorFields(err) })
+        }
+      }
+    }
+  }
+
+  /**
+   * Polls for claimable jobs every `intervalSeconds` (real time) and works them; `stop()` ends the loop after the
+   * current chunk and gives the lease up. Started by the server, never in tests unless they ask.
+   */
+  startRunner(owner: string, intervalSeconds = 2): { stop(): Promise<void> } {
+    const ac = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    let running: Promise<void> = Promise.resolve()
+    const tick = () => {
+      running = this.runPending(owner, { signal: ac.signal })
+        .then(
+          () => undefined,
+          (err: unknown) => this.o.log.error('import runner failed', errorFields(err)),
+        )
+        .finally(() => {
+          if (!ac.signal.aborted) timer = setTimeout(tick, intervalSeconds * 1000)
+        })
+    }
+    timer = setTimeout(tick, 0)
+    return {
+      async stop() {
+        ac.abort()
+        clearTimeout(timer)
+        await running
+      },
+    }
+  }
+
+  /**
+   * Works the job if this owner can take its lease: undefined when someone else holds it (or it is finished),
+   * otherwise the job as it ended (done, failed, or still running when `signal` stopped it). An error other than a
+   * bad file (the database went away…) leaves the job running, with the lease held until it expires: whoever takes
+   * it then goes on from the last committed chunk.
+   */
+  async run(jobId: string, owner: string, opts: RunOptions = {}): Promise<ImportJobRecord | undefined> {
+    const { ds, clock, leaseSeconds } = this.o
+    const until = () => new Date(clock().getTime() + leaseSeconds * 1000).toISOString()
+    await new ImportStore(ds).takeLease(jobId, owner, clock().toISOString(), until(), opts.takeOverFrom)
+    let job = await new ImportStore(ds).find(jobId)
+    if (!job || job.leaseOwner !== owner || (job.state !== 'running' && job.state !== 'queued')) return undefined
+    const log = this.o.log.child({ job: jobId })
+    log.info('import job started', { rowsDone: job.rowsDone, owner })
+    // Renewed between chunks too; this covers a chunk that takes long.
+    const renew = setInterval(
+      () => void new ImportStore(ds).renewLease(jobId, owner, until()).catch(() => undefined),
+      Math.max(1000, (leaseSeconds * 1000) / 3),
+    )
+    try {
+      const { sha256 } = await this.hashFile(job.filePath)
+      if (sha256 !== job.fileSha256) throw new ImportFileError('import_file_changed', 'the file changed since the job was created')
+      job = await this.work(job, owner, until, opts)
+      if (opts.signal?.aborted && job.state === 'running') {
+        await new ImportStore(ds).releaseLease(jobId, owner, clock().toISOString())
+        return { ...job, leaseOwner: null, leaseUntil: null }
+      }
+      return await this.finish(job, 'done', null)
+    } catch (err) {
+      if (err instanceof ImportFileError) {
+        log.warn('import job failed', { code: err.code })
+        return await this.finish(job, 'failed', { code: err.code, message: err.message })
+      }
+      if (err instanceof LeaseLostError) {
+        log.warn('import job lease lost to another instance')
+        return undefined
+      }
+      throw err
+    } finally {
+      clearInterval(renew)
+    }
+  }
+
+  private async work(start: ImportJobRecord, owner: string, until: () => string, opts: RunOptions): Promise<ImportJobRecord> {
+    const { chunkRows } = this.o
+    const entries = new Map<string, CatalogueEntryRecord | null>()
+    const keys = new RecordKeySet()
+    let job = start
+    let seen = 0
+    let rowsThisRun = 0
+    let chunk: SourceRow[] = []
+    const commit = async (byteOffset: number) => {
+      const rows = chunk
+      chunk = []
+      job = await this.commitChunk(job, rows, byteOffset, owner, until, entries, keys)
+      rowsThisRun += rows.length
+      opts.onProgress?.({ job, rowsThisRun })
+    }
+    for await (const batch of readRows(job.filePath, job.format, IMPORT_COLUMNS)) {
+      for (const row of batch.rows) {
+        seen++
+        if (seen <= start.rowsDone) {
+          // Committed by an earlier run: only its record key matters now (a later repeat of it is still a repeat).
+          const k = recordKeyOf(row)
+          if (k !== undefined) keys.addSeen(k)
+          continue
+        }
+        chunk.push(row)
+        if (chunk.length >= chunkRows) {
+          await commit(batch.byteOffset)
+          if (opts.signal?.aborted) return job
+        }
+      }
+    }
+    if (chunk.length) await commit(job.fileSize)
+    return job
+  }
+
+  private async commitChunk(
+    job: ImportJobRecord,
+    rows: readonly SourceRow[],
+    byteOffset: number,
+    owner: string,
+    until: () => string,
+    entries: Map<string, CatalogueEntryRecord | null>,
+    keys: RecordKeySet,
+  ): Promise<ImportJobRecord> {
+    const { clock, catalogue, protector, ds, sink } = this.o
+    for (const r of rows) {
+      const code = (r.fields.course_code ?? '').trim()
+      if (code && !entries.has(code)) entries.set(code, (await catalogue.findByCode(job.institutionId, code)) ?? null)
+    }
+    const ctx = {
+      institutionId: job.institutionId,
+      clock,
+      protector,
+      entry: (code: string) => entries.get(code) ?? null,
+      seen: (k: string) => keys.addSeen(k),
+    }
+    const today = todayCst(clock)
+    const valid: ImportRow[] = []
+    const errors: RowError[] = []
+    let rejected = 0
+    for (const r of rows) {
+      const result = validateRow(r, ctx, today)
+      if (result.ok) valid.push(result.row)
+      else {
+        rejected++
+        errors.push(...result.errors)
+      }
+    }
+    const rowsDone = job.rowsDone + rows.length
+    return transaction(ds, async (m) => {
+      const store = new ImportStore(m)
+      const current = await store.findForUpdate(job.id)
+      if (!current || current.leaseOwner !== owner || current.rowsDone !== job.rowsDone) throw new LeaseLostError()
+      const outcomes = valid.length ? await sink.recordImportBatch(valid, job.createdBy, { importJobId: job.id, m }) : []
+      const tally = { imported: 0, duplicates: 0, toReview: 0 }
+      for (const o of outcomes) {
+        if (o.status === 'imported') tally.imported++
+        else if (o.status === 'duplicate') tally.duplicates++
+        else tally.toReview++
+      }
+      const counts: ImportCounts = {
+        rows: current.counts.rows + rows.length,
+        imported: current.counts.imported + tally.imported,
+        duplicates: current.counts.duplicates + tally.duplicates,
+        rejected: current.counts.rejected + rejected,
+        toReview: current.counts.toReview + tally.toReview,
+      }
+      await store.insertErrors(job.id, errors)
+      const now = clock().toISOString()
+      const leaseUntil = until()
+      await store.advance(job.id, { rowsDone, byteOffset }, counts, now, leaseUntil)
+      await record(m, {
+        at: clock(),
+        actor: job.createdBy,
+        action: 'import_rows_committed',
+        subject: { type: 'import_job', id: job.id },
+        after: { fromRow: job.rowsDone + 1, toRow: rowsDone, ...tally, rejected },
+      })
+      return { ...current, rowsDone, byteOffset, counts, updatedAt: now, leaseUntil }
+    })
+  }
+
+  private async finish(
+    job: ImportJobRecord,
+    state: 'done' | 'failed',
+    error: { code: string; message: string } | null,
+  ): Promise<ImportJobRecord> {
+    const { clock, ds } = this.o
+    const now = clock().toISOString()
+    await transaction(ds, async (m) => {
+      await new ImportStore(m).finish(job.id, state, now, error)
+      await record(m, {
+        at: clock(),
+        actor: job.createdBy,
+        action: 'import_job_finished',
+        subject: { type: 'import_job', id: job.id },
+        after: { state, ...job.counts, ...(error ? { error: error.code } : {}) },
+      })
+    })
+    this.o.log.info('import job finished', { job: job.id, state, ...job.counts })
+    return { ...job, state, finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null, error }
+  }
+}
+
+export interface StoredFile {
+  readonly id: string
+  readonly path: string
+  readonly sha256: string
+  readonly size: number
+}
+
+/** One CSV line (RFC 4180 quoting); a cell that a spreadsheet would read as a formula is prefixed with '. */
+export function csvLine(cells: readonly (string | number)[]): string {
+  return cells
+    .map((c) => {
+      let s = String(c)
+      if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`
+      return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+    })
+    .join(',')
+}
+
+/** A valid, obviously fictional resident identity number for the template (Beijing, Chaoyang; born 1990-01-01). */
+function exampleIdNumber(): string {
+  const body = '11010519900101001'
+  return body + mod11_2CheckCharacter(body)
+}
+
+const encodeCursor = (j: { createdAt: string; id: string }): string =>
+  Buffer.from(JSON.stringify([j.createdAt, j.id])).toString('base64url')
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] }
+  } catch {
+    // answered below
+  }
+  return undefined
+}
