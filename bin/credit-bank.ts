@@ -8,7 +8,9 @@ import { ConfigError } from '../core/errors.ts'
 import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
 import { formatReport, languageFromEnv, parseLanguage } from './format-report.ts'
-import { verifyAuditTrail } from '../issuer/audit/audit-trail.ts'
+import { CLI_ACTOR, verifyAuditTrail } from '../issuer/audit/audit-trail.ts'
+import { userJson } from '../issuer/accounts/accounts.ts'
+import { ROLES, type Role as RoleName } from '../issuer/accounts/principal.ts'
 import { openDataSource } from '../core/store/data-source.ts'
 import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClientInfo } from '../issuer/clients/api-clients.ts'
 import { createIssuerNode } from '../issuer/issuer-node.ts'
@@ -21,10 +23,14 @@ const USAGE = `credit-bank — 学分银行 credit bank for lifelong education
 Usage:
   credit-bank start [--demo]                 start issuer, verifier and wallet (--demo: seed demo data, print URLs and a token)
   credit-bank serve issuer|verifier|wallet   start one service (CB_WORKERS processes share its port)
-  credit-bank clients create --name NAME --scopes ${SCOPES.join(',')} [--json]
+  credit-bank clients create --name NAME --scopes ${SCOPES.join(',')} [--institution ID] [--json]
                                              create an API client; its token is printed once
   credit-bank clients list [--json]          list API clients: id, name, id namespace, scopes, created, last used, revoked
   credit-bank clients revoke ID              revoke a client's token (refused at once by every running instance)
+  credit-bank users create --username NAME --role ${ROLES.join('|')} [--name DISPLAY NAME] [--institution ID]
+                             [--password-stdin] [--json]
+                                             create an account (the first admin, or any other); without --password-stdin
+                                             an initial password is made and printed once
   credit-bank keys rotate                    add a new signing key to the bank's DID (old credentials keep verifying)
   credit-bank keys list                      list the bank's published keys
   credit-bank verify FILE|- [--json|--human] [--lang zh|en]
@@ -46,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       name: { type: 'string' },
       scopes: { type: 'string' },
+      institution: { type: 'string' },
+      username: { type: 'string' },
+      role: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
       human: { type: 'boolean' },
       lang: { type: 'string' },
@@ -106,9 +116,14 @@ async function main(argv: string[]): Promise<number> {
       const node = await createIssuerNode(config, { clock: systemClock, log })
       try {
         if (sub === 'create') {
+          if (values.institution !== undefined && !(await node.alliance.exists(values.institution))) {
+            process.stderr.write(`no institution ${values.institution}; GET /institutions lists them\n`)
+            return 1
+          }
           const client = await createApiClient(node.ds, systemClock, {
             name: values.name!,
             scopes: values.scopes!.split(',').map((s) => s.trim()),
+            ...(values.institution !== undefined ? { institutionId: values.institution } : {}),
           })
           process.stdout.write(
             values.json
@@ -126,6 +141,34 @@ async function main(argv: string[]): Promise<number> {
           }
           process.stdout.write(`client ${clientId} revoked; its token is refused from now on\n`)
         }
+      } finally {
+        await node.close()
+      }
+      return 0
+    }
+    case 'users': {
+      if (sub !== 'create' || !values.username || !values.role)
+        return usage(`users create --username NAME --role ${ROLES.join('|')} [--name DISPLAY NAME] [--institution ID] [--password-stdin]`)
+      if (!ROLES.includes(values.role as RoleName)) return usage(`--role must be one of ${ROLES.join(', ')}`)
+      const password = values['password-stdin'] ? (await readStdin()).replace(/\r?\n$/, '') : undefined
+      const node = await createIssuerNode(config, { clock: systemClock, log })
+      try {
+        const { user, initialPassword } = await node.accounts.createUser(
+          {
+            username: values.username,
+            role: values.role as RoleName,
+            displayName: values.name ?? values.username,
+            ...(values.institution !== undefined ? { institutionId: values.institution } : {}),
+            ...(password !== undefined ? { password } : {}),
+          },
+          CLI_ACTOR,
+        )
+        process.stdout.write(
+          values.json
+            ? JSON.stringify({ ...userJson(user), ...(initialPassword ? { initialPassword } : {}) }) + '\n'
+            : `account ${user.id} (${user.username}, ${user.role}${user.institutionId ? ` of ${user.institutionId}` : ''}) created\n` +
+                (initialPassword ? `initial password (shown once): ${initialPassword}\n` : ''),
+        )
       } finally {
         await node.close()
       }
@@ -235,6 +278,13 @@ function formatClients(clients: readonly ApiClientInfo[]): string {
   ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n'
+}
+
+/** All of standard input (a password piped in, so it is never in the shell history or the process list). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 function usage(problem: string): number {

@@ -80,6 +80,18 @@ export interface Config {
   readonly maxPresentationCredentials: number
   /** CB_REQUIRE_HOLDER_BINDING: every presentation's credentials must be about its holder, whatever the request asks. Default false. */
   readonly requireHolderBinding: boolean
+  /**
+   * Accounts: CB_SCRYPT_COST (log2 of scrypt's N for new password hashes; 15, i.e. 32 MiB and tens of milliseconds, at
+   * least 14 in production); CB_LOCKOUT_FAILURES (5) wrong passwords in a row lock an account for CB_LOCKOUT_MINUTES
+   * (15); CB_SIGN_IN_PER_MINUTE (30) sign-in attempts per client address; browser sessions end after
+   * CB_SESSION_HOURS (12) or CB_SESSION_IDLE_MINUTES (30) without a request.
+   */
+  readonly scryptCost: number
+  readonly lockoutFailures: number
+  readonly lockoutMinutes: number
+  readonly signInPerMinute: number
+  readonly sessionHours: number
+  readonly sessionIdleMinutes: number
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -181,6 +193,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     canonicalizeQueue: int('CB_CANONICALIZE_QUEUE', 64, 1, 100000),
     maxPresentationCredentials: int('CB_MAX_PRESENTATION_CREDENTIALS', 50, 1, 1000),
     requireHolderBinding: bool('CB_REQUIRE_HOLDER_BINDING', false),
+    scryptCost: int('CB_SCRYPT_COST', 15, production ? 14 : 10, 20),
+    lockoutFailures: int('CB_LOCKOUT_FAILURES', 5, 1, 100),
+    lockoutMinutes: int('CB_LOCKOUT_MINUTES', 15, 1, 1440),
+    signInPerMinute: int('CB_SIGN_IN_PER_MINUTE', 30, 1, 1_000_000),
+    sessionHours: int('CB_SESSION_HOURS', 12, 1, 720),
+    sessionIdleMinutes: int('CB_SESSION_IDLE_MINUTES', 30, 1, 1440),
   }
   if (tunables.headersTimeoutSeconds > tunables.requestTimeoutSeconds)
     problems.push(

@@ -17,17 +17,23 @@ export const ERROR_STATUS = {
   id_number_checksum: 400, // its ISO 7064 MOD 11-2 check character does not match
   id_number_region: 400, // its first two digits are not a province-level region code
   id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
-  unauthorized: 401, // missing or malformed bearer token
-  forbidden: 403, // token valid but lacking the scope
+  import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
+  unauthorized: 401, // no valid bearer token or session cookie
+  invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
+  forbidden: 403, // signed in or token valid, but the role or scope does not allow the operation
+  csrf_failed: 403, // a cookie-authenticated change without the session's X-CSRF-Token, or from a foreign Origin
   reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
   reserved_credential_type: 403, // a type only the bank produces (certification reports, status lists), asked for by an API client
   reserved_claim: 403, // a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
   not_found: 404,
   duplicate_credential: 409, // a credential with this id was already issued
+  username_taken: 409, // registering or creating an account whose username another account has
+  account_closed: 409, // the account was closed by its owner and cannot be changed
   already_exists: 409, // an institution with this id, or a catalogue entry with this code at its institution, already exists
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  account_locked: 429, // too many wrong passwords in a row: locked for CB_LOCKOUT_MINUTES (Retry-After)
   internal: 500, // never exposed
 } as const satisfies Record<string, number>
 

@@ -3,7 +3,10 @@ import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { auditList } from './audit/routes/audit-list.ts'
-import { requireScope } from './clients/auth.ts'
+import { authorize } from './accounts/authorize.ts'
+import type { Operation } from './accounts/access-policy.ts'
+import { accountsRegister, passwordChange, sessionCreate, sessionDelete, sessionRead } from './accounts/routes/session.ts'
+import { usersCreate, usersGet, usersList, usersUpdate } from './accounts/routes/users.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -30,10 +33,13 @@ export function createIssuerApp(node: IssuerNode): express.Express {
 
   const api = Router()
   // Per address before authentication (bad tokens cost a lookup too; 10x, as several clients may share an
-  // address), per API client after it.
+  // address), per caller (API client or account) after it.
   const perAddress = rateLimit(node.limiter, (req) => `ip:${clientAddress(req)}`, 10)
-  const perClient = rateLimit(node.limiter, (req) => `client:${req.client!.id}`)
+  const perCaller = rateLimit(node.limiter, (req) => `${req.principal!.kind}:${req.principal!.id}`)
   const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
+  /** The guard of one operation of the access table (issuer/accounts/access-policy.ts), rate-limited per caller. */
+  const allow = (operation: Operation) => [perAddress, authorize(node, operation), perCaller]
+  const signInLimit = rateLimit(node.signInLimiter, (req) => `sign-in:${clientAddress(req)}`)
 
   // did:web: the document lives at /.well-known/did.json for a bare origin, at <path>/did.json otherwise.
   api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
@@ -44,39 +50,41 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   })
   api.post(
     '/credentials/issue',
-    perAddress,
-    requireScope(ds, 'credentials:issue', node.clock),
-    perClient,
+    allow('credentials.issue'),
     body,
     credentialsIssue(node.issuer, new ClientIssuingPolicy({ bankUrl: config.publicUrl })),
   )
-  api.get('/credentials/:id', perAddress, requireScope(ds, 'credentials:issue', node.clock), perClient, credentialsGet(node.issuer))
-  api.post(
-    '/credentials/status',
-    perAddress,
-    requireScope(ds, 'credentials:status', node.clock),
-    perClient,
-    body,
-    credentialsStatus(node.statusLists),
-  )
+  api.get('/credentials/:id', allow('credentials.read'), credentialsGet(node.issuer))
+  api.post('/credentials/status', allow('credentials.status'), body, credentialsStatus(node.statusLists))
   api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
-  // The alliance, the framework and the catalogue: public reads, writes by API clients with alliance:manage / catalogue:manage.
-  const manage = (scope: 'alliance:manage' | 'catalogue:manage') =>
-    [perAddress, requireScope(ds, scope, node.clock), perClient, body].flat()
+
+  // Accounts and sessions.
+  api.post('/accounts', perAddress, signInLimit, body, accountsRegister(node.accounts, config.publicUrl))
+  api.post('/session', perAddress, signInLimit, body, sessionCreate(node.accounts, config.publicUrl))
+  api.get('/session', allow('session.read'), sessionRead(node.accounts))
+  api.delete('/session', allow('session.delete'), sessionDelete(node.accounts, config.publicUrl))
+  api.put('/session/password', allow('password.change'), signInLimit, body, passwordChange(node.accounts))
+  api.post('/users', allow('users.manage'), body, usersCreate(node.accounts))
+  api.get('/users', allow('users.manage'), usersList(node.accounts))
+  api.get('/users/:id', allow('users.manage'), usersGet(node.accounts))
+  api.patch('/users/:id', allow('users.manage'), body, usersUpdate(node.accounts))
+
+  // The alliance, the framework and the catalogue: public reads; writes by admins and experts, or API clients with
+  // alliance:manage / catalogue:manage.
   api.get('/institutions', perAddress, institutionsList(node.alliance))
-  api.post('/institutions', manage('alliance:manage'), institutionsCreate(node.alliance))
+  api.post('/institutions', allow('institutions.manage'), body, institutionsCreate(node.alliance))
   api.get('/institutions/:id', perAddress, institutionsGet(node.alliance, node.clock))
-  api.patch('/institutions/:id', manage('alliance:manage'), institutionsUpdate(node.alliance))
-  api.post('/institutions/:id/scopes', manage('alliance:manage'), scopesCreate(node.alliance))
-  api.patch('/institutions/:id/scopes/:scopeId', manage('alliance:manage'), scopesUpdate(node.alliance))
+  api.patch('/institutions/:id', allow('institutions.manage'), body, institutionsUpdate(node.alliance))
+  api.post('/institutions/:id/scopes', allow('institutions.manage'), body, scopesCreate(node.alliance))
+  api.patch('/institutions/:id/scopes/:scopeId', allow('institutions.manage'), body, scopesUpdate(node.alliance))
   api.get('/framework-levels', perAddress, frameworkLevelsList(node.frameworkLevels))
   api.get('/framework-levels/:level/history', perAddress, frameworkLevelHistory(node.frameworkLevels))
-  api.put('/framework-levels/:level', manage('catalogue:manage'), frameworkLevelEdit(node.frameworkLevels))
+  api.put('/framework-levels/:level', allow('framework.edit'), body, frameworkLevelEdit(node.frameworkLevels))
   api.get('/catalogue', perAddress, catalogueList(node.catalogue))
-  api.post('/catalogue', manage('catalogue:manage'), catalogueCreate(node.catalogue))
+  api.post('/catalogue', allow('catalogue.manage'), body, catalogueCreate(node.catalogue))
   api.get('/catalogue/:id', perAddress, catalogueGet(node.catalogue))
-  api.patch('/catalogue/:id', manage('catalogue:manage'), catalogueUpdate(node.catalogue))
-  api.get('/audit', perAddress, requireScope(ds, 'admin', node.clock), perClient, auditList(ds))
+  api.patch('/catalogue/:id', allow('catalogue.manage'), body, catalogueUpdate(node.catalogue))
+  api.get('/audit', allow('audit.read'), auditList(ds))
 
   api.get('/', (_req, res) => {
     res.json({

@@ -15,6 +15,7 @@ import { StatusLists } from './status/status-lists.ts'
 import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
 import { FrameworkLevels } from './catalogue/framework-levels.ts'
+import { Accounts } from './accounts/accounts.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -30,6 +31,9 @@ export interface IssuerNode {
   readonly alliance: Alliance
   readonly frameworkLevels: FrameworkLevels
   readonly catalogue: Catalogue
+  readonly accounts: Accounts
+  /** Sign-in attempts per client address (CB_SIGN_IN_PER_MINUTE), apart from the general limit. */
+  readonly signInLimiter: RateLimiter
   close(): Promise<void>
 }
 
@@ -58,6 +62,8 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const frameworkLevels = new FrameworkLevels({ ds, clock: deps.clock })
     const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
     const catalogue = new Catalogue({ ds, clock: deps.clock, levels: frameworkLevels, institutions: alliance })
+    const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })
+    const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     return {
       config,
       log: deps.log,
@@ -72,8 +78,11 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       alliance,
       frameworkLevels,
       catalogue,
+      accounts,
+      signInLimiter,
       async close() {
         await limiter.close()
+        await signInLimiter.close()
         await ds.destroy()
       },
     }

@@ -11,6 +11,7 @@ import { StatusListDataIntegrity1796000000000 } from './migrations/1796000000000
 import { ApiClientLastUsed1796100000000 } from './migrations/1796100000000-api-client-last-used.ts'
 import { AllianceAndCatalogue1796200000000 } from './migrations/1796200000000-alliance-and-catalogue.ts'
 import { AuditTrail1796400000000 } from './migrations/1796400000000-audit-trail.ts'
+import { Accounts1796500000000 } from './migrations/1796500000000-accounts.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
@@ -24,6 +25,7 @@ const migrationsFor = (role: DatabaseRole) =>
         ApiClientLastUsed1796100000000,
         AllianceAndCatalogue1796200000000,
         AuditTrail1796400000000,
+        Accounts1796500000000,
       ]
     : [CreateVerifierTables1732900000001]
 

@@ -7,6 +7,8 @@ export interface ApiClientRecord {
   /** Hex SHA-256 of the bearer token. */
   readonly tokenHash: string
   readonly scopes: readonly string[]
+  /** An institution's own system acts only for that institution; null for bank-wide clients. */
+  readonly institutionId: string | null
   readonly createdAt: string
   readonly lastUsedAt: string | null
   readonly revokedAt: string | null
@@ -17,18 +19,20 @@ interface ApiClientRow {
   name: string
   token_hash: string
   scopes: string
+  institution_id: string | null
   created_at: string
   last_used_at: string | null
   revoked_at: string | null
 }
 
-const COLUMNS = 'id, name, token_hash, scopes, created_at, last_used_at, revoked_at'
+const COLUMNS = 'id, name, token_hash, scopes, institution_id, created_at, last_used_at, revoked_at'
 
 const toRecord = (r: ApiClientRow): ApiClientRecord => ({
   id: r.id,
   name: r.name,
   tokenHash: r.token_hash,
   scopes: r.scopes.split(' '),
+  institutionId: r.institution_id ?? null,
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at ?? null,
   revokedAt: r.revoked_at ?? null,
@@ -38,12 +42,20 @@ const toRecord = (r: ApiClientRow): ApiClientRecord => ({
 export class ApiClientStore {
   constructor(private readonly db: Db) {}
 
-  async insert(c: { id: string; name: string; tokenHash: string; scopes: readonly string[]; createdAt: Date }): Promise<void> {
-    await sql(this.db, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)', [
+  async insert(c: {
+    id: string
+    name: string
+    tokenHash: string
+    scopes: readonly string[]
+    institutionId: string | null
+    createdAt: Date
+  }): Promise<void> {
+    await sql(this.db, 'INSERT INTO cb_api_client (id, name, token_hash, scopes, institution_id, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
       c.id,
       c.name,
       c.tokenHash,
       c.scopes.join(' '),
+      c.institutionId,
       c.createdAt.toISOString(),
     ])
   }

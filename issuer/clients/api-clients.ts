@@ -8,13 +8,15 @@ import { CLI_ACTOR, record, type AuditActor } from '../audit/audit-trail.ts'
 import { clientNamespace, RESERVED_NAMESPACES } from '../credentials/client-issuing-policy.ts'
 import { ApiClientStore } from './api-client-store.ts'
 
-export const SCOPES = ['credentials:issue', 'credentials:status', 'alliance:manage', 'catalogue:manage', 'admin'] as const
+export const SCOPES = ['credentials:issue', 'credentials:status', 'alliance:manage', 'catalogue:manage', 'imports:write', 'admin'] as const
 export type Scope = (typeof SCOPES)[number]
 
 export interface ApiClient {
   readonly id: string
   readonly name: string
   readonly scopes: readonly Scope[]
+  /** An institution's own system (e.g. its student-records system importing outcomes) acts only for that institution. */
+  readonly institutionId: string | null
 }
 
 /** What `clients list` shows: never the token or its hash. */
@@ -36,7 +38,7 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 export async function createApiClient(
   ds: DataSource,
   clock: Clock,
-  input: { name: string; scopes: readonly string[] },
+  input: { name: string; scopes: readonly string[]; institutionId?: string },
   actor: AuditActor = CLI_ACTOR,
 ): Promise<ApiClient & { namespace: string; token: string }> {
   const name = input.name.trim()
@@ -48,7 +50,7 @@ export async function createApiClient(
       `scopes must be among ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
     )
   const token = `cbt_${randomBytes(32).toString('base64url')}`
-  const client = { id: randomUUID(), name, scopes: [...new Set(input.scopes)] as Scope[] }
+  const client = { id: randomUUID(), name, scopes: [...new Set(input.scopes)] as Scope[], institutionId: input.institutionId ?? null }
   // Credential ids of the namespace urn:credit-bank:<namespace>: belong to one client: no two active clients share one.
   const namespace = clientNamespace(client)
   if (RESERVED_NAMESPACES.has(namespace))
@@ -73,7 +75,7 @@ export async function createApiClient(
       actor,
       action: 'api_client_created',
       subject: { type: 'api_client', id: client.id },
-      after: { name: client.name, namespace, scopes: client.scopes },
+      after: { name: client.name, namespace, scopes: client.scopes, institutionId: client.institutionId },
     })
   })
   return { ...client, namespace, token }
@@ -110,6 +112,7 @@ export async function listApiClients(ds: DataSource): Promise<ApiClientInfo[]> {
     id: r.id,
     name: r.name,
     scopes: r.scopes as Scope[],
+    institutionId: r.institutionId,
     namespace: clientNamespace(r),
     createdAt: r.createdAt,
     lastUsedAt: r.lastUsedAt,
@@ -128,7 +131,7 @@ export async function authenticateToken(ds: DataSource, token: string, clock: Cl
   const row = await store.findActiveByTokenHash(digest.toString('hex'))
   if (!row || !timingSafeEqual(Buffer.from(row.tokenHash, 'hex'), digest)) return undefined
   await touchLastUsed(store, row.id, row.lastUsedAt, clock())
-  return { id: row.id, name: row.name, scopes: row.scopes as Scope[] }
+  return { id: row.id, name: row.name, scopes: row.scopes as Scope[], institutionId: row.institutionId }
 }
 
 /**

@@ -78,7 +78,7 @@ describe(`audit trail on ${dbName} (issue 7 item 8)`, function () {
     assert.deepEqual(entries[2]!.actor, { type: 'api_client', id: sys.clientId })
     assert.deepEqual(entries[0]!.actor, { type: 'system', id: 'cli' })
     assert.deepEqual([entries[6]!.before, entries[6]!.after], [{ revocation: false }, { revocation: true }])
-    assert.deepEqual(entries[7]!.after, { name: 'other', namespace: 'other', scopes: ['credentials:issue'] })
+    assert.deepEqual(entries[7]!.after, { name: 'other', namespace: 'other', scopes: ['credentials:issue'], institutionId: null })
     assert.deepEqual(entries[8]!.after, { revokedAt: '2026-03-01T08:00:01.000Z' })
     assert.equal(entries[0]!.prevHash, AUDIT_GENESIS_HASH)
     for (let i = 1; i < entries.length; i++) assert.equal(entries[i]!.prevHash, entries[i - 1]!.hash, `entry ${i + 1} chains`)

@@ -253,14 +253,23 @@ for (const db of DATABASES) {
           name: 'second',
           tokenHash: '2'.repeat(64),
           scopes: ['credentials:status'],
+          institutionId: null,
           createdAt: new Date('2026-03-01T08:00:01.000Z'),
         })
-        await store.insert({ id: 'a', name: 'first', tokenHash: '1'.repeat(64), scopes: ['credentials:issue', 'admin'], createdAt: NOW })
+        await store.insert({
+          id: 'a',
+          name: 'first',
+          tokenHash: '1'.repeat(64),
+          scopes: ['credentials:issue', 'admin'],
+          institutionId: null,
+          createdAt: NOW,
+        })
         assert.deepEqual(await store.find('a'), {
           id: 'a',
           name: 'first',
           tokenHash: '1'.repeat(64),
           scopes: ['credentials:issue', 'admin'],
+          institutionId: null,
           createdAt: NOW.toISOString(),
           lastUsedAt: null,
           revokedAt: null,
@@ -268,7 +277,7 @@ for (const db of DATABASES) {
         assert.equal((await store.findActiveByTokenHash('2'.repeat(64)))?.id, 'b')
         assert.ok(
           isUniqueViolation(
-            await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], createdAt: NOW })),
+            await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], institutionId: null, createdAt: NOW })),
           ),
           'a token hash is unique',
         )

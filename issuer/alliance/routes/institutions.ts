@@ -2,7 +2,7 @@
 // the alliance:manage scope (wired in app.ts): POST /institutions, PATCH /institutions/{id},
 // POST /institutions/{id}/scopes, PATCH /institutions/{id}/scopes/{scopeId} (end or reopen a scope).
 import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-schema.ts'
-import { clientActor } from '../../audit/audit-trail.ts'
+import { actorOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { Clock } from '../../../core/clock.ts'
@@ -124,8 +124,8 @@ export const institutionsCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(institutionCreateSchema),
   async (req, res) => {
     const body = req.body as Valid<typeof institutionCreateSchema.body>
-    const created = await alliance.create(body, clientActor(req.client!.id))
-    req.log.info('institution created', { institution: created.id, client: req.client!.id })
+    const created = await alliance.create(body, actorOf(req.principal!))
+    req.log.info('institution created', { institution: created.id, by: req.principal!.id })
     res.status(201).location(`${req.baseUrl}/institutions/${created.id}`).json(institutionJson(created))
   },
 ]
@@ -136,9 +136,9 @@ export const institutionsUpdate = (alliance: Alliance): RequestHandler[] => [
     const updated = await alliance.update(
       String(req.params.id),
       req.body as Valid<typeof institutionUpdateSchema.body>,
-      clientActor(req.client!.id),
+      actorOf(req.principal!),
     )
-    req.log.info('institution updated', { institution: updated.id, client: req.client!.id })
+    req.log.info('institution updated', { institution: updated.id, by: req.principal!.id })
     res.json(institutionJson(updated))
   },
 ]
@@ -178,8 +178,8 @@ export const scopesCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(scopeCreateSchema),
   async (req, res) => {
     const id = String(req.params.id)
-    const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>, clientActor(req.client!.id))
-    req.log.info('accreditation scope added', { institution: id, scope: scope.id, client: req.client!.id })
+    const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>, actorOf(req.principal!))
+    req.log.info('accreditation scope added', { institution: id, scope: scope.id, by: req.principal!.id })
     res.status(201).json(scopeJson(scope))
   },
 ]
@@ -188,13 +188,8 @@ export const scopesUpdate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(scopeUpdateSchema),
   async (req, res) => {
     const { validUntil } = req.body as Valid<typeof scopeUpdateSchema.body>
-    const scope = await alliance.setScopeEnd(
-      String(req.params.id),
-      String(req.params.scopeId),
-      validUntil ?? null,
-      clientActor(req.client!.id),
-    )
-    req.log.info('accreditation scope changed', { institution: scope.institutionId, scope: scope.id, client: req.client!.id })
+    const scope = await alliance.setScopeEnd(String(req.params.id), String(req.params.scopeId), validUntil ?? null, actorOf(req.principal!))
+    req.log.info('accreditation scope changed', { institution: scope.institutionId, scope: scope.id, by: req.principal!.id })
     res.json(scopeJson(scope))
   },
 ]

@@ -1,7 +1,7 @@
 // The catalogue over HTTP. Public: GET /catalogue (filters, search, cursor paging) and GET /catalogue/{id}. Writes need
 // the catalogue:manage scope (wired in app.ts): POST /catalogue, PATCH /catalogue/{id}.
 import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-schema.ts'
-import { clientActor } from '../../audit/audit-trail.ts'
+import { actorOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { Catalogue } from '../catalogue.ts'
@@ -108,8 +108,8 @@ export const entryJson = (e: CatalogueEntryRecord) => ({
 export const catalogueCreate = (catalogue: Catalogue): RequestHandler[] => [
   validateRequest(catalogueCreateSchema),
   async (req, res) => {
-    const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>, clientActor(req.client!.id))
-    req.log.info('catalogue entry created', { entry: entry.id, institution: entry.institutionId, client: req.client!.id })
+    const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>, actorOf(req.principal!))
+    req.log.info('catalogue entry created', { entry: entry.id, institution: entry.institutionId, by: req.principal!.id })
     res.status(201).location(`${req.baseUrl}/catalogue/${entry.id}`).json(entryJson(entry))
   },
 ]
@@ -120,9 +120,9 @@ export const catalogueUpdate = (catalogue: Catalogue): RequestHandler[] => [
     const entry = await catalogue.update(
       String(req.params.id),
       req.body as Valid<typeof catalogueUpdateSchema.body>,
-      clientActor(req.client!.id),
+      actorOf(req.principal!),
     )
-    req.log.info('catalogue entry updated', { entry: entry.id, client: req.client!.id })
+    req.log.info('catalogue entry updated', { entry: entry.id, by: req.principal!.id })
     res.json(entryJson(entry))
   },
 ]

@@ -1,7 +1,7 @@
 // The learning-outcomes framework over HTTP. Public: GET /framework-levels, GET /framework-levels/{level}/history. An
 // edit needs the catalogue:manage scope (wired in app.ts): PUT /framework-levels/{level} makes a new version.
 import { bilingual, nonBlankText } from '../../../core/json-schema.ts'
-import { clientActor } from '../../audit/audit-trail.ts'
+import { actorOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { FrameworkLevelRecord } from '../framework-level-store.ts'
@@ -48,9 +48,9 @@ export const frameworkLevelEdit = (levels: FrameworkLevels): RequestHandler[] =>
     const edited = await levels.edit(
       Number(req.params.level),
       req.body as Valid<typeof frameworkLevelEditSchema.body>,
-      clientActor(req.client!.id),
+      actorOf(req.principal!),
     )
-    req.log.info('framework level edited', { level: edited.level, version: edited.version, client: req.client!.id })
+    req.log.info('framework level edited', { level: edited.level, version: edited.version, by: req.principal!.id })
     res.json(levelJson(edited))
   },
 ]

@@ -1,4 +1,5 @@
 // POST /credentials/issue (W3C VC API): 201 { verifiableCredential }.
+import { clientOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import type { ClientIssuingPolicy } from '../client-issuing-policy.ts'
@@ -21,7 +22,7 @@ export const credentialsIssue = (issuer: CredentialIssuer, policy: ClientIssuing
   validateRequest({ body: credentialsIssueSchema }),
   async (req, res) => {
     const { credential, options } = req.body as Body
-    const client = req.client!
+    const client = clientOf(req)
     const issued = await issuer.issue({ credential, ...(options ? { options } : {}) }, client.id, (c, at) => policy.check(c, client, at))
     req.log.info('credential issued', { credentialId: issued.id, format: issued.format, client: client.id })
     res

@@ -1,4 +1,5 @@
 // POST /credentials/status (W3C VC API): revoke, suspend or unsuspend a credential this client issued.
+import { clientOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import { callerOf } from '../../credentials/ownership.ts'
@@ -29,8 +30,8 @@ export const credentialsStatus = (lists: StatusLists): RequestHandler[] => [
   async (req, res) => {
     const { credentialId, credentialStatus, status } = req.body as Body
     const purpose = credentialStatus.statusPurpose
-    const { changed } = await lists.setStatus(credentialId, purpose, status, callerOf(req.client!))
-    req.log.info('credential status', { credentialId, purpose, status, changed, client: req.client!.id })
+    const { changed } = await lists.setStatus(credentialId, purpose, status, callerOf(clientOf(req)))
+    req.log.info('credential status', { credentialId, purpose, status, changed, client: clientOf(req).id })
     res.json({ credentialId, statusPurpose: purpose, status, changed })
   },
 ]

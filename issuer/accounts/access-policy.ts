@@ -1,0 +1,96 @@
+// Who may call which operation: the one table (issue 7 item 9). Routes name their operation with authorize(op); the
+// access-matrix test walks every operation × role (and API client scopes), and every "someone else's record" case.
+//
+// A role or scope here lets a caller reach the operation at all. Whose records it then sees is the use case's job,
+// and `own` names that rule so the table tells the whole story:
+//   self         only the caller's own records (a learner's outcomes, deposits, personal data)
+//   institution  only records of the caller's institution (staff; an API client bound to an institution)
+//   queue        only what is in the recognition queue the caller works (reviewers; experts: what was referred)
+import type { Scope } from '../clients/api-clients.ts'
+import type { Role } from './principal.ts'
+
+export interface Access {
+  readonly summary: string
+  /** Anyone, signed in or not. */
+  readonly public?: true
+  readonly roles?: readonly Role[]
+  /** API client scopes (the `admin` scope holds every scope). */
+  readonly scopes?: readonly Scope[]
+  readonly own?: 'self' | 'institution' | 'queue'
+}
+
+export const ACCESS = {
+  // The foundation: issuing and status through API clients.
+  'did.read': { summary: "The bank's DID document", public: true },
+  'status-lists.read': { summary: 'A published status list', public: true },
+  'credentials.issue': { summary: 'Issue a credential (VC API)', scopes: ['credentials:issue'] },
+  'credentials.read': { summary: 'Read a credential this client issued', scopes: ['credentials:issue'], own: 'self' },
+  'credentials.status': {
+    summary: 'Revoke, suspend or reinstate a credential this client issued',
+    scopes: ['credentials:status'],
+    own: 'self',
+  },
+
+  // Accounts and sessions.
+  'accounts.register': { summary: 'A learner registers with a username and password', public: true },
+  'session.create': { summary: 'Sign in with a password or through the OpenID Connect provider', public: true },
+  'session.read': {
+    summary: 'Who is signed in, and the CSRF token',
+    roles: ['learner', 'staff', 'reviewer', 'expert', 'admin'],
+    own: 'self',
+  },
+  'password.change': { summary: 'Change my password', roles: ['learner', 'staff', 'reviewer', 'expert', 'admin'], own: 'self' },
+  'session.delete': { summary: 'Sign out', roles: ['learner', 'staff', 'reviewer', 'expert', 'admin'], own: 'self' },
+  'users.manage': { summary: 'Create and list staff, reviewer, expert and admin accounts', roles: ['admin'], scopes: ['admin'] },
+
+  // Real-name verification and personal information (PIPL).
+  'identity.verify': { summary: 'Real-name verification (实名认证) with consent', roles: ['learner'], own: 'self' },
+  'personal-data.export': { summary: 'Download everything the bank holds about me', roles: ['learner'], own: 'self' },
+  'account.close': { summary: 'Close my account: personal data erased or anonymized', roles: ['learner'], own: 'self' },
+  'learners.identity.read': { summary: "Read a learner's identity number (audited)", roles: ['reviewer', 'admin'] },
+
+  // The alliance, the framework and the catalogue.
+  'institutions.read': { summary: 'Alliance members and their accreditation', public: true },
+  'institutions.manage': { summary: 'Create and change members and accreditation scopes', roles: ['admin'], scopes: ['alliance:manage'] },
+  'framework.read': { summary: 'Framework levels and their history', public: true },
+  'framework.edit': { summary: 'Edit a framework level', roles: ['expert'], scopes: ['catalogue:manage'] },
+  'catalogue.read': { summary: 'Browse and search the catalogue', public: true },
+  'catalogue.manage': { summary: 'Create and change catalogue entries', roles: ['expert', 'admin'], scopes: ['catalogue:manage'] },
+
+  // Learning outcomes, imports, deposits and recognition.
+  'outcomes.read-own': { summary: 'My learning outcomes and their credentials', roles: ['learner'], own: 'self' },
+  'imports.create': {
+    summary: 'Upload a batch of outcomes for my institution',
+    roles: ['staff'],
+    scopes: ['imports:write'],
+    own: 'institution',
+  },
+  'imports.read': {
+    summary: "My institution's import jobs and error reports",
+    roles: ['staff'],
+    scopes: ['imports:write'],
+    own: 'institution',
+  },
+  'deposits.create': { summary: 'Deposit an outcome with evidence', roles: ['learner'], own: 'self' },
+  'deposits.read-own': { summary: 'My deposits, their status and reason', roles: ['learner'], own: 'self' },
+  'deposits.withdraw': { summary: 'Withdraw a pending deposit', roles: ['learner'], own: 'self' },
+  'evidence.read': { summary: 'Download a piece of evidence', roles: ['learner', 'reviewer', 'expert'], own: 'queue' },
+  'recognition.queue': {
+    summary: 'The recognition queue (reviewers: pending; experts: referred to them)',
+    roles: ['reviewer', 'expert'],
+    own: 'queue',
+  },
+  'recognition.decide': { summary: 'Approve, reject or refer to an expert', roles: ['reviewer'], own: 'queue' },
+  'recognition.expert-decide': {
+    summary: 'Approve or reject an outcome referred to the expert committee',
+    roles: ['expert'],
+    own: 'queue',
+  },
+
+  // The audit trail.
+  'audit.read': { summary: 'Read the audit trail', roles: ['admin'], scopes: ['admin'] },
+} as const satisfies Record<string, Access>
+
+export type Operation = keyof typeof ACCESS
+
+export const OPERATIONS = Object.keys(ACCESS) as Operation[]
