@@ -6,6 +6,7 @@ import express from 'express'
 import { AppError } from '../core/errors.ts'
 import { errorFields, type Logger } from '../core/log.ts'
 import { toProblem } from './problem.ts'
+import { describe } from './route-meta.ts'
 import type { RateLimiter } from './rate-limit.ts'
 
 declare module 'express-serve-static-core' {
@@ -49,6 +50,8 @@ export function jsonBody(opts: { maxBytes: number; maxDepth: number }): RequestH
     if (problem) return next(new AppError('invalid_request', problem))
     next()
   }
+  // For the OpenAPI document (http/openapi.ts): what a JSON body may be answered with.
+  describe(check, { errors: ['invalid_json', 'invalid_request', 'payload_too_large', 'unsupported_media_type'] })
   return [parse, check]
 }
 
@@ -68,7 +71,7 @@ export function inspectJson(value: unknown, maxDepth: number): string | undefine
 }
 
 export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => string, factor = 1): RequestHandler {
-  return async (req, res, next) => {
+  const limit: RequestHandler = async (req, res, next) => {
     const { allowed, retryAfterSeconds } = await limiter.hit(bucketOf(req), factor)
     if (allowed) return next()
     next(
@@ -77,6 +80,7 @@ export function rateLimit(limiter: RateLimiter, bucketOf: (req: Request) => stri
       }),
     )
   }
+  return describe(limit, { errors: ['rate_limited'] })
 }
 
 export const notFound: RequestHandler = (req, _res, next) => next(new AppError('not_found', `no route for ${req.method} ${req.path}`))

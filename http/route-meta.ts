@@ -32,7 +32,7 @@ export interface RouteMeta {
   readonly schema?: RequestSchemasMeta
   /** The access-table operation the route performs (set by authorize; e.g. 'deposits.create'). */
   readonly operation?: string
-  /** API-client scopes a bearer token needs, for a route guarded by scope alone (set by requireScope). */
+  /** API-client scopes a bearer token needs, for a route guarded by a scope check of its own rather than an operation. */
   readonly scopes?: readonly string[]
   readonly summary?: string
   readonly description?: string
@@ -68,7 +68,7 @@ export function describe<H extends object>(handler: H, meta: RouteMeta): H {
 
 /** What was noted on `handler`, if anything. */
 export function metaOf(handler: unknown): RouteMeta | undefined {
-  return (typeof handler === 'function' || (typeof handler === 'object' && handler !== null)) ? notes.get(handler) : undefined
+  return typeof handler === 'function' || (typeof handler === 'object' && handler !== null) ? notes.get(handler) : undefined
 }
 
 /** One route's notes from all its handlers, in order: later handlers add to earlier ones. */

@@ -1,5 +1,7 @@
 // The verifier's HTTP API: an employer (or anyone) checks credentials and presentations from public information.
-import express, { type RequestHandler } from 'express'
+import express, { Router, type RequestHandler } from 'express'
+import { mountApiDocs } from '../http/api-docs.ts'
+import { verifierApiDescription } from './api-description.ts'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 import { credentialsVerify } from './routes/credentials-verify.ts'
@@ -36,6 +38,10 @@ export function createVerifierApp(node: VerifierNode): express.Express {
     const database = await pingDatabase(node.ds)
     res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database })
   })
+  // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
+  const docs = Router()
+  mountApiDocs(docs, app, () => verifierApiDescription(config.verifierUrl))
+  app.use(docs)
   app.use(notFound)
   app.use(problemHandler())
   return app
