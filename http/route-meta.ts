@@ -58,7 +58,9 @@ const notes = new WeakMap<object, RouteMeta>()
 
 /**
  * Notes `meta` on `handler` and returns the handler, so a route reads `describe(async (req, res) => …, { summary })`.
- * Describing a handler again merges: later members win, `errors` and `tags` accumulate.
+ * Describing a handler again merges: later members win, `errors` and `tags` accumulate. The note belongs to the function:
+ * describe a handler made for its route (a factory's fresh closure); a handler several routes share carries its note to
+ * all of them, which suits what every use of it says (jsonBody's error codes), not one route's summary.
  */
 export function describe<H extends object>(handler: H, meta: RouteMeta): H {
   const before = notes.get(handler)

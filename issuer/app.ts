@@ -23,6 +23,8 @@ import {
 import { catalogueCreate, catalogueGet, catalogueList, catalogueUpdate } from './catalogue/routes/catalogue.ts'
 import { frameworkLevelEdit, frameworkLevelHistory, frameworkLevelsList } from './catalogue/routes/framework-levels.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
+import { mountApiDocs } from '../http/api-docs.ts'
+import { issuerApiDescription } from './api-description.ts'
 
 export function createIssuerApp(node: IssuerNode): express.Express {
   const { config, ds, identity, log } = node
@@ -86,6 +88,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.patch('/catalogue/:id', allow('catalogue.manage'), body, catalogueUpdate(node.catalogue))
   api.get('/audit', allow('audit.read'), auditList(ds))
 
+  // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
+  mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
   api.get('/', (_req, res) => {
     res.json({
       service: 'credit-bank issuer',
