@@ -121,13 +121,17 @@ export class UserStore {
     return row && toUser(row)
   }
 
-  /** Oldest first, paged by id after the creation time (stable), optionally by role or institution. */
+  /** In id order (stable paging), optionally by role or institution. */
   async list(filter: { role?: Role; institutionId?: string; afterId?: string }, limit: number): Promise<UserRecord[]> {
     const where: string[] = []
     const params: unknown[] = []
-    if (filter.role) (where.push('role = ?'), params.push(filter.role))
-    if (filter.institutionId) (where.push('institution_id = ?'), params.push(filter.institutionId))
-    if (filter.afterId) (where.push('id > ?'), params.push(filter.afterId))
+    const add = (clause: string, value: unknown) => {
+      where.push(clause)
+      params.push(value)
+    }
+    if (filter.role) add('role = ?', filter.role)
+    if (filter.institutionId) add('institution_id = ?', filter.institutionId)
+    if (filter.afterId) add('id > ?', filter.afterId)
     const rows = await sql<UserRow>(
       this.db,
       `SELECT ${USER_COLUMNS} FROM cb_user${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`,
@@ -199,6 +203,14 @@ export class UserStore {
   async findSessionById(id: string): Promise<SessionRecord | undefined> {
     const [row] = await sql<SessionRow>(this.db, `SELECT ${SESSION_COLUMNS} FROM cb_session WHERE id = ?`, [id])
     return row && toSession(row)
+  }
+
+  /** A person's sessions, oldest first (their data export shows the dates). */
+  async sessionsOf(userId: string): Promise<SessionRecord[]> {
+    const rows = await sql<SessionRow>(this.db, `SELECT ${SESSION_COLUMNS} FROM cb_session WHERE user_id = ? ORDER BY created_at, id`, [
+      userId,
+    ])
+    return rows.map(toSession)
   }
 
   async touchSession(id: string, idleExpiresAt: string): Promise<void> {
