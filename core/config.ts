@@ -92,6 +92,12 @@ export interface Config {
   readonly signInPerMinute: number
   readonly sessionHours: number
   readonly sessionIdleMinutes: number
+  /**
+   * CB_IDENTITY_REGISTRY: a JSON file of [{idNumber, name}] the built-in registry identity verifier answers from (tests
+   * and the demo; real-name verification, issuer/accounts/identity-verifier-config.ts). Unset: null, and verification
+   * answers 503 until an identity service is plugged in.
+   */
+  readonly identityRegistry: string | null
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -232,6 +238,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustedIssuers: Object.freeze(trustedIssuers.length ? trustedIssuers : [bankDid]),
     allowInsecureLocalhost,
     ...tunables,
+    identityRegistry: env.CB_IDENTITY_REGISTRY ? path.resolve(env.CB_IDENTITY_REGISTRY) : null,
   })
 }
 

@@ -18,9 +18,13 @@ export const ERROR_STATUS = {
   id_number_region: 400, // its first two digits are not a province-level region code
   id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
   import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
+  consent_required: 400, // real-name verification without consent to the privacy notice (consent.noticeVersion)
+  notice_outdated: 400, // the consent names a privacy notice version that is not the current one
+  confirmation_required: 400, // closing an account without {"confirm": true}
   unauthorized: 401, // no valid bearer token or session cookie
   invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
   forbidden: 403, // signed in or token valid, but the role or scope does not allow the operation
+  reauthentication_required: 403, // closing an account needs the password or a session opened in the last 10 minutes
   csrf_failed: 403, // a cookie-authenticated change without the session's X-CSRF-Token, or from a foreign Origin
   reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
   reserved_credential_type: 403, // a type only the bank produces (certification reports, status lists), asked for by an API client
@@ -28,13 +32,17 @@ export const ERROR_STATUS = {
   not_found: 404,
   duplicate_credential: 409, // a credential with this id was already issued
   username_taken: 409, // registering or creating an account whose username another account has
+  identity_already_verified: 409, // this account has already passed real-name verification
+  identity_already_registered: 409, // another account is verified with this identity number (one person, one account)
   account_closed: 409, // the account was closed by its owner and cannot be changed
   already_exists: 409, // an institution with this id, or a catalogue entry with this code at its institution, already exists
+  identity_mismatch: 422, // the identity verifier says the name does not belong to the number
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
   account_locked: 429, // too many wrong passwords in a row: locked for CB_LOCKOUT_MINUTES (Retry-After)
   internal: 500, // never exposed
+  identity_service_unavailable: 503, // the identity verifier gave no answer (down, or the number is not covered); Retry-After
 } as const satisfies Record<string, number>
 
 export type ErrorCode = keyof typeof ERROR_STATUS

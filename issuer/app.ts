@@ -7,6 +7,8 @@ import { authorize } from './accounts/authorize.ts'
 import type { Operation } from './accounts/access-policy.ts'
 import { accountsRegister, passwordChange, sessionCreate, sessionDelete, sessionRead } from './accounts/routes/session.ts'
 import { usersCreate, usersGet, usersList, usersUpdate } from './accounts/routes/users.ts'
+import { identityVerify, learnerIdentityRead } from './accounts/routes/identity.ts'
+import { meClose, meExport, meRead, privacyNotice } from './accounts/routes/me.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -41,10 +43,12 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })
   /** The guard of one operation of the access table (issuer/accounts/access-policy.ts), rate-limited per caller. */
   const allow = (operation: Operation) => [perAddress, authorize(node, operation), perCaller]
+  /** A public operation: anyone may call it; the guard only notes a caller who identified themselves. */
+  const open = (operation: Operation) => [perAddress, authorize(node, operation)]
   const signInLimit = rateLimit(node.signInLimiter, (req) => `sign-in:${clientAddress(req)}`)
 
   // did:web: the document lives at /.well-known/did.json for a bare origin, at <path>/did.json otherwise.
-  api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', async (_req, res) => {
+  api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', ...open('did.read'), async (_req, res) => {
     res
       .set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' })
       .type('application/did+json')
@@ -58,11 +62,11 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   )
   api.get('/credentials/:id', allow('credentials.read'), credentialsGet(node.issuer))
   api.post('/credentials/status', allow('credentials.status'), body, credentialsStatus(node.statusLists))
-  api.get('/status-lists/:id/:purpose', statusList(node.statusLists, config.statusListTtlSeconds))
+  api.get('/status-lists/:id/:purpose', open('status-lists.read'), statusList(node.statusLists, config.statusListTtlSeconds))
 
   // Accounts and sessions.
-  api.post('/accounts', perAddress, signInLimit, body, accountsRegister(node.accounts, config.publicUrl))
-  api.post('/session', perAddress, signInLimit, body, sessionCreate(node.accounts, config.publicUrl))
+  api.post('/accounts', open('accounts.register'), signInLimit, body, accountsRegister(node.accounts, config.publicUrl))
+  api.post('/session', open('session.create'), signInLimit, body, sessionCreate(node.accounts, config.publicUrl))
   api.get('/session', allow('session.read'), sessionRead(node.accounts))
   api.delete('/session', allow('session.delete'), sessionDelete(node.accounts, config.publicUrl))
   api.put('/session/password', allow('password.change'), signInLimit, body, passwordChange(node.accounts))
@@ -70,23 +74,31 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/users', allow('users.manage'), usersList(node.accounts))
   api.get('/users/:id', allow('users.manage'), usersGet(node.accounts))
   api.patch('/users/:id', allow('users.manage'), body, usersUpdate(node.accounts))
+  // Real-name verification and personal information (PIPL): the notice, my data, my account's closing; staff reads audited.
+  api.get('/privacy-notice', open('privacy-notice.read'), privacyNotice)
+  api.get('/me', allow('me.read'), meRead(node.accounts, node.learnerIdentity))
+  api.post('/me/identity', allow('identity.verify'), body, identityVerify(node.learnerIdentity))
+  api.get('/me/export', allow('personal-data.export'), meExport(node.personalDataRights))
+  api.post('/me/close', allow('account.close'), body, meClose(node.personalDataRights, config.publicUrl))
+  api.get('/users/:id/identity', allow('learners.identity.read'), learnerIdentityRead(node.learnerIdentity))
 
   // The alliance, the framework and the catalogue: public reads; writes by admins and experts, or API clients with
   // alliance:manage / catalogue:manage.
-  api.get('/institutions', perAddress, institutionsList(node.alliance))
+  api.get('/institutions', open('institutions.read'), institutionsList(node.alliance))
   api.post('/institutions', allow('institutions.manage'), body, institutionsCreate(node.alliance))
-  api.get('/institutions/:id', perAddress, institutionsGet(node.alliance, node.clock))
+  api.get('/institutions/:id', open('institutions.read'), institutionsGet(node.alliance, node.clock))
   api.patch('/institutions/:id', allow('institutions.manage'), body, institutionsUpdate(node.alliance))
   api.post('/institutions/:id/scopes', allow('institutions.manage'), body, scopesCreate(node.alliance))
   api.patch('/institutions/:id/scopes/:scopeId', allow('institutions.manage'), body, scopesUpdate(node.alliance))
-  api.get('/framework-levels', perAddress, frameworkLevelsList(node.frameworkLevels))
-  api.get('/framework-levels/:level/history', perAddress, frameworkLevelHistory(node.frameworkLevels))
+  api.get('/framework-levels', open('framework.read'), frameworkLevelsList(node.frameworkLevels))
+  api.get('/framework-levels/:level/history', open('framework.read'), frameworkLevelHistory(node.frameworkLevels))
   api.put('/framework-levels/:level', allow('framework.edit'), body, frameworkLevelEdit(node.frameworkLevels))
-  api.get('/catalogue', perAddress, catalogueList(node.catalogue))
+  api.get('/catalogue', open('catalogue.read'), catalogueList(node.catalogue))
   api.post('/catalogue', allow('catalogue.manage'), body, catalogueCreate(node.catalogue))
-  api.get('/catalogue/:id', perAddress, catalogueGet(node.catalogue))
+  api.get('/catalogue/:id', open('catalogue.read'), catalogueGet(node.catalogue))
   api.patch('/catalogue/:id', allow('catalogue.manage'), body, catalogueUpdate(node.catalogue))
   api.get('/audit', allow('audit.read'), auditList(ds))
+  // and for reviewers and experts whose queue holds the outcome.
 
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))

@@ -16,6 +16,11 @@ import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
 import { FrameworkLevels } from './catalogue/framework-levels.ts'
 import { Accounts } from './accounts/accounts.ts'
+import { createPersonalDataProtector, type PersonalDataProtector } from '../core/identity/personal-data.ts'
+import type { IdentityVerifier } from '../core/identity/identity-verifier.ts'
+import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
+import { LearnerIdentity } from './accounts/identity.ts'
+import { PersonalDataRights } from './accounts/personal-data-rights.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -32,6 +37,14 @@ export interface IssuerNode {
   readonly frameworkLevels: FrameworkLevels
   readonly catalogue: Catalogue
   readonly accounts: Accounts
+  /** Encrypts and hashes personal data (identity numbers) with keys derived from CB_KMS_SECRET_KEY. */
+  readonly personalData: PersonalDataProtector
+  /** Real-name verification (实名认证): the pluggable verifier (CB_IDENTITY_REGISTRY's registry, or a service plugged in). */
+  readonly identityVerifier: IdentityVerifier
+  /** Learners' verified identities (encrypted, one person one account) and consents. */
+  readonly learnerIdentity: LearnerIdentity
+  /** PIPL: a learner's data export and account closing. */
+  readonly personalDataRights: PersonalDataRights
   /** Sign-in attempts per client address (CB_SIGN_IN_PER_MINUTE), apart from the general limit. */
   readonly signInLimiter: RateLimiter
   close(): Promise<void>
@@ -63,6 +76,10 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
     const catalogue = new Catalogue({ ds, clock: deps.clock, levels: frameworkLevels, institutions: alliance })
     const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })
+    const personalData = createPersonalDataProtector(config)
+    const identityVerifier = createIdentityVerifier(config, { protector: personalData, clock: deps.clock, log: deps.log })
+    const learnerIdentity = new LearnerIdentity({ ds, clock: deps.clock, protector: personalData, verifier: identityVerifier })
+    const personalDataRights = new PersonalDataRights({ ds, clock: deps.clock, accounts, identity: learnerIdentity })
     const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     return {
       config,
@@ -79,6 +96,10 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       frameworkLevels,
       catalogue,
       accounts,
+      personalData,
+      identityVerifier,
+      learnerIdentity,
+      personalDataRights,
       signInLimiter,
       async close() {
         await limiter.close()

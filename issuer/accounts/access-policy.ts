@@ -44,6 +44,12 @@ export const ACCESS = {
   'users.manage': { summary: 'Create and list staff, reviewer, expert and admin accounts', roles: ['admin'], scopes: ['admin'] },
 
   // Real-name verification and personal information (PIPL).
+  'privacy-notice.read': { summary: 'The privacy notice (个人信息处理规则) consents name', public: true },
+  'me.read': {
+    summary: 'My account, real-name status (masked) and consents',
+    roles: ['learner', 'staff', 'reviewer', 'expert', 'admin'],
+    own: 'self',
+  },
   'identity.verify': { summary: 'Real-name verification (实名认证) with consent', roles: ['learner'], own: 'self' },
   'personal-data.export': { summary: 'Download everything the bank holds about me', roles: ['learner'], own: 'self' },
   'account.close': { summary: 'Close my account: personal data erased or anonymized', roles: ['learner'], own: 'self' },

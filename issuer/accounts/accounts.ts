@@ -9,6 +9,7 @@ import { record, type AuditActor } from '../audit/audit-trail.ts'
 import { dummyHash, hashCost, hashPassword, passwordProblems, verifyPassword } from './passwords.ts'
 import type { Role } from './principal.ts'
 import { UserStore, type SessionRecord, type UserRecord, type UserStatus } from './user-store.ts'
+import { IdentityStore } from './identity-store.ts'
 
 export interface AccountsPolicy {
   readonly scryptCost: number
@@ -308,6 +309,11 @@ export class Accounts {
         subject: { type: 'user', id: userId },
       })
     })
+  }
+
+  /** The learner's keyed identity hash once real-name verified (their outcomes are held under it), else null. */
+  verifiedIdHash(userId: string): Promise<string | null> {
+    return new IdentityStore(this.ds).idHashOf(userId)
   }
 
   async get(id: string): Promise<UserRecord> {

@@ -105,6 +105,17 @@ export class AuditStore {
     return rows.map(toRecord)
   }
 
+  /** Up to `limit` entries with seq > `after` whose actor or subject is `party` (a person's own export), in chain order. */
+  async about(party: { type: string; id: string }, after: number, limit: number): Promise<AuditRecord[]> {
+    const rows = await sql<AuditRow>(
+      this.db,
+      `SELECT ${COLUMNS} FROM cb_audit WHERE seq > ? AND ((actor_type = ? AND actor_id = ?) OR (subject_type = ? AND subject_id = ?))
+         ORDER BY seq LIMIT ?`,
+      [after, party.type, party.id, party.type, party.id, limit],
+    )
+    return rows.map(toRecord)
+  }
+
   /** How many entries are stored. */
   async count(): Promise<number> {
     const [row] = await sql<{ n: number | string }>(this.db, 'SELECT COUNT(*) AS n FROM cb_audit')

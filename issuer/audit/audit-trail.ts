@@ -165,6 +165,18 @@ export async function listAudit(db: Db, after: number, limit: number): Promise<{
   return { entries, next: records.length > limit ? entries[entries.length - 1]!.seq : null }
 }
 
+/** The entries a person made or that are about them (actor or subject `{type: 'user', id}`), paged like {@link listAudit}. */
+export async function listAuditAbout(
+  db: Db,
+  party: { type: 'user'; id: string },
+  after: number,
+  limit: number,
+): Promise<{ entries: AuditView[]; next: number | null }> {
+  const records = await new AuditStore(db).about(party, after, limit + 1)
+  const entries = records.slice(0, limit).map(toView)
+  return { entries, next: records.length > limit ? entries[entries.length - 1]!.seq : null }
+}
+
 export type AuditBreak = 'hash_mismatch' | 'prev_hash_mismatch' | 'gap' | 'head_mismatch'
 
 export type AuditVerification =

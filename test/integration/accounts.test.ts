@@ -27,7 +27,7 @@ describe(`accounts and sessions on ${dbName} (issue 7 item 1)`, function () {
   after(() => sys.close())
 
   it('when a learner registers, then the answer signs them in with an httpOnly SameSite=Strict cookie and a CSRF token, and GET /session names them', async () => {
-    const res = await request<{ user: { username: string; role: string }; csrfToken: string }>(sys, 'POST', '/accounts', {
+    const res = await request<{ user: SessionAgent['user']; csrfToken: string }>(sys, 'POST', '/accounts', {
       json: { username: 'Li.Hua', password: TEST_PASSWORD, displayName: '李华' },
     })
     assert.equal(res.status, 201)

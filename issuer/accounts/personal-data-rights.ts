@@ -1,0 +1,176 @@
+// A learner's rights over their personal information (PIPL arts. 45, 47; GB/T 35273 §8): download everything the bank
+// holds about them, and close their account, which erases or anonymizes their personal data and keeps what the privacy
+// notice says is kept (signed credentials, imported outcomes, the audit chain, consent records).
+import type { DataSource } from 'typeorm'
+import type { Clock } from '../../core/clock.ts'
+import { AppError } from '../../core/errors.ts'
+import { transaction } from '../../core/store/sql.ts'
+import { listAuditAbout, record, type AuditActor, type AuditView } from '../audit/audit-trail.ts'
+import { userJson, type Accounts } from './accounts.ts'
+import { consentJson, type LearnerIdentity } from './identity.ts'
+import { IdentityStore } from './identity-store.ts'
+import { NOTICE_DIGEST, PRIVACY_NOTICE } from './personal-data-notice.ts'
+import { verifyPassword } from './passwords.ts'
+import { UserStore } from './user-store.ts'
+
+/** The recognition capability's use case for a learner's outcomes (by keyed identity hash), paged. */
+export interface LearnerOutcomes {
+  listForLearner(idHash: string, page: { after?: string; limit: number }): Promise<{ items: readonly unknown[]; nextCursor?: string }>
+}
+
+/** Closing an account without the password needs a session opened this recently. */
+export const RECENT_SIGN_IN_MINUTES = 10
+
+const PAGE = 500
+
+export interface CloseAccountInput {
+  readonly confirm: boolean
+  /** The account's password; without it the session must be recent (RECENT_SIGN_IN_MINUTES). */
+  readonly password?: string
+}
+
+export interface ClosedAccount {
+  readonly userId: string
+  readonly closedAt: string
+  readonly erased: readonly string[]
+  readonly kept: readonly string[]
+}
+
+export class PersonalDataRights {
+  private readonly ds: DataSource
+  private readonly clock: Clock
+  private readonly accounts: Accounts
+  private readonly identity: LearnerIdentity
+  private readonly outcomes: LearnerOutcomes | undefined
+
+  constructor(deps: { ds: DataSource; clock: Clock; accounts: Accounts; identity: LearnerIdentity; outcomes?: LearnerOutcomes }) {
+    this.ds = deps.ds
+    this.clock = deps.clock
+    this.accounts = deps.accounts
+    this.identity = deps.identity
+    this.outcomes = deps.outcomes
+  }
+
+  /**
+   * Everything the bank holds about the learner, as one JSON document: the account, the identity in the clear (their
+   * own data), consents, session dates, OIDC links, learning outcomes held under their identity hash, and every audit
+   * entry they made or that is about them (staff reads of their number among them).
+   */
+  async export(userId: string) {
+    const user = await this.accounts.get(userId)
+    const store = new UserStore(this.ds)
+    const identity = await this.identity.revealOwn(userId)
+    const idHash = await this.identity.verifiedIdHash(userId)
+    const outcomes: unknown[] = []
+    if (idHash && this.outcomes) {
+      let after: string | undefined
+      do {
+        const page = await this.outcomes.listForLearner(idHash, { limit: PAGE, ...(after ? { after } : {}) })
+        outcomes.push(...page.items)
+        after = page.nextCursor
+      } while (after)
+    }
+    const audit: AuditView[] = []
+    for (let after: number | null = 0; after !== null;) {
+      const page = await listAuditAbout(this.ds, { type: 'user', id: userId }, after, PAGE)
+      audit.push(...page.entries)
+      after = page.next
+    }
+    return {
+      exportedAt: this.clock().toISOString(),
+      notice: { version: PRIVACY_NOTICE.version, digest: NOTICE_DIGEST },
+      account: { ...userJson(user), hasPassword: user.passwordHash !== null },
+      identity,
+      consents: (await this.identity.consents(userId)).map(consentJson),
+      sessions: (await store.sessionsOf(userId)).map((s) => ({
+        method: s.method,
+        createdAt: s.createdAt,
+        expiresAt: s.expiresAt,
+        idleExpiresAt: s.idleExpiresAt,
+      })),
+      oidcLinks: await store.oidcLinksOf(userId),
+      outcomes: idHash ? outcomes : [],
+      audit,
+    }
+  }
+
+  /**
+   * Closes the learner's own account, in one transaction: the identity row (number and name envelopes, keyed hash)
+   * deleted, consents withdrawn, the username and display name replaced by anonymous values, the password removed,
+   * status 'closed', every session and OIDC link deleted, and the closing audited. Needs `confirm: true` and either the
+   * password or a session opened within RECENT_SIGN_IN_MINUTES.
+   */
+  async close(userId: string, sessionId: string, input: CloseAccountInput, actor: AuditActor): Promise<ClosedAccount> {
+    if (input.confirm !== true)
+      throw new AppError(
+        'confirmation_required',
+        'closing an account cannot be undone: send {"confirm": true} (注销账户不可撤销，请确认)',
+        {
+          issues: [{ path: '/confirm', message: 'must be true' }],
+        },
+      )
+    const user = await this.accounts.get(userId)
+    if (input.password !== undefined) {
+      if (user.passwordHash === null || !(await verifyPassword(input.password, user.passwordHash)))
+        throw new AppError('invalid_credentials', 'the password is wrong (密码错误)')
+    } else {
+      const session = await this.accounts.session(sessionId)
+      const age = this.clock().getTime() - Date.parse(session.createdAt)
+      if (age > RECENT_SIGN_IN_MINUTES * 60_000)
+        throw new AppError(
+          'reauthentication_required',
+          `send your password, or sign in again and close the account within ${RECENT_SIGN_IN_MINUTES} minutes (请输入密码或重新登录后再注销)`,
+        )
+    }
+    const closedAt = this.clock().toISOString()
+    return transaction(this.ds, async (m) => {
+      const users = new UserStore(m)
+      const current = await users.find(userId)
+      if (!current) throw new AppError('not_found', `no such account: ${userId}`)
+      if (current.status === 'closed') throw new AppError('account_closed', 'this account is already closed')
+      const identities = new IdentityStore(m)
+      const hadIdentity = (await identities.findByUser(userId)) !== undefined
+      await identities.delete(userId)
+      const consentsWithdrawn = await identities.withdrawConsents(userId, closedAt)
+      const oidcLinks = (await users.oidcLinksOf(userId)).length
+      await users.deleteOidcLinksOf(userId)
+      await users.deleteSessionsOf(userId)
+      await users.update({
+        ...current,
+        username: `closed-${current.id}`,
+        displayName: 'closed account (已注销)',
+        passwordHash: null,
+        status: 'closed',
+        failedSignIns: 0,
+        lockedUntil: null,
+        updatedAt: closedAt,
+      })
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'account_closed',
+        subject: { type: 'user', id: userId },
+        before: { status: current.status },
+        after: { status: 'closed', identityErased: hadIdentity, consentsWithdrawn, oidcLinksDeleted: oidcLinks },
+      })
+      return {
+        userId,
+        closedAt,
+        erased: [
+          ...(hadIdentity ? ['identity number', 'name', 'identity hash'] : []),
+          'username',
+          'display name',
+          'password',
+          'sessions',
+          ...(oidcLinks ? ['OpenID Connect links'] : []),
+        ],
+        kept: [
+          'signed credentials and their status',
+          'outcomes imported by institutions',
+          'audit trail (personal data masked)',
+          'consent records (withdrawn)',
+        ],
+      }
+    })
+  }
+}
