@@ -92,6 +92,9 @@ export interface Config {
   readonly signInPerMinute: number
   readonly sessionHours: number
   readonly sessionIdleMinutes: number
+  /** Deposits: CB_EVIDENCE_MAX_BYTES (10 MiB) per evidence file, CB_EVIDENCE_MAX_FILES (5) files per deposit. */
+  readonly evidenceMaxBytes: number
+  readonly evidenceMaxFiles: number
   /**
    * CB_IDENTITY_REGISTRY: a JSON file of [{idNumber, name}] the built-in registry identity verifier answers from (tests
    * and the demo; real-name verification, issuer/accounts/identity-verifier-config.ts). Unset: null, and verification
@@ -205,6 +208,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     signInPerMinute: int('CB_SIGN_IN_PER_MINUTE', 30, 1, 1_000_000),
     sessionHours: int('CB_SESSION_HOURS', 12, 1, 720),
     sessionIdleMinutes: int('CB_SESSION_IDLE_MINUTES', 30, 1, 1440),
+    evidenceMaxBytes: int('CB_EVIDENCE_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
+    evidenceMaxFiles: int('CB_EVIDENCE_MAX_FILES', 5, 1, 20),
   }
   if (tunables.headersTimeoutSeconds > tunables.requestTimeoutSeconds)
     problems.push(

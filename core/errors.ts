@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
   forbidden: 403, // signed in or token valid, but the role or scope does not allow the operation
   reauthentication_required: 403, // closing an account needs the password or a session opened in the last 10 minutes
+  real_name_required: 403, // depositing an outcome before real-name verification (实名认证): an outcome belongs to a verified person
   csrf_failed: 403, // a cookie-authenticated change without the session's X-CSRF-Token, or from a foreign Origin
   reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
   reserved_credential_type: 403, // a type only the bank produces (certification reports, status lists), asked for by an API client
@@ -39,6 +40,8 @@ export const ERROR_STATUS = {
   identity_mismatch: 422, // the identity verifier says the name does not belong to the number
   payload_too_large: 413,
   unsupported_media_type: 415,
+  evidence_type_unsupported: 415, // an evidence file whose content is not PDF, JPEG or PNG (issuer/deposits/evidence-store.ts sniffs it)
+  evidence_type_mismatch: 415, // an evidence file whose name or declared type says another type than its content (a PNG named .pdf)
   rate_limited: 429,
   account_locked: 429, // too many wrong passwords in a row: locked for CB_LOCKOUT_MINUTES (Retry-After)
   internal: 500, // never exposed
