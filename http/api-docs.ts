@@ -84,7 +84,6 @@ export function mountApiDocs(router: Router, app: Express, options: () => OpenAp
       }) satisfies RequestHandler,
       {
         summary: 'This API described as OpenAPI 3.1 (本接口的 OpenAPI 3.1 描述)',
-        tags: ['docs'],
         responses: { '200': { description: 'The OpenAPI 3.1.0 document', content: { 'application/json': {} } } },
       },
     ),
@@ -100,7 +99,6 @@ export function mountApiDocs(router: Router, app: Express, options: () => OpenAp
       }) satisfies RequestHandler,
       {
         summary: 'Browsable API documentation (接口文档页面)',
-        tags: ['docs'],
         responses: {
           '200': { description: 'Swagger UI over /openapi.json', content: { 'text/html': {} } },
           '301': { description: 'GET /docs goes to /docs/', headers: { Location: 'docs/' } },

@@ -37,6 +37,21 @@ export interface OpenApiOptions {
   readonly schemeNames?: SecuritySchemeNames
   /** The error codes and their statuses (core/errors.ts ERROR_STATUS). */
   readonly errorStatus: Readonly<Record<string, number>>
+  /**
+   * Groups of operations, in the order a reader meets them. An operation goes in the first group naming its access
+   * operation's first word (`deposits` of deposits.create) or, without one, its path's first segment; a route's own
+   * `tags` note wins. Undeclared groups (that first word or segment) follow the declared ones.
+   */
+  readonly tags?: readonly TagGroup[]
+}
+
+export interface TagGroup {
+  readonly name: string
+  readonly description?: string
+  /** First words of access operations (`deposits`, `evidence`). */
+  readonly operations?: readonly string[]
+  /** First path segments (`healthz`, `openapi.json`). */
+  readonly paths?: readonly string[]
 }
 
 /** A route as the app registered it: method, express path, the notes of its handlers merged in order. */
@@ -156,10 +171,17 @@ export function buildOpenApi(app: Express, options: OpenApiOptions): Json {
     }
   }
   const codes = Object.keys(options.errorStatus)
+  const used = new Set(Object.values(paths).flatMap((item) => Object.values(item).flatMap((op) => op['tags'] as string[])))
+  const declared = (options.tags ?? []).filter((t) => used.has(t.name))
+  const tags = [
+    ...declared.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}) })),
+    ...[...used].filter((name) => !declared.some((t) => t.name === name)).map((name) => ({ name })),
+  ]
   return {
     openapi: '3.1.0',
     info: options.info,
     servers: options.servers,
+    tags,
     paths: Object.fromEntries(Object.entries(paths).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     components: {
       schemas: {
@@ -189,7 +211,7 @@ function operationOf(route: RegisteredRoute, template: string, options: OpenApiO
     operationId: operationIdOf(method, template, ids),
     ...(summary ? { summary } : {}),
     ...(meta.description || access ? { description: descriptionOf(meta, access) } : {}),
-    tags: meta.tags?.length ? [...meta.tags] : [tagOf(meta.operation, template)],
+    tags: meta.tags?.length ? [...meta.tags] : [tagOf(meta.operation, template, options.tags ?? [])],
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
     responses: { ...successResponses(meta, method), ...errorResponses(errors, options.errorStatus) },
@@ -279,14 +301,18 @@ function requestBodyOf(meta: RouteMeta): Json | undefined {
     const s = m['schema'] as { required?: unknown } | undefined
     return s === undefined || (Array.isArray(s.required) && s.required.length > 0)
   })
-  return { ...(required ? { required: true } : {}), content }
+  const description = mediaDescriptions(meta.requestBody)
+  return { ...(description ? { description } : {}), ...(required ? { required: true } : {}), content }
 }
 
-function mediaOf(media: MediaMeta): Json {
-  return {
-    ...(media.schema !== undefined ? { schema: media.schema } : {}),
-    ...(media.description ? { description: media.description } : {}),
-  }
+// OpenAPI 3.1's Media Type Object has no description: a media type's description goes to the body or answer's own.
+const mediaOf = (media: MediaMeta): Json => (media.schema !== undefined ? { schema: media.schema } : {})
+
+function mediaDescriptions(content: Readonly<Record<string, MediaMeta>> | undefined): string | undefined {
+  const lines = Object.entries(content ?? {})
+    .filter(([, m]) => m.description)
+    .map(([type, m]) => `${type}: ${m.description}`)
+  return lines.length ? lines.join('\n\n') : undefined
 }
 
 function successResponses(meta: RouteMeta, method: string): Record<string, Json> {
@@ -295,7 +321,7 @@ function successResponses(meta: RouteMeta, method: string): Record<string, Json>
       Object.entries(meta.responses).map(([status, r]) => [
         status,
         {
-          description: r.description,
+          description: [r.description, mediaDescriptions(r.content)].filter(Boolean).join('\n\n'),
           ...(r.headers
             ? {
                 headers: Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])),
@@ -381,10 +407,13 @@ function describeProblem(status: number, codes: readonly string[]): string {
   return `${STATUS_TEXT[status] ?? 'Error 错误'}: ${codes.join(', ')} (application/problem+json, RFC 9457)`
 }
 
-function tagOf(operation: string | undefined, template: string): string {
-  if (operation) return operation.split('.')[0]!
-  const first = template.split('/').find((s) => s && !s.startsWith('{') && !s.startsWith('.'))
-  return first ?? 'service'
+function tagOf(operation: string | undefined, template: string, groups: readonly TagGroup[]): string {
+  const word = operation?.split('.')[0]
+  const segment = template.split('/').find((s) => s && !s.startsWith('{'))
+  const group = word
+    ? groups.find((g) => g.operations?.includes(word))
+    : groups.find((g) => g.paths?.includes(segment ?? '/') || (!segment && g.paths?.includes('/')))
+  return group?.name ?? word ?? segment ?? 'service'
 }
 
 function operationIdOf(method: string, template: string, ids: Set<string>): string {

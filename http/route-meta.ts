@@ -13,7 +13,10 @@ export interface RequestSchemasMeta {
   readonly params?: JSONSchema
 }
 
-/** One media type of a request body or answer; `schema` absent: any content of that type (a PDF, a CSV file). */
+/**
+ * One media type of a request body or answer; `schema` absent: any content of that type (a PDF, a CSV file). Its
+ * `description` joins the body's or the answer's (OpenAPI 3.1 media types have none of their own).
+ */
 export interface MediaMeta {
   readonly schema?: JSONSchema
   readonly description?: string

@@ -19,6 +19,30 @@ CSRF token in ${CSRF_HEADER} (GET /session gives it). Each operation's x-roles l
 x-own which records it reaches (self, institution, queue). Errors are application/problem+json (RFC 9457) with a stable
 \`code\`.`
 
+/** The groups a reader finds the operations in, by the access table's sections (the first word of an operation). */
+const TAGS = [
+  { name: 'accounts', description: '账户与会话 · Accounts and sessions', operations: ['accounts', 'session', 'password', 'users'] },
+  {
+    name: 'personal-data',
+    description: '实名认证与个人信息 · Real-name verification and personal information (PIPL)',
+    operations: ['privacy-notice', 'me', 'identity', 'personal-data', 'account', 'learners'],
+    paths: ['privacy-notice'],
+  },
+  { name: 'institutions', description: '联盟机构 · The alliance: member institutions and accreditation', operations: ['institutions'] },
+  { name: 'catalogue', description: '资历框架与课程目录 · The framework and the catalogue', operations: ['framework', 'catalogue'] },
+  { name: 'imports', description: '机构批量导入 · Institution batch imports', operations: ['imports'] },
+  { name: 'deposits', description: '个人存入 · Individual deposits and their evidence', operations: ['deposits', 'evidence'] },
+  { name: 'recognition', description: '认定 · Recognition', operations: ['recognition'] },
+  { name: 'outcomes', description: '学习成果 · Learning outcomes', operations: ['outcomes'] },
+  {
+    name: 'credentials',
+    description: '凭证签发与状态 · Issuing and status (W3C VC API)',
+    operations: ['did', 'status-lists', 'credentials'],
+  },
+  { name: 'audit', description: '审计 · The audit trail', operations: ['audit'] },
+  { name: 'service', description: '服务与文档 · Health and this description', paths: ['/', 'healthz', 'readyz', 'openapi.json', 'docs'] },
+]
+
 /** The issuer's document options; paths are walked from the app, which is mounted at publicUrl's path. */
 export function issuerApiDescription(publicUrl: URL): OpenApiOptions {
   return {
@@ -26,6 +50,7 @@ export function issuerApiDescription(publicUrl: URL): OpenApiOptions {
     servers: [{ url: publicUrl.origin, description: 'this bank 本银行' }],
     access: ACCESS,
     errorStatus: ERROR_STATUS,
+    tags: TAGS,
     schemeNames: { bearer: 'bearerToken', session: 'sessionCookie', csrf: 'csrfToken' },
     securitySchemes: {
       bearerToken: {

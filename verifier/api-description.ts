@@ -18,5 +18,17 @@ export function verifierApiDescription(verifierUrl: URL): OpenApiOptions {
     info: { title: '学分银行 验证服务 API · Credit bank verifier API', version: packageVersion(), description: DESCRIPTION },
     servers: [{ url: verifierUrl.href.replace(/\/$/, ''), description: 'this verifier 本验证服务' }],
     errorStatus: ERROR_STATUS,
+    tags: [
+      {
+        name: 'verification',
+        description: '核验 · Verifying credentials and presentations',
+        paths: ['credentials', 'presentations', 'challenges'],
+      },
+      {
+        name: 'service',
+        description: '服务与文档 · Health and this description',
+        paths: ['/', 'healthz', 'readyz', 'openapi.json', 'docs'],
+      },
+    ],
   }
 }

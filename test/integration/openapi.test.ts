@@ -69,6 +69,13 @@ describe('OpenAPI document and /docs', () => {
     assert.deepEqual(doc.servers, [{ url: sys.issuerUrl, description: 'this bank 本银行' }])
     assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearerToken', 'csrfToken', 'sessionCookie'])
     assert.deepEqual(doc.components.schemas.ErrorCode.enum, Object.keys(ERROR_STATUS))
+    // Grouped as the access table is, in its order; the health checks and this description last.
+    const tags = doc.tags.map((t: Json) => t.name)
+    assert.deepEqual(tags.slice(0, 2), ['accounts', 'personal-data'])
+    assert.equal(tags.at(-1), 'service')
+    for (const t of doc.tags) assert.match(t.description, /[\u4e00-\u9fff].* · [A-Z]/, t.name)
+    assert.deepEqual(doc.paths['/session'].post.tags, ['accounts'])
+    assert.deepEqual(doc.paths['/healthz'].get.tags, ['service'])
   })
 
   it('holds every route the issuer registers, and nothing else', () => {
@@ -92,7 +99,8 @@ describe('OpenAPI document and /docs', () => {
       const op = doc.paths[template(r.path)][r.method]
       const at = `${r.method.toUpperCase()} ${r.path} (${name})`
       assert.equal(op['x-operation'], name, at)
-      assert.equal(op.summary, access.summary, at)
+      // The access table's summary, unless the route says more of itself.
+      assert.equal(op.summary, r.notes.find((n) => n?.summary)?.summary ?? access.summary, at)
       const changes = !['get', 'head'].includes(r.method)
       const expected = access.public
         ? []

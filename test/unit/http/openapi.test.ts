@@ -150,6 +150,32 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     await assertValidOpenApi31(doc)
   })
 
+  it('groups operations under declared tags in their order, by operation word or path segment; a route note wins', () => {
+    const app = express()
+    app.get('/healthz', ok())
+    app.get('/things', guard('things.read'), ok())
+    app.get('/things/special', guard('things.read'), describeRoute<RequestHandler>(ok(), { tags: ['special'] }))
+    app.get('/other', ok())
+    const doc = buildOpenApi(app, {
+      ...OPTIONS,
+      tags: [
+        { name: 'stuff', description: '东西 · Things', operations: ['things'] },
+        { name: 'unused', operations: ['nothing'] },
+        { name: 'service', paths: ['healthz'] },
+      ],
+    })
+    assert.deepEqual(doc.tags, [
+      { name: 'stuff', description: '东西 · Things' },
+      { name: 'service' },
+      { name: 'special' },
+      { name: 'other' },
+    ])
+    assert.deepEqual(doc.paths['/things'].get.tags, ['stuff'])
+    assert.deepEqual(doc.paths['/things/special'].get.tags, ['special'])
+    assert.deepEqual(doc.paths['/healthz'].get.tags, ['service'])
+    assert.deepEqual(doc.paths['/other'].get.tags, ['other'])
+  })
+
   it('refuses an operation the access table lacks: the document never invents one', () => {
     const app = express()
     app.get('/x', describeRoute<RequestHandler>(ok(), { operation: 'things.unknown' }))
@@ -172,14 +198,16 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
       guard('things.mine'),
       describeRoute<RequestHandler>(ok(), {
         summary: 'Attach evidence',
-        requestBody: { 'multipart/form-data': { schema: upload } },
+        requestBody: { 'multipart/form-data': { schema: upload, description: 'one file and a note' } },
         responses: { '201': { description: 'Attached', headers: { Location: 'the evidence' }, content: { 'application/json': {} } } },
         errors: ['payload_too_large', 'unsupported_media_type'],
       }),
     )
     app.get(
       '/reports/:id.pdf',
-      describeRoute<RequestHandler>(ok(), { responses: { '200': { description: 'The report', content: { 'application/pdf': {} } } } }),
+      describeRoute<RequestHandler>(ok(), {
+        responses: { '200': { description: 'The report', content: { 'application/pdf': { description: 'signed, A4' } } } },
+      }),
     )
     app.get(
       '/imports/:id/errors',
@@ -191,7 +219,11 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     const doc = buildOpenApi(app, OPTIONS)
     const post = doc.paths['/deposits/{id}/evidence'].post
     assert.equal(post.summary, 'Attach evidence')
-    assert.deepEqual(post.requestBody, { required: true, content: { 'multipart/form-data': { schema: upload } } })
+    assert.deepEqual(post.requestBody, {
+      description: 'multipart/form-data: one file and a note',
+      required: true,
+      content: { 'multipart/form-data': { schema: upload } },
+    })
     assert.deepEqual(post.responses['201'], {
       description: 'Attached',
       headers: { Location: { description: 'the evidence', schema: { type: 'string' } } },
@@ -210,7 +242,10 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
       },
     )
     assert.deepEqual(post.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }])
-    assert.deepEqual(doc.paths['/reports/{id}.pdf'].get.responses['200'], { description: 'The report', content: { 'application/pdf': {} } })
+    assert.deepEqual(doc.paths['/reports/{id}.pdf'].get.responses['200'], {
+      description: 'The report\n\napplication/pdf: signed, A4',
+      content: { 'application/pdf': {} },
+    })
     assert.deepEqual(doc.paths['/imports/{id}/errors'].get.responses['200'].content, { 'text/csv': { schema: { type: 'string' } } })
     assert.equal(doc.paths['/hidden'], undefined)
     await assertValidOpenApi31(doc)
