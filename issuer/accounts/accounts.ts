@@ -316,6 +316,27 @@ export class Accounts {
     return new IdentityStore(this.ds).idHashOf(userId)
   }
 
+  /**
+   * Sets a new password for someone (an admin's reset, or the demo's fresh passwords at each start): the lockout is
+   * cleared and every session of the account ends.
+   */
+  async resetPassword(userId: string, password: string, actor: AuditActor): Promise<void> {
+    const user = await this.get(userId)
+    const problems = passwordProblems(password, user.username)
+    if (problems.length) throw new InvalidRequestError(`the password is not acceptable: ${problems[0]!.message}`, problems)
+    const passwordHash = await hashPassword(password, this.policy.scryptCost)
+    await transaction(this.ds, async (m) => {
+      const store = new UserStore(m)
+      await store.update({ ...user, passwordHash, failedSignIns: 0, lockedUntil: null, updatedAt: this.clock().toISOString() })
+      await store.deleteSessionsOf(userId)
+      await record(m, { at: this.clock(), actor, action: 'password_reset', subject: { type: 'user', id: userId } })
+    })
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    return new UserStore(this.ds).findByUsername(username)
+  }
+
   async get(id: string): Promise<UserRecord> {
     const user = await new UserStore(this.ds).find(id)
     if (!user) throw new AppError('not_found', `no such account: ${id}`)
