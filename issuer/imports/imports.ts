@@ -89,6 +89,8 @@ class LeaseLostError extends Error {}
 
 export class Imports {
   private readonly o: Required<ImportsOptions>
+  /** Set while a runner polls: starts its next pass now. */
+  private wake: (() => void) | undefined
 
   constructor(options: ImportsOptions) {
     this.o = { leaseSeconds: 30, chunkRows: 1000, ...options }
@@ -182,6 +184,21 @@ export class Imports {
       })
     })
     return job
+  }
+
+  /** A job over an uploaded file (the file is removed if the job is refused); a running runner is woken for it. */
+  async createFromUpload(stored: StoredFile, institutionId: string, format: ImportFormat, actor: AuditActor): Promise<ImportJobRecord> {
+    try {
+      const job = await this.create(
+        { id: stored.id, institutionId, format, file: stored.path, sha256: stored.sha256, size: stored.size },
+        actor,
+      )
+      this.wake?.()
+      return job
+    } catch (err) {
+      rmSync(stored.path, { force: true })
+      throw err
+    }
   }
 
   /** The newest unfinished job of this institution over a file with this content, if any (resumed by the CLI). */
@@ -281,19 +298,34 @@ export class Imports {
     const ac = new AbortController()
     let timer: NodeJS.Timeout | undefined
     let running: Promise<void> = Promise.resolve()
+    let busy = false
+    let again = false
     const tick = () => {
+      busy = true
+      again = false
       running = this.runPending(owner, { signal: ac.signal })
         .then(
           () => undefined,
           (err: unknown) => this.o.log.error('import runner failed', errorFields(err)),
         )
         .finally(() => {
-          if (!ac.signal.aborted) timer = setTimeout(tick, intervalSeconds * 1000)
+          busy = false
+          if (!ac.signal.aborted) timer = setTimeout(tick, again ? 0 : intervalSeconds * 1000)
         })
     }
     timer = setTimeout(tick, 0)
+    // A new job: start a pass now, or right after the one under way.
+    this.wake = () => {
+      if (ac.signal.aborted) return
+      if (busy) again = true
+      else {
+        clearTimeout(timer)
+        timer = setTimeout(tick, 0)
+      }
+    }
     return {
-      async stop() {
+      stop: async () => {
+        this.wake = undefined
         ac.abort()
         clearTimeout(timer)
         await running

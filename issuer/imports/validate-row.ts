@@ -65,6 +65,9 @@ export type RowErrorCode = keyof typeof ROW_ERRORS
 const MAX = { record_key: 100, name: 100, course_code: 64, result: 100, term: 50 } as const
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/
+/** A result (a teacher's comment) may run over several lines; nothing else may. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const CREDITS = /^\d{1,6}(\.\d{1,2})?$/
 /** China Standard Time: the calendar "today" is in for dates on Chinese records. */
@@ -132,7 +135,7 @@ export function validateRow(source: SourceRow, ctx: RowContext, today: string = 
       return undefined
     }
     if (v.length > MAX[column]) errors.push(error(line, column, 'too_long'))
-    else if (CONTROL.test(v)) errors.push(error(line, column, 'control_characters'))
+    else if ((column === 'result' ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(v)) errors.push(error(line, column, 'control_characters'))
     else return v
     return undefined
   }
