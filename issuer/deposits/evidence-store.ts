@@ -3,7 +3,7 @@
 // after the deposit that names it committed: a crash before the commit leaves a temporary file and no row, one after
 // the commit a temporary file that the first read renames into place. The same bytes sent twice are stored once.
 import { createHash, randomUUID } from 'node:crypto'
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs'
+import { createReadStream, createWriteStream, mkdirSync, type ReadStream } from 'node:fs'
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
@@ -96,7 +96,8 @@ export class EvidenceStore {
    * the producer cut it at its size cap (busboy's file stream does). The caller places it (`commit`) or drops it.
    */
   async receive(body: Readable, isTruncated: () => boolean = () => false): Promise<ReceivedFile> {
-    await mkdir(this.tmp, { recursive: true, mode: 0o700 })
+    // Synchronous, so the body is piped (and its errors handled) before anything else can happen to it.
+    mkdirSync(this.tmp, { recursive: true, mode: 0o700 })
     const hash = createHash('sha256')
     let size = 0
     let head = Buffer.alloc(0)
