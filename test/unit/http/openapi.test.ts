@@ -44,6 +44,8 @@ const OPTIONS: OpenApiOptions = {
     csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
   },
 }
+/** The document, typed for reading in tests. */
+const documentOf = (app: express.Express, options: OpenApiOptions): Json => buildOpenApi(app, options)
 /** A stand-in for authorize(): what the generator reads of it is the operation it notes. */
 const guard = (operation: keyof typeof ACCESS): RequestHandler => describeRoute<RequestHandler>((_req, _res, next) => next(), { operation })
 
@@ -80,7 +82,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     const documentFor = (schemas: Parameters<typeof validateRequest>[0]): Json => {
       const app = express()
       app.post('/things/:id', guard('things.write'), ...jsonBody({ maxBytes: 1000, maxDepth: 5 }), validateRequest(schemas), ok())
-      return buildOpenApi(app, OPTIONS)
+      return documentOf(app, OPTIONS)
     }
     const params = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z]+$' } } } as const
     const v1 = { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string' } } } as const
@@ -126,7 +128,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     app.post('/things', guard('things.write'), ok())
     app.delete('/things/mine', guard('things.mine'), ok())
     app.get('/plain', ok())
-    const doc = buildOpenApi(app, OPTIONS)
+    const doc = documentOf(app, OPTIONS)
     const read = doc.paths['/things'].get
     assert.equal(read.summary, 'Read things')
     assert.equal(read['x-operation'], 'things.read')
@@ -146,7 +148,11 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     // A route nothing guards is open, and says so.
     assert.deepEqual(doc.paths['/plain'].get.security, [])
     assert.equal(doc.paths['/plain'].get['x-operation'], undefined)
-    assert.deepEqual(new Set(Object.values(doc.paths).flatMap((item: Json) => Object.values(item).map((o: Json) => o.operationId))).size, 5)
+    assert.deepEqual(
+      new Set(Object.values(doc.paths as Record<string, Json>).flatMap((item: Json) => Object.values(item).map((o: Json) => o.operationId)))
+        .size,
+      5,
+    )
     await assertValidOpenApi31(doc)
   })
 
@@ -156,7 +162,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
     app.get('/things', guard('things.read'), ok())
     app.get('/things/special', guard('things.read'), describeRoute<RequestHandler>(ok(), { tags: ['special'] }))
     app.get('/other', ok())
-    const doc = buildOpenApi(app, {
+    const doc = documentOf(app, {
       ...OPTIONS,
       tags: [
         { name: 'stuff', description: '东西 · Things', operations: ['things'] },
@@ -179,7 +185,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
   it('refuses an operation the access table lacks: the document never invents one', () => {
     const app = express()
     app.get('/x', describeRoute<RequestHandler>(ok(), { operation: 'things.unknown' }))
-    assert.throws(() => buildOpenApi(app, OPTIONS), /names operation things\.unknown, which the access table lacks/)
+    assert.throws(() => documentOf(app, OPTIONS), /names operation things\.unknown, which the access table lacks/)
   })
 
   it('describes multipart uploads, PDF and CSV answers, headers and rate limits from route notes', async () => {
@@ -216,7 +222,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
       }),
     )
     app.get('/hidden', describeRoute<RequestHandler>(ok(), { hidden: true }))
-    const doc = buildOpenApi(app, OPTIONS)
+    const doc = documentOf(app, OPTIONS)
     const post = doc.paths['/deposits/{id}/evidence'].post
     assert.equal(post.summary, 'Attach evidence')
     assert.deepEqual(post.requestBody, {
@@ -254,7 +260,7 @@ describe('OpenAPI document from the routes (http/openapi.ts)', () => {
   it('the check it is tested with refuses a document that is not OpenAPI 3.1 or holds a schema that is not JSON Schema', async () => {
     const app = express()
     app.get('/things/:id', validateRequest({ params: { type: 'object', properties: { id: { type: 'string' } } } }), ok())
-    const doc = buildOpenApi(app, OPTIONS)
+    const doc = documentOf(app, OPTIONS)
     await assertValidOpenApi31(doc)
     const wrongPlace = structuredClone(doc)
     wrongPlace.paths['/things/{id}'].get.parameters[0].in = 'body' // OpenAPI 2's
