@@ -116,6 +116,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         frameworkLevels: 'GET /framework-levels',
         catalogue: 'GET /catalogue?level=&category=&institution=&field=&q=&cursor=&limit=, GET /catalogue/{id}',
         audit: 'GET /audit?after={seq}&limit={n} (admin)',
+        apiDescription: 'GET /openapi.json (OpenAPI 3.1), browsable at GET /docs/',
       },
     })
   })

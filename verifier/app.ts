@@ -30,6 +30,7 @@ export function createVerifierApp(node: VerifierNode): express.Express {
         verifyCredential: 'POST /credentials/verify',
         verifyPresentation: 'POST /presentations/verify',
         challenges: 'POST /challenges',
+        apiDescription: 'GET /openapi.json (OpenAPI 3.1), browsable at GET /docs/',
       },
     })
   })
