@@ -9,6 +9,22 @@ import type { LogLevel } from './log.ts'
 
 export type DbConfig = { readonly type: 'sqlite'; readonly database: string } | { readonly type: 'postgres'; readonly url: string }
 
+/** Sign-in through an external OpenID Connect provider (issuer/accounts/oidc.ts). */
+export interface OidcConfig {
+  /** CB_OIDC_ISSUER: the provider's issuer identifier; its metadata is discovered from <issuer>/.well-known/openid-configuration. */
+  readonly issuer: URL
+  /** CB_OIDC_CLIENT_ID: the bank's client id at the provider. */
+  readonly clientId: string
+  /** CB_OIDC_CLIENT_SECRET: a confidential client's secret (client_secret_basic); unset: a public client, PKCE alone. */
+  readonly clientSecret: string | undefined
+  /** CB_OIDC_SCOPES: space-separated, with openid. Default "openid profile". */
+  readonly scopes: string
+  /** <CB_PUBLIC_URL>/session/oidc/callback: what the provider must have registered for the client. */
+  readonly redirectUri: URL
+  /** A plain-http issuer: only on a loopback host with CB_ALLOW_INSECURE_LOCALHOST (never in production). */
+  readonly allowHttp: boolean
+}
+
 export interface Config {
   /** NODE_ENV: development (default) | test | production. */
   readonly env: 'development' | 'test' | 'production'
@@ -95,6 +111,11 @@ export interface Config {
   /** Deposits: CB_EVIDENCE_MAX_BYTES (10 MiB) per evidence file, CB_EVIDENCE_MAX_FILES (5) files per deposit. */
   readonly evidenceMaxBytes: number
   readonly evidenceMaxFiles: number
+  /**
+   * CB_OIDC_ISSUER, CB_OIDC_CLIENT_ID, CB_OIDC_CLIENT_SECRET, CB_OIDC_SCOPES: people may sign in through this OpenID
+   * Connect provider (production: the provincial unified identity service). Undefined when CB_OIDC_ISSUER is unset.
+   */
+  readonly oidc: OidcConfig | undefined
   /**
    * CB_IDENTITY_REGISTRY: a JSON file of [{idNumber, name}] the built-in registry identity verifier answers from (tests
    * and the demo; real-name verification, issuer/accounts/identity-verifier-config.ts). Unset: null, and verification
@@ -223,6 +244,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     .filter(Boolean)
   for (const d of trustedIssuers) if (!/^did:[a-z0-9]+:\S+$/.test(d)) problems.push(`CB_TRUSTED_ISSUERS must list DIDs, got "${d}"`)
 
+  const oidc = oidcConfig(env, publicUrl, allowInsecureLocalhost, problems)
+
   if (problems.length) throw new ConfigError(problems)
 
   if (!kmsSecretKey) kmsSecretKey = developmentSecret(dataDir)
@@ -243,7 +266,53 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustedIssuers: Object.freeze(trustedIssuers.length ? trustedIssuers : [bankDid]),
     allowInsecureLocalhost,
     ...tunables,
+    oidc,
     identityRegistry: env.CB_IDENTITY_REGISTRY ? path.resolve(env.CB_IDENTITY_REGISTRY) : null,
+  })
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/
+
+/** CB_OIDC_*: undefined when CB_OIDC_ISSUER is unset; problems are added to the start-up list. */
+function oidcConfig(env: Env, publicUrl: URL, allowInsecureLocalhost: boolean, problems: string[]): OidcConfig | undefined {
+  const raw = env.CB_OIDC_ISSUER
+  if (!raw) {
+    for (const key of ['CB_OIDC_CLIENT_ID', 'CB_OIDC_CLIENT_SECRET', 'CB_OIDC_SCOPES'])
+      if (env[key]) problems.push(`${key} is set but CB_OIDC_ISSUER is not: set the provider's issuer URL, or unset ${key}`)
+    return undefined
+  }
+  let issuer: URL
+  try {
+    issuer = new URL(raw)
+  } catch {
+    problems.push(`CB_OIDC_ISSUER must be the provider's https issuer URL, got "${raw}"`)
+    return undefined
+  }
+  const loopback = LOOPBACK_HOSTS.has(issuer.hostname)
+  if (issuer.search || issuer.hash || issuer.username || issuer.password)
+    problems.push(`CB_OIDC_ISSUER must have no query, fragment or credentials, got "${raw}"`)
+  if (issuer.href.length > 300) problems.push('CB_OIDC_ISSUER must be at most 300 characters (accounts are linked by it)')
+  if (issuer.protocol === 'http:' && !(loopback && allowInsecureLocalhost))
+    problems.push(
+      `CB_OIDC_ISSUER must be https, got "${raw}" (plain http only for a localhost provider with CB_ALLOW_INSECURE_LOCALHOST, never in production)`,
+    )
+  else if (issuer.protocol !== 'https:' && issuer.protocol !== 'http:') problems.push(`CB_OIDC_ISSUER must be an https URL, got "${raw}"`)
+  const clientId = env.CB_OIDC_CLIENT_ID ?? ''
+  if (!clientId) problems.push("CB_OIDC_CLIENT_ID is required with CB_OIDC_ISSUER: the bank's client id at the provider")
+  else if (clientId.length > 255 || !/^[\x21-\x7E]+$/.test(clientId))
+    problems.push('CB_OIDC_CLIENT_ID must be 1 to 255 printable ASCII characters')
+  const scopes = (env.CB_OIDC_SCOPES || 'openid profile').trim().split(/\s+/)
+  if (!scopes.includes('openid')) problems.push(`CB_OIDC_SCOPES must include openid, got "${env.CB_OIDC_SCOPES}"`)
+  const badScope = scopes.find((s) => !SCOPE_TOKEN.test(s))
+  if (badScope !== undefined) problems.push(`CB_OIDC_SCOPES has a character a scope may not contain: "${badScope}"`)
+  return Object.freeze({
+    issuer,
+    clientId,
+    clientSecret: env.CB_OIDC_CLIENT_SECRET || undefined,
+    scopes: [...new Set(scopes)].join(' '),
+    redirectUri: new URL('session/oidc/callback', publicUrl.href.endsWith('/') ? publicUrl : new URL(publicUrl.href + '/')),
+    allowHttp: issuer.protocol === 'http:',
   })
 }
 

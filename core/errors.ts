@@ -18,19 +18,24 @@ export const ERROR_STATUS = {
   id_number_region: 400, // its first two digits are not a province-level region code
   id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
   import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
+  oidc_state_invalid: 400, // an OpenID Connect callback whose state is unknown, used, expired, or from another browser than the one that began it
+  oidc_provider_error: 400, // the OpenID Connect provider answered the sign-in with an error other than access_denied, or without a code
   consent_required: 400, // real-name verification without consent to the privacy notice (consent.noticeVersion)
   notice_outdated: 400, // the consent names a privacy notice version that is not the current one
   confirmation_required: 400, // closing an account without {"confirm": true}
   unauthorized: 401, // no valid bearer token or session cookie
   invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
+  oidc_token_failed: 401, // the OpenID Connect code exchange failed or its ID token was refused (issuer, audience, nonce, expiry)
   forbidden: 403, // signed in or token valid, but the role or scope does not allow the operation
   reauthentication_required: 403, // closing an account needs the password or a session opened in the last 10 minutes
   real_name_required: 403, // depositing an outcome before real-name verification (实名认证): an outcome belongs to a verified person
   csrf_failed: 403, // a cookie-authenticated change without the session's X-CSRF-Token, or from a foreign Origin
+  oidc_access_denied: 403, // the OpenID Connect provider answered access_denied: the person declined or was refused
   reserved_credential_id: 403, // an API client's credential id on the bank's own origin or in another client's namespace
   reserved_credential_type: 403, // a type only the bank produces (certification reports, status lists), asked for by an API client
   reserved_claim: 403, // a claim only the bank makes (recognizingInstitution: recognition), asked for by an API client
   not_found: 404,
+  oidc_not_configured: 404, // OpenID Connect sign-in is off (CB_OIDC_ISSUER unset)
   duplicate_credential: 409, // a credential with this id was already issued
   username_taken: 409, // registering or creating an account whose username another account has
   identity_already_verified: 409, // this account has already passed real-name verification
@@ -44,6 +49,7 @@ export const ERROR_STATUS = {
   evidence_type_mismatch: 415, // an evidence file whose name or declared type says another type than its content (a PNG named .pdf)
   rate_limited: 429,
   account_locked: 429, // too many wrong passwords in a row: locked for CB_LOCKOUT_MINUTES (Retry-After)
+  oidc_unavailable: 503, // the OpenID Connect provider cannot be reached or its metadata is wrong (Retry-After)
   internal: 500, // never exposed
   identity_service_unavailable: 503, // the identity verifier gave no answer (down, or the number is not covered); Retry-After
 } as const satisfies Record<string, number>

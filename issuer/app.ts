@@ -7,6 +7,7 @@ import { authorize } from './accounts/authorize.ts'
 import type { Operation } from './accounts/access-policy.ts'
 import { accountsRegister, passwordChange, sessionCreate, sessionDelete, sessionRead } from './accounts/routes/session.ts'
 import { usersCreate, usersGet, usersList, usersUpdate } from './accounts/routes/users.ts'
+import { oidcBegin, oidcCallback } from './accounts/routes/oidc.ts'
 import { identityVerify, learnerIdentityRead } from './accounts/routes/identity.ts'
 import { meClose, meExport, meRead, privacyNotice } from './accounts/routes/me.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
@@ -67,6 +68,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   // Accounts and sessions.
   api.post('/accounts', open('accounts.register'), signInLimit, body, accountsRegister(node.accounts, config.publicUrl))
   api.post('/session', open('session.create'), signInLimit, body, sessionCreate(node.accounts, config.publicUrl))
+  // Sign-in through the OpenID Connect provider: begin (302 to the provider), and the provider's callback.
+  api.get('/session/oidc', open('session.create'), signInLimit, oidcBegin(node.oidc, config.publicUrl))
+  api.get('/session/oidc/callback', open('session.create'), signInLimit, oidcCallback(node.oidc, config.publicUrl))
   api.get('/session', allow('session.read'), sessionRead(node.accounts))
   api.delete('/session', allow('session.delete'), sessionDelete(node.accounts, config.publicUrl))
   api.put('/session/password', allow('password.change'), signInLimit, body, passwordChange(node.accounts))

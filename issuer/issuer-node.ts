@@ -16,6 +16,7 @@ import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
 import { FrameworkLevels } from './catalogue/framework-levels.ts'
 import { Accounts } from './accounts/accounts.ts'
+import { OidcSignIn } from './accounts/oidc.ts'
 import { createPersonalDataProtector, type PersonalDataProtector } from '../core/identity/personal-data.ts'
 import type { IdentityVerifier } from '../core/identity/identity-verifier.ts'
 import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
@@ -37,6 +38,8 @@ export interface IssuerNode {
   readonly frameworkLevels: FrameworkLevels
   readonly catalogue: Catalogue
   readonly accounts: Accounts
+  /** Sign-in through the external OpenID Connect provider (off, answering 404, without CB_OIDC_ISSUER). */
+  readonly oidc: OidcSignIn
   /** Encrypts and hashes personal data (identity numbers) with keys derived from CB_KMS_SECRET_KEY. */
   readonly personalData: PersonalDataProtector
   /** Real-name verification (实名认证): the pluggable verifier (CB_IDENTITY_REGISTRY's registry, or a service plugged in). */
@@ -76,6 +79,14 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
     const catalogue = new Catalogue({ ds, clock: deps.clock, levels: frameworkLevels, institutions: alliance })
     const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })
+    const oidc = new OidcSignIn({
+      ds,
+      clock: deps.clock,
+      accounts,
+      config: config.oidc,
+      publicUrl: config.publicUrl,
+      timeoutMs: config.fetchTimeoutMs,
+    })
     const personalData = createPersonalDataProtector(config)
     const identityVerifier = createIdentityVerifier(config, { protector: personalData, clock: deps.clock, log: deps.log })
     const learnerIdentity = new LearnerIdentity({ ds, clock: deps.clock, protector: personalData, verifier: identityVerifier })
@@ -96,6 +107,7 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       frameworkLevels,
       catalogue,
       accounts,
+      oidc,
       personalData,
       identityVerifier,
       learnerIdentity,

@@ -12,6 +12,7 @@ import { ApiClientLastUsed1796100000000 } from './migrations/1796100000000-api-c
 import { AllianceAndCatalogue1796200000000 } from './migrations/1796200000000-alliance-and-catalogue.ts'
 import { AuditTrail1796400000000 } from './migrations/1796400000000-audit-trail.ts'
 import { Accounts1796500000000 } from './migrations/1796500000000-accounts.ts'
+import { OidcLogins1796550000000 } from './migrations/1796550000000-oidc-logins.ts'
 import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
 
@@ -28,6 +29,7 @@ const migrationsFor = (role: DatabaseRole) =>
         AllianceAndCatalogue1796200000000,
         AuditTrail1796400000000,
         Accounts1796500000000,
+        OidcLogins1796550000000,
         ImportJobs1796700000000,
         IdentityAndConsent1796900000000,
       ]
