@@ -158,6 +158,23 @@ export class DepositStore {
     return row && evidenceFromRow(row)
   }
 
+  /** Deletes the evidence rows of some deposits (erasure); the content files are the caller's to remove. */
+  async deleteEvidenceOf(depositIds: readonly string[]): Promise<void> {
+    if (!depositIds.length) return
+    await sql(this.db, `DELETE FROM cb_evidence WHERE deposit_id IN (${depositIds.map(() => '?').join(', ')})`, depositIds)
+  }
+
+  /** Which of `hashes` some evidence row still names. */
+  async referenced(hashes: readonly string[]): Promise<Set<string>> {
+    if (!hashes.length) return new Set()
+    const rows = await sql<{ sha256: string }>(
+      this.db,
+      `SELECT DISTINCT sha256 FROM cb_evidence WHERE sha256 IN (${hashes.map(() => '?').join(', ')})`,
+      hashes,
+    )
+    return new Set(rows.map((r) => r.sha256))
+  }
+
   /** Counts (tests and the PIPL export check that nothing half-written was kept). */
   async counts(): Promise<{ deposits: number; evidence: number }> {
     const [d] = await sql<{ n: number | string }>(this.db, 'SELECT COUNT(*) AS n FROM cb_deposit')

@@ -321,6 +321,42 @@ export class Deposits {
     return this.get(id, userId)
   }
 
+  /**
+   * Erases a learner's evidence (closing their account, PIPL): the evidence rows of every deposit of theirs go in one
+   * transaction, audited (`evidence_erased`, hashes only); then each content file no other deposit names is removed.
+   * The deposits and their outcomes stay (a recognized outcome's credential is kept, as the notice says). Returns how
+   * many evidence rows were erased.
+   */
+  async eraseEvidenceForUser(userId: string, actor: AuditActor): Promise<number> {
+    const erased = await transaction(this.ds, async (m) => {
+      const store = new DepositStore(m)
+      const ids: string[] = []
+      let after: DepositPosition | undefined
+      for (;;) {
+        const page = await store.listForUser(userId, after, 500)
+        ids.push(...page.map((d) => d.id))
+        if (page.length < 500) break
+        after = page.at(-1)
+      }
+      const evidence = await store.evidenceOf(ids)
+      if (!evidence.length) return []
+      await store.deleteEvidenceOf(ids)
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'evidence_erased',
+        subject: { type: 'user', id: userId },
+        before: { evidence: evidence.map((e) => ({ depositId: e.depositId, sha256: e.sha256 })) },
+        after: { evidence: [] },
+      })
+      return evidence
+    })
+    const hashes = [...new Set(erased.map((e) => e.sha256))]
+    const still = await new DepositStore(this.ds).referenced(hashes)
+    for (const h of hashes) if (!still.has(h)) await this.evidenceStore.remove(h)
+    return erased.length
+  }
+
   /** The evidence of an outcome that came from a deposit (empty for imported ones), for the recognition queue's view. */
   async evidenceFor(outcomeId: string): Promise<EvidenceView[]> {
     const store = new DepositStore(this.ds)

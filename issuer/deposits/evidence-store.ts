@@ -124,13 +124,12 @@ export class EvidenceStore {
     return { tempPath: named, sha256, size, sniffedType: sniffEvidenceType(head), truncated: isTruncated() }
   }
 
-  /** Puts a received file in its place (atomic rename); the same content already there: the copy is dropped. */
+  /**
+   * Puts a received file in its place by an atomic rename, over the same content if it is there already (the same hash:
+   * the same bytes), so a file an erasure removed meanwhile is back once its new deposit is committed.
+   */
   async commit(file: ReceivedFile): Promise<void> {
     const target = this.pathOf(file.sha256)
-    if (await exists(target)) {
-      await rm(file.tempPath, { force: true })
-      return
-    }
     await mkdir(path.dirname(target), { recursive: true, mode: 0o700 })
     await rename(file.tempPath, target)
   }
