@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   id_number_checksum: 400, // its ISO 7064 MOD 11-2 check character does not match
   id_number_region: 400, // its first two digits are not a province-level region code
   id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
+  reason_required: 400, // rejecting a learning outcome needs a reason the learner can read
   import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
   oidc_state_invalid: 400, // an OpenID Connect callback whose state is unknown, used, expired, or from another browser than the one that began it
   oidc_provider_error: 400, // the OpenID Connect provider answered the sign-in with an error other than access_denied, or without a code
@@ -42,6 +43,8 @@ export const ERROR_STATUS = {
   identity_already_registered: 409, // another account is verified with this identity number (one person, one account)
   account_closed: 409, // the account was closed by its owner and cannot be changed
   already_exists: 409, // an institution with this id, or a catalogue entry with this code at its institution, already exists
+  outcome_already_decided: 409, // a learning outcome was already recognized, rejected, referred or withdrawn (one of two decisions at once)
+  outcome_not_in_queue: 409, // an expert decision on an outcome nobody referred to the expert committee
   identity_mismatch: 422, // the identity verifier says the name does not belong to the number
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -15,6 +15,7 @@ import { StatusLists } from './status/status-lists.ts'
 import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
 import { FrameworkLevels } from './catalogue/framework-levels.ts'
+import { Recognition } from './recognition/recognition.ts'
 import { Accounts } from './accounts/accounts.ts'
 import { OidcSignIn } from './accounts/oidc.ts'
 import { createPersonalDataProtector, type PersonalDataProtector } from '../core/identity/personal-data.ts'
@@ -37,6 +38,8 @@ export interface IssuerNode {
   readonly alliance: Alliance
   readonly frameworkLevels: FrameworkLevels
   readonly catalogue: Catalogue
+  /** Learning outcomes and their recognition (认定): imports, deposits, the queue, decisions. */
+  readonly recognition: Recognition
   readonly accounts: Accounts
   /** Sign-in through the external OpenID Connect provider (off, answering 404, without CB_OIDC_ISSUER). */
   readonly oidc: OidcSignIn
@@ -78,6 +81,15 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const frameworkLevels = new FrameworkLevels({ ds, clock: deps.clock })
     const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
     const catalogue = new Catalogue({ ds, clock: deps.clock, levels: frameworkLevels, institutions: alliance })
+    const recognition = new Recognition({
+      ds,
+      clock: deps.clock,
+      issuer,
+      catalogue,
+      alliance,
+      levels: frameworkLevels,
+      bank: { did: identity.did, publicUrl: config.publicUrl },
+    })
     const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })
     const oidc = new OidcSignIn({
       ds,
@@ -106,6 +118,7 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       alliance,
       frameworkLevels,
       catalogue,
+      recognition,
       accounts,
       oidc,
       personalData,

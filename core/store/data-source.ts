@@ -13,6 +13,7 @@ import { AllianceAndCatalogue1796200000000 } from './migrations/1796200000000-al
 import { AuditTrail1796400000000 } from './migrations/1796400000000-audit-trail.ts'
 import { Accounts1796500000000 } from './migrations/1796500000000-accounts.ts'
 import { OidcLogins1796550000000 } from './migrations/1796550000000-oidc-logins.ts'
+import { LearningOutcomes1796600000000 } from './migrations/1796600000000-learning-outcomes.ts'
 import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
 
@@ -30,6 +31,7 @@ const migrationsFor = (role: DatabaseRole) =>
         AuditTrail1796400000000,
         Accounts1796500000000,
         OidcLogins1796550000000,
+        LearningOutcomes1796600000000,
         ImportJobs1796700000000,
         IdentityAndConsent1796900000000,
       ]

@@ -1,7 +1,7 @@
 // The issuing use case: check the request, attach status, sign (vc+jwt or eddsa-rdfc-2022), store — one transaction per batch.
 import { randomUUID } from 'node:crypto'
 import type { FromSchema } from 'json-schema-to-ts'
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { epochSeconds } from '../../core/clock.ts'
 import { AppError, InvalidRequestError, type Issue } from '../../core/errors.ts'
@@ -101,55 +101,80 @@ export class CredentialIssuer {
    */
   async issueMany(requests: readonly IssueRequest[], clientId: string | null, admit?: Admit): Promise<IssuedCredential[]> {
     const now = this.clock()
+    const prepared = this.prepareAll(requests, now, admit)
+    const key = await this.identity.activeKey()
+    try {
+      return await transaction(this.ds, (m) => this.signAndStore(m, prepared, key, clientId, now))
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 'a credential with this id was already issued', { cause: err })
+      throw err
+    }
+  }
+
+  /**
+   * {@link issueMany} inside the caller's transaction `m` (the bank's own use cases: recognition signs an outcome's
+   * credential in the transaction that records the outcome, so both commit or neither). No client policy applies. A
+   * unique violation is left as it is, so the caller's transaction() can re-run the whole unit on PostgreSQL.
+   */
+  async issueManyIn(m: EntityManager, requests: readonly IssueRequest[], clientId: string | null): Promise<IssuedCredential[]> {
+    const now = this.clock()
+    const prepared = this.prepareAll(requests, now, undefined)
+    return this.signAndStore(m, prepared, await this.identity.activeKey(), clientId, now)
+  }
+
+  private prepareAll(requests: readonly IssueRequest[], now: Date, admit: Admit | undefined): Prepared[] {
     const prepared = requests.map((r, i) => this.prepare(r, now, requests.length > 1 ? `/${i}` : '', admit))
     const ids = new Set<string>()
     for (const p of prepared) {
       if (ids.has(p.id)) throw new AppError('duplicate_credential', `credential id ${p.id} appears twice in this batch`)
       ids.add(p.id)
     }
-    const key = await this.identity.activeKey()
-    try {
-      return await transaction(this.ds, async (m) => {
-        const credentials = new CredentialStore(m)
-        const [existing] = await credentials.existingIds([...ids])
-        if (existing !== undefined)
-          throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
-        const slots = await this.statusLists.allocate(m, prepared.length)
-        // Sign chunk n+1 while the database writes chunk n.
-        const issued: IssuedCredential[] = []
-        let writing: Promise<void> = Promise.resolve()
-        for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
-          const part = prepared.slice(i, i + ROWS_PER_INSERT)
-          const partSlots = slots.slice(i, i + ROWS_PER_INSERT)
-          const signed = await Promise.all(
-            part.map((p, j) =>
-              this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now),
-            ),
-          )
-          issued.push(...signed)
-          await writing
-          writing = credentials.insert(this.rows(signed, part, partSlots, clientId, now))
-          writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
-        }
-        await writing
-        // One audit entry per credential, in this transaction: the batch and its entries commit together.
-        const actor = clientActor(clientId)
-        await recordMany(
-          m,
-          issued.map((c, i) => ({
-            at: now,
-            actor,
-            action: 'credential_issued',
-            subject: { type: 'credential', id: c.id },
-            after: { format: c.format, statusListId: slots[i]!.listId, statusIndex: slots[i]!.index, clientId },
-          })),
-        )
-        return issued
-      })
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 'a credential with this id was already issued', { cause: err })
-      throw err
+    return prepared
+  }
+
+  /** Status slots, signatures, rows and audit entries of a prepared batch, in the transaction `m`. */
+  private async signAndStore(
+    m: EntityManager,
+    prepared: readonly Prepared[],
+    key: SigningKey,
+    clientId: string | null,
+    now: Date,
+  ): Promise<IssuedCredential[]> {
+    const credentials = new CredentialStore(m)
+    const [existing] = await credentials.existingIds(prepared.map((p) => p.id))
+    if (existing !== undefined)
+      throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
+    const slots = await this.statusLists.allocate(m, prepared.length)
+    // Sign chunk n+1 while the database writes chunk n.
+    const issued: IssuedCredential[] = []
+    let writing: Promise<void> = Promise.resolve()
+    for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT) {
+      const part = prepared.slice(i, i + ROWS_PER_INSERT)
+      const partSlots = slots.slice(i, i + ROWS_PER_INSERT)
+      const signed = await Promise.all(
+        part.map((p, j) =>
+          this.sign({ ...p.credential, credentialStatus: this.statusLists.entries(partSlots[j]!, p.format) }, p, key, now),
+        ),
+      )
+      issued.push(...signed)
+      await writing
+      writing = credentials.insert(this.rows(signed, part, partSlots, clientId, now))
+      writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
     }
+    await writing
+    // One audit entry per credential, in this transaction: the batch and its entries commit together.
+    const actor = clientActor(clientId)
+    await recordMany(
+      m,
+      issued.map((c, i) => ({
+        at: now,
+        actor,
+        action: 'credential_issued',
+        subject: { type: 'credential', id: c.id },
+        after: { format: c.format, statusListId: slots[i]!.listId, statusIndex: slots[i]!.index, clientId },
+      })),
+    )
+    return issued
   }
 
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */

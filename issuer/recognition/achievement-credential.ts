@@ -1,0 +1,141 @@
+// The AchievementCredential the bank signs for a recognized learning outcome: Open Badges 3.0 with the credit bank's
+// terms, the learner named only by a salted, hashed IdentityObject, names in Chinese and English as language values.
+import {
+  ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
+  CREDIT_BANK_CONTEXT,
+  OB3_CONTEXT,
+  VC_V2_CONTEXT,
+  type LanguageValue,
+} from '../../core/credentials/types.ts'
+import type { InstitutionRecord } from '../alliance/institution-store.ts'
+import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
+import type { OutcomeRecord } from './outcome-store.ts'
+
+export interface Bilingual {
+  readonly zh: string
+  readonly en: string
+}
+
+/** The bank as the credential's issuer: its DID, its name, and the public URL its catalogue and outcomes live under. */
+export interface BankProfile {
+  readonly did: string
+  readonly name: Bilingual
+  readonly publicUrl: URL
+}
+
+/** What the credential is about: a catalogue entry and its institution, or (a deposit outside the catalogue) the learner's claim. */
+export type OutcomeAchievementSource =
+  { readonly kind: 'catalogue'; readonly entry: CatalogueEntryRecord; readonly institution: InstitutionRecord } | { readonly kind: 'claim' }
+
+/** The bank's name when no other is configured (bin/demo.ts uses the same). */
+export const DEFAULT_BANK_NAME: Bilingual = { zh: '江苏省终身教育学分银行', en: 'Jiangsu Credit Bank for Lifelong Education' }
+
+/** `[{zh}, {en}]` language values, leaving out a blank one; undefined when both are blank. */
+export function languageValues(text: { readonly zh?: string; readonly en?: string }): LanguageValue[] | undefined {
+  const out: LanguageValue[] = []
+  if (text.zh?.trim()) out.push({ '@value': text.zh, '@language': 'zh' })
+  if (text.en?.trim()) out.push({ '@value': text.en, '@language': 'en' })
+  return out.length ? out : undefined
+}
+
+/**
+ * A date (YYYY-MM-DD) as the instant a person in China means by it: midnight, Beijing time. The credential keeps
+ * `awardedDate` (when the outcome was awarded) apart from `validFrom` (when the bank signed it).
+ */
+export const beijingMidnight = (date: string): string => `${date}T00:00:00+08:00`
+
+const baseUrl = (u: URL): string => u.href.replace(/\/$/, '')
+
+/** An institution as an OB 3.0 Profile: its did:web when it has one, else its page in the bank. */
+export function institutionProfile(institution: InstitutionRecord, publicUrl: URL): Record<string, unknown> {
+  return {
+    id: institution.did ?? `${baseUrl(publicUrl)}/institutions/${institution.id}`,
+    type: ['Profile'],
+    name: languageValues({ zh: institution.nameZh, en: institution.nameEn }),
+  }
+}
+
+function bankProfile(bank: BankProfile): Record<string, unknown> {
+  return { id: bank.did, type: ['Profile'], name: languageValues(bank.name) }
+}
+
+function catalogueAchievement(entry: CatalogueEntryRecord, institution: InstitutionRecord, publicUrl: URL): Record<string, unknown> {
+  const id = `${baseUrl(publicUrl)}/catalogue/${entry.id}`
+  const name = languageValues({ zh: entry.nameZh, en: entry.nameEn })
+  return {
+    id,
+    type: ['Achievement'],
+    achievementType: entry.achievementType,
+    name,
+    description: languageValues({ zh: entry.descriptionZh, en: entry.descriptionEn }) ?? name,
+    criteria: {
+      id,
+      narrative: `按${institution.nameZh}学习成果目录条目 ${entry.code} 的要求完成并通过考核。Completed and assessed as ${institution.nameEn}'s catalogue entry ${entry.code} requires.`,
+    },
+    creditsAvailable: entry.creditsCenti / 100,
+    fieldOfStudy: entry.field,
+    humanCode: entry.code,
+    frameworkLevel: entry.level,
+    outcomeCategory: entry.category,
+  }
+}
+
+function claimedAchievement(outcome: OutcomeRecord, publicUrl: URL): Record<string, unknown> {
+  const claim = outcome.claim
+  if (!claim) throw new TypeError(`outcome ${outcome.id} has neither a catalogue entry nor a claim`)
+  return {
+    id: `${baseUrl(publicUrl)}/outcomes/${outcome.id}/achievement`,
+    type: ['Achievement'],
+    achievementType: 'Achievement',
+    name: languageValues(claim.name),
+    description: languageValues({
+      zh: `由学习者存入、经学分银行认定的学习成果；颁发机构：${claim.issuerName}。`,
+      en: `A learning outcome the learner deposited and the credit bank recognized; awarded by ${claim.issuerName}.`,
+    }),
+    criteria: {
+      narrative: `学分银行审核学习者提交的证明材料后认定。Recognized by the credit bank after reviewing the evidence the learner deposited.`,
+    },
+    creditsAvailable: claim.credits,
+    fieldOfStudy: claim.field,
+    frameworkLevel: claim.level,
+    outcomeCategory: claim.category,
+  }
+}
+
+/**
+ * The unsigned AchievementCredential of a recognized outcome (the issuer adds validFrom, status and proof). The
+ * recognizing institution is the catalogue entry's institution; for a claim outside the catalogue, the bank itself.
+ */
+export function buildOutcomeCredential(
+  bank: BankProfile,
+  outcome: OutcomeRecord,
+  source: OutcomeAchievementSource,
+  credentialId: string,
+): Record<string, unknown> {
+  const achievement =
+    source.kind === 'catalogue'
+      ? catalogueAchievement(source.entry, source.institution, bank.publicUrl)
+      : claimedAchievement(outcome, bank.publicUrl)
+  const recognizingInstitution = source.kind === 'catalogue' ? institutionProfile(source.institution, bank.publicUrl) : bankProfile(bank)
+  const subject: Record<string, unknown> = {
+    type: ['AchievementSubject'],
+    identifier: [outcome.identityObject],
+    achievement,
+    creditsEarned: outcome.creditsCenti / 100,
+    ...(outcome.result !== null ? { result: [{ type: ['Result'], value: outcome.result }] } : {}),
+    ...(outcome.term !== null ? { term: outcome.term } : {}),
+    ...(outcome.activityStartDate !== null ? { activityStartDate: beijingMidnight(outcome.activityStartDate) } : {}),
+    ...(outcome.activityEndDate !== null ? { activityEndDate: beijingMidnight(outcome.activityEndDate) } : {}),
+    recognizingInstitution,
+  }
+  return {
+    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
+    id: credentialId,
+    type: ['VerifiableCredential', 'AchievementCredential'],
+    issuer: bankProfile(bank),
+    name: achievement.name,
+    awardedDate: beijingMidnight(outcome.awardedDate),
+    credentialSchema: [{ id: ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, type: 'JsonSchema' }],
+    credentialSubject: subject,
+  }
+}
