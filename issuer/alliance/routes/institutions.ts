@@ -5,6 +5,7 @@ import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-sch
 import { actorOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
+import { describe } from '../../../http/route-meta.ts'
 import type { Clock } from '../../../core/clock.ts'
 import { scopesInForce, type Alliance } from '../alliance.ts'
 import { CATEGORIES, INSTITUTION_TYPES, type AccreditationScopeRecord, type InstitutionRecord } from '../institution-store.ts'
@@ -122,12 +123,19 @@ export const scopeJson = (s: AccreditationScopeRecord) => ({
 
 export const institutionsCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(institutionCreateSchema),
-  async (req, res) => {
-    const body = req.body as Valid<typeof institutionCreateSchema.body>
-    const created = await alliance.create(body, actorOf(req.principal!))
-    req.log.info('institution created', { institution: created.id, by: req.principal!.id })
-    res.status(201).location(`${req.baseUrl}/institutions/${created.id}`).json(institutionJson(created))
-  },
+  describe<RequestHandler>(
+    async (req, res) => {
+      const body = req.body as Valid<typeof institutionCreateSchema.body>
+      const created = await alliance.create(body, actorOf(req.principal!))
+      req.log.info('institution created', { institution: created.id, by: req.principal!.id })
+      res.status(201).location(`${req.baseUrl}/institutions/${created.id}`).json(institutionJson(created))
+    },
+    {
+      responses: {
+        '201': { description: 'The institution 已创建', headers: { Location: 'the new institution' }, content: { 'application/json': {} } },
+      },
+    },
+  ),
 ]
 
 export const institutionsUpdate = (alliance: Alliance): RequestHandler[] => [
@@ -176,12 +184,15 @@ export const institutionsGet = (alliance: Alliance, clock: Clock): RequestHandle
 
 export const scopesCreate = (alliance: Alliance): RequestHandler[] => [
   validateRequest(scopeCreateSchema),
-  async (req, res) => {
-    const id = String(req.params.id)
-    const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>, actorOf(req.principal!))
-    req.log.info('accreditation scope added', { institution: id, scope: scope.id, by: req.principal!.id })
-    res.status(201).json(scopeJson(scope))
-  },
+  describe<RequestHandler>(
+    async (req, res) => {
+      const id = String(req.params.id)
+      const scope = await alliance.addScope(id, req.body as Valid<typeof scopeCreateSchema.body>, actorOf(req.principal!))
+      req.log.info('accreditation scope added', { institution: id, scope: scope.id, by: req.principal!.id })
+      res.status(201).json(scopeJson(scope))
+    },
+    { responses: { '201': { description: 'The accreditation scope 已添加', content: { 'application/json': {} } } } },
+  ),
 ]
 
 export const scopesUpdate = (alliance: Alliance): RequestHandler[] => [

@@ -4,6 +4,7 @@ import { bilingual, bilingualChange, nonBlankText } from '../../../core/json-sch
 import { actorOf } from '../../accounts/principal.ts'
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
+import { describe } from '../../../http/route-meta.ts'
 import type { Catalogue } from '../catalogue.ts'
 import type { CatalogueEntryRecord } from '../catalogue-store.ts'
 
@@ -107,11 +108,18 @@ export const entryJson = (e: CatalogueEntryRecord) => ({
 
 export const catalogueCreate = (catalogue: Catalogue): RequestHandler[] => [
   validateRequest(catalogueCreateSchema),
-  async (req, res) => {
-    const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>, actorOf(req.principal!))
-    req.log.info('catalogue entry created', { entry: entry.id, institution: entry.institutionId, by: req.principal!.id })
-    res.status(201).location(`${req.baseUrl}/catalogue/${entry.id}`).json(entryJson(entry))
-  },
+  describe<RequestHandler>(
+    async (req, res) => {
+      const entry = await catalogue.create(req.body as Valid<typeof catalogueCreateSchema.body>, actorOf(req.principal!))
+      req.log.info('catalogue entry created', { entry: entry.id, institution: entry.institutionId, by: req.principal!.id })
+      res.status(201).location(`${req.baseUrl}/catalogue/${entry.id}`).json(entryJson(entry))
+    },
+    {
+      responses: {
+        '201': { description: 'The catalogue entry 已创建', headers: { Location: 'the new entry' }, content: { 'application/json': {} } },
+      },
+    },
+  ),
 ]
 
 export const catalogueUpdate = (catalogue: Catalogue): RequestHandler[] => [

@@ -2,6 +2,7 @@
 // or, by content negotiation, the JSON form with a Data Integrity proof; `.json` is the JSON form's own URL.
 import type { RequestHandler } from 'express'
 import { validateRequest } from '../../../http/validate-request.ts'
+import { describe } from '../../../http/route-meta.ts'
 import type { StatusLists, StatusPurpose } from '../status-lists.ts'
 
 /** The JSON form's media types, preferred first: VC DM 2.0's `application/vc` and its older name, then plain JSON(-LD). */
@@ -25,7 +26,15 @@ export const statusListSchema = {
 
 export const statusList = (lists: StatusLists, ttlSeconds: number): RequestHandler[] => [
   validateRequest(statusListSchema),
-  serveStatusList(lists, ttlSeconds),
+  describe(serveStatusList(lists, ttlSeconds), {
+    responses: {
+      '200': {
+        description: 'The signed Bitstring Status List credential: vc+jwt at the list URL by default, JSON at <purpose>.json or by Accept',
+        content: Object.fromEntries([JWT_TYPE, ...JSON_TYPES].map((type) => [type, {}])),
+      },
+      '304': { description: 'Not modified (If-None-Match matched the ETag)' },
+    },
+  }),
 ]
 
 const serveStatusList =
