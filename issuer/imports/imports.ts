@@ -495,6 +495,9 @@ export class Imports {
         after: { state, ...job.counts, ...(error ? { error: error.code } : {}) },
       })
     })
+    // An uploaded file holds identity numbers in the clear: kept only while its job may still need it. A file the
+    // command line was given is the operator's and stays.
+    if (path.dirname(job.filePath) === path.resolve(this.o.dataDir, 'imports')) rmSync(job.filePath, { force: true })
     this.o.log.info('import job finished', { job: job.id, state, ...job.counts })
     return { ...job, state, finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null, error }
   }

@@ -2,6 +2,8 @@
 // 10,000-row file with bad rows of every kind, the same file again, CSV with a BOM, CRLF and quoted commas, JSON Lines,
 // the template, who may import and read which jobs, and a job another node takes over once the first node's lease expired.
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
@@ -133,6 +135,11 @@ describe('imports (HTTP)', function () {
       toReview: OUT_OF_SCOPE.length,
     })
     assert.deepEqual([job.body.progress.rowsDone, job.body.progress.percent], [N, 100])
+    assert.equal(
+      existsSync(path.join(sys.config.dataDir, 'imports', `${created.body.id}.csv`)),
+      false,
+      'the uploaded file is deleted when its job ends',
+    )
 
     // Each bad row, with its line, column and code; nothing else.
     const errors = await staffA.get<{ jobId: string; errors: ErrorJson[] }>(`/imports/${created.body.id}/errors?format=json`)
@@ -276,7 +283,7 @@ describe('imports (HTTP)', function () {
       Buffer.from(',c,1,2026-01-01\r\n'),
     ])
     assertProblem(
-      await staffA.request('POST', '/imports', { body: new Uint8Array(latin1), headers: { 'content-type': 'text/csv' } }),
+      await staffA.request('POST', '/imports', { body: latin1, headers: { 'content-type': 'text/csv' } }),
       400,
       'import_file_invalid',
     )
