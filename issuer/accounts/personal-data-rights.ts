@@ -18,6 +18,15 @@ export interface LearnerOutcomes {
   listForLearner(idHash: string, page: { after?: string; limit: number }): Promise<{ items: readonly unknown[]; nextCursor?: string }>
 }
 
+/** The deposits capability's use cases: every deposit of a learner, with its evidence list (not content); withdrawal. */
+export interface LearnerDeposits {
+  listForUser(userId: string): Promise<readonly { readonly id: string; readonly status: string }[]>
+  withdraw(id: string, userId: string, actor: AuditActor): Promise<unknown>
+}
+
+/** Deposit states that still wait for a decision: closing the account withdraws them. */
+const UNDECIDED = new Set(['pending', 'referred'])
+
 /** Closing an account without the password needs a session opened this recently. */
 export const RECENT_SIGN_IN_MINUTES = 10
 
@@ -42,18 +51,28 @@ export class PersonalDataRights {
   private readonly accounts: Accounts
   private readonly identity: LearnerIdentity
   private readonly outcomes: LearnerOutcomes | undefined
+  private readonly deposits: LearnerDeposits | undefined
 
-  constructor(deps: { ds: DataSource; clock: Clock; accounts: Accounts; identity: LearnerIdentity; outcomes?: LearnerOutcomes }) {
+  constructor(deps: {
+    ds: DataSource
+    clock: Clock
+    accounts: Accounts
+    identity: LearnerIdentity
+    outcomes?: LearnerOutcomes
+    deposits?: LearnerDeposits
+  }) {
     this.ds = deps.ds
     this.clock = deps.clock
     this.accounts = deps.accounts
     this.identity = deps.identity
     this.outcomes = deps.outcomes
+    this.deposits = deps.deposits
   }
 
   /**
    * Everything the bank holds about the learner, as one JSON document: the account, the identity in the clear (their
-   * own data), consents, session dates, OIDC links, learning outcomes held under their identity hash, and every audit
+   * own data), consents, session dates, OIDC links, learning outcomes held under their identity hash, their deposits
+   * (with the evidence list; the files themselves stay downloadable one by one), and every audit
    * entry they made or that is about them (staff reads of their number among them).
    */
   async export(userId: string) {
@@ -90,6 +109,7 @@ export class PersonalDataRights {
       })),
       oidcLinks: await store.oidcLinksOf(userId),
       outcomes: idHash ? outcomes : [],
+      deposits: this.deposits ? await this.deposits.listForUser(userId) : [],
       audit,
     }
   }
@@ -122,6 +142,18 @@ export class PersonalDataRights {
           `send your password, or sign in again and close the account within ${RECENT_SIGN_IN_MINUTES} minutes (请输入密码或重新登录后再注销)`,
         )
     }
+    // Deposits still waiting for a decision are withdrawn (through the deposits capability), so nobody decides on the
+    // evidence of a closed account; one decided meanwhile (409) stays decided.
+    let depositsWithdrawn = 0
+    for (const deposit of this.deposits ? await this.deposits.listForUser(userId) : []) {
+      if (!UNDECIDED.has(deposit.status)) continue
+      try {
+        await this.deposits!.withdraw(deposit.id, userId, actor)
+        depositsWithdrawn++
+      } catch (err) {
+        if (!(err instanceof AppError && err.status === 409)) throw err
+      }
+    }
     const closedAt = this.clock().toISOString()
     return transaction(this.ds, async (m) => {
       const users = new UserStore(m)
@@ -151,7 +183,7 @@ export class PersonalDataRights {
         action: 'account_closed',
         subject: { type: 'user', id: userId },
         before: { status: current.status },
-        after: { status: 'closed', identityErased: hadIdentity, consentsWithdrawn, oidcLinksDeleted: oidcLinks },
+        after: { status: 'closed', identityErased: hadIdentity, consentsWithdrawn, oidcLinksDeleted: oidcLinks, depositsWithdrawn },
       })
       return {
         userId,
@@ -163,10 +195,12 @@ export class PersonalDataRights {
           'password',
           'sessions',
           ...(oidcLinks ? ['OpenID Connect links'] : []),
+          ...(depositsWithdrawn ? ['deposits waiting for a decision (withdrawn)'] : []),
         ],
         kept: [
           'signed credentials and their status',
           'outcomes imported by institutions',
+          'decided deposits and their evidence',
           'audit trail (personal data masked)',
           'consent records (withdrawn)',
         ],
