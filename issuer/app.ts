@@ -10,6 +10,7 @@ import { usersCreate, usersGet, usersList, usersUpdate } from './accounts/routes
 import { oidcBegin, oidcCallback } from './accounts/routes/oidc.ts'
 import { identityVerify, learnerIdentityRead } from './accounts/routes/identity.ts'
 import { meClose, meExport, meRead, privacyNotice } from './accounts/routes/me.ts'
+import { depositsCreate, depositsGet, depositsList, depositsWithdraw, evidenceGet } from './deposits/routes/deposits.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -102,7 +103,13 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/catalogue/:id', open('catalogue.read'), catalogueGet(node.catalogue))
   api.patch('/catalogue/:id', allow('catalogue.manage'), body, catalogueUpdate(node.catalogue))
   api.get('/audit', allow('audit.read'), auditList(ds))
+  // Individual deposits: multipart/form-data with evidence files (streamed, typed by content); evidence for the learner
   // and for reviewers and experts whose queue holds the outcome.
+  api.post('/deposits', allow('deposits.create'), depositsCreate(node.deposits))
+  api.get('/deposits', allow('deposits.read-own'), depositsList(node.deposits))
+  api.get('/deposits/:id', allow('deposits.read-own'), depositsGet(node.deposits))
+  api.post('/deposits/:id/withdraw', allow('deposits.withdraw'), depositsWithdraw(node.deposits))
+  api.get('/deposits/:id/evidence/:sha256', allow('evidence.read'), evidenceGet(node.deposits))
 
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
@@ -121,6 +128,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         catalogue: 'GET /catalogue?level=&category=&institution=&field=&q=&cursor=&limit=, GET /catalogue/{id}',
         audit: 'GET /audit?after={seq}&limit={n} (admin)',
         apiDescription: 'GET /openapi.json (OpenAPI 3.1), browsable at GET /docs/',
+        deposits: 'POST /deposits, GET /deposits, GET /deposits/{id}, POST /deposits/{id}/withdraw, GET /deposits/{id}/evidence/{sha256}',
       },
     })
   })

@@ -23,6 +23,7 @@ import type { IdentityVerifier } from '../core/identity/identity-verifier.ts'
 import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
 import { LearnerIdentity } from './accounts/identity.ts'
 import { PersonalDataRights } from './accounts/personal-data-rights.ts'
+import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -51,6 +52,8 @@ export interface IssuerNode {
   readonly learnerIdentity: LearnerIdentity
   /** PIPL: a learner's data export and account closing. */
   readonly personalDataRights: PersonalDataRights
+  /** Individual deposits (个人存入) with evidence files, content-addressed under <dataDir>/evidence. */
+  readonly deposits: Deposits
   /** Sign-in attempts per client address (CB_SIGN_IN_PER_MINUTE), apart from the general limit. */
   readonly signInLimiter: RateLimiter
   close(): Promise<void>
@@ -102,7 +105,23 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
     const personalData = createPersonalDataProtector(config)
     const identityVerifier = createIdentityVerifier(config, { protector: personalData, clock: deps.clock, log: deps.log })
     const learnerIdentity = new LearnerIdentity({ ds, clock: deps.clock, protector: personalData, verifier: identityVerifier })
-    const personalDataRights = new PersonalDataRights({ ds, clock: deps.clock, accounts, identity: learnerIdentity })
+    const deposits = new Deposits({
+      ds,
+      clock: deps.clock,
+      recognition,
+      identities: learnerIdentitiesFrom({ accounts, identity: learnerIdentity, clock: deps.clock }),
+      dataDir: config.dataDir,
+      publicUrl: config.publicUrl,
+      limits: { maxFileBytes: config.evidenceMaxBytes, maxFiles: config.evidenceMaxFiles },
+    })
+    const personalDataRights = new PersonalDataRights({
+      ds,
+      clock: deps.clock,
+      accounts,
+      identity: learnerIdentity,
+      outcomes: recognition,
+      deposits,
+    })
     const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     return {
       config,
@@ -125,6 +144,7 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       identityVerifier,
       learnerIdentity,
       personalDataRights,
+      deposits,
       signInLimiter,
       async close() {
         await limiter.close()

@@ -15,6 +15,7 @@ import { Accounts1796500000000 } from './migrations/1796500000000-accounts.ts'
 import { OidcLogins1796550000000 } from './migrations/1796550000000-oidc-logins.ts'
 import { LearningOutcomes1796600000000 } from './migrations/1796600000000-learning-outcomes.ts'
 import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
+import { Deposits1796800000000 } from './migrations/1796800000000-deposits.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
@@ -33,6 +34,7 @@ const migrationsFor = (role: DatabaseRole) =>
         OidcLogins1796550000000,
         LearningOutcomes1796600000000,
         ImportJobs1796700000000,
+        Deposits1796800000000,
         IdentityAndConsent1796900000000,
       ]
     : [CreateVerifierTables1732900000001]
