@@ -118,7 +118,7 @@ describe('sign-in through an OpenID Connect provider', function () {
     assert.deepEqual(linked, [{ provider: idp.issuer, subject: 'person-zhang', user_id: body.user.id }])
   })
 
-  it('makes another account for another person, named from the UserInfo claims when the ID token has none', async () => {
+  it('makes another account for another person; without a name claim, the preferred username names it', async () => {
     idp.signInAs = 'person-li'
     const browser = new TestBrowser()
     const done = await browser.get((await throughProvider(browser)).href, { accept: 'application/json' })
@@ -180,6 +180,15 @@ describe('sign-in through an OpenID Connect provider', function () {
     const again = await problemOf(await browser.get(callback.href))
     assertProblem(again, 400, 'oidc_state_invalid')
     assert.match((again.body as { title: string }).title, /already completed/)
+  })
+
+  it('lets exactly one of two simultaneous callbacks with the same state through', async () => {
+    const browser = new TestBrowser()
+    const callback = await throughProvider(browser)
+    const answers = await Promise.all([browser.get(callback.href), browser.get(callback.href)])
+    const statuses = answers.map((r) => r.status).sort()
+    assert.deepEqual(statuses, [302, 400])
+    assertProblem(await problemOf(answers.find((r) => r.status === 400)!), 400, 'oidc_state_invalid')
   })
 
   it('refuses a callback in another browser than the one that began the sign-in (login CSRF)', async () => {
