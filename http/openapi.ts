@@ -214,7 +214,7 @@ function operationOf(route: RegisteredRoute, template: string, options: OpenApiO
     tags: meta.tags?.length ? [...meta.tags] : [tagOf(meta.operation, template, options.tags ?? [])],
     ...(parameters.length ? { parameters } : {}),
     ...(requestBody ? { requestBody } : {}),
-    responses: { ...successResponses(meta, method), ...errorResponses(errors, options.errorStatus) },
+    responses: mergeResponses(successResponses(meta, method), errorResponses(errors, options.errorStatus)),
     security: security.requirements,
     ...(meta.operation ? { 'x-operation': meta.operation } : {}),
     ...(access?.roles?.length ? { 'x-roles': [...access.roles] } : {}),
@@ -341,6 +341,27 @@ function successResponses(meta: RouteMeta, method: string): Record<string, Json>
   return method === 'post'
     ? { '2XX': { description: 'Success: 200, or 201 Created when a resource is created. 成功。', content: { 'application/json': {} } } }
     : { '200': { description: 'OK. 成功。', content: { 'application/json': {} } } }
+}
+
+/**
+ * The route's own answers and the problem answers by status; where both have a status (the VC API answers a credential
+ * that does not verify 400 with its report, a bad request 400 with a problem) the answer holds both media types.
+ */
+function mergeResponses(own: Record<string, Json>, problems: Record<string, Json>): Record<string, Json> {
+  const merged = { ...own }
+  for (const [status, problem] of Object.entries(problems)) {
+    const mine = own[status]
+    merged[status] = mine
+      ? {
+          ...problem,
+          ...mine,
+          description: `${String(mine['description'])}\n\n${String(problem['description'])}`,
+          content: { ...(mine['content'] as Json | undefined), ...(problem['content'] as Json) },
+          'x-error-codes': problem['x-error-codes'],
+        }
+      : problem
+  }
+  return merged
 }
 
 /** The error codes a route may answer: from its schemas, its guard, the notes of its middleware; internal always. */

@@ -211,7 +211,13 @@ describe('OpenAPI document and /docs', () => {
       '/presentations/verify',
       '/readyz',
     ])
-    assert.deepEqual(res.body.paths['/credentials/verify'].post.security, [])
+    const verify = res.body.paths['/credentials/verify'].post
+    assert.deepEqual(verify.security, [])
+    assert.match(verify.summary, /核验凭证/)
+    // 400 is both the VC API's report of a credential that does not verify and the problem of a bad request.
+    assert.deepEqual(Object.keys(verify.responses['400'].content).sort(), ['application/json', 'application/problem+json'])
+    assert.deepEqual(verify.responses['400']['x-error-codes'].sort(), ['invalid_json', 'invalid_request', 'unknown_option_provided'])
+    assert.deepEqual(Object.keys(verify.responses).sort(), ['200', '400', '413', '415', '429', '500', '503'])
     const page = await fetch(`${sys.verifierUrl}/docs/`)
     assert.equal(page.status, 200)
     assert.equal((await fetch(`${sys.verifierUrl}/docs/assets/swagger-ui-bundle.js`)).status, 200)

@@ -1,6 +1,7 @@
 // POST /challenges: a single-use presentation challenge, optionally bound to the domain the presentation must name.
 import type { RequestHandler } from 'express'
 import { validateRequest, type Valid } from '../../http/validate-request.ts'
+import { describe } from '../../http/route-meta.ts'
 
 export const challengesCreateSchema = {
   type: 'object',
@@ -21,7 +22,13 @@ export const challengesCreate = (challenges: {
   create(domain?: string): Promise<{ challenge: string; expiresAt: string }>
 }): RequestHandler[] => [
   validateRequest({ body: challengesCreateSchema }),
-  async (req, res) => {
-    res.status(201).json(await challenges.create((req.body as Body | undefined)?.domain))
-  },
+  describe<RequestHandler>(
+    async (req, res) => {
+      res.status(201).json(await challenges.create((req.body as Body | undefined)?.domain))
+    },
+    {
+      summary: 'A one-time challenge for a presentation (获取一次性挑战值)',
+      responses: { '201': { description: 'The challenge, to sign into the presentation 挑战值', content: { 'application/json': {} } } },
+    },
+  ),
 ]

@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express'
 import type { VerifierContext } from '../../core/verification/verifier-context.ts'
 import { OPTIONAL_CREDENTIAL_CHECKS, verifyCredential, type OptionalCredentialCheck } from '../../core/verification/verify-credential.ts'
 import { validateRequest, type Valid } from '../../http/validate-request.ts'
+import { describe } from '../../http/route-meta.ts'
 import { sendReport } from './verify-response.ts'
 
 /**
@@ -38,9 +39,25 @@ type Body = Valid<typeof credentialsVerifySchema>
 
 export const credentialsVerify = (ctx: VerifierContext): RequestHandler[] => [
   validateRequest({ body: credentialsVerifySchema }),
-  async (req, res) => {
-    const { verifiableCredential, options } = req.body as Body
-    const checks = options?.checks?.map((name) => CHECK_NAMES[name]!).filter((c): c is OptionalCredentialCheck => c !== 'always')
-    sendReport(res, await verifyCredential(verifiableCredential, ctx, checks ? { checks: new Set(checks) } : {}), 'credential')
-  },
+  describe<RequestHandler>(
+    async (req, res) => {
+      const { verifiableCredential, options } = req.body as Body
+      const checks = options?.checks?.map((name) => CHECK_NAMES[name]!).filter((c): c is OptionalCredentialCheck => c !== 'always')
+      sendReport(res, await verifyCredential(verifiableCredential, ctx, checks ? { checks: new Set(checks) } : {}), 'credential')
+    },
+    {
+      summary: 'Verify a credential (VC API) 核验凭证',
+      responses: {
+        '200': { description: 'Verified: the report of every check 已通过核验：检查报告', content: { 'application/json': {} } },
+        '400': {
+          description: 'Not verified: the whole report, problemDetails naming each failed check (VC API) 未通过核验：完整报告',
+          content: { 'application/json': {} },
+        },
+        '503': {
+          description: 'The verifier is too busy to check it (verifier_busy): the report, and Retry-After 服务繁忙',
+          content: { 'application/json': {} },
+        },
+      },
+    },
+  ),
 ]
