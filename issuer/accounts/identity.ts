@@ -100,8 +100,9 @@ export class LearnerIdentity {
     const name = normalizePersonName(input.name)
     if (await new IdentityStore(this.ds).findByUser(userId)) throw alreadyVerified()
 
-    const answer = await this.verifier
-      .verify({ name, idNumber: parsed.id.reveal() })
+    // A verifier that fails (throws, rejects) is an identity service without an answer: 503, never a 500.
+    const answer = await Promise.resolve()
+      .then(() => this.verifier.verify({ name, idNumber: parsed.id.reveal() }))
       .catch(
         (err: unknown) =>
           ({ outcome: 'unavailable', verifier: this.verifier.name, reason: String((err as Error)?.name ?? 'error') }) as const,

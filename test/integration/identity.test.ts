@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto'
 import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { maskIdNumber, parseResidentId } from '../../core/identity/resident-id.ts'
 import { sql } from '../../core/store/sql.ts'
+import { AppError } from '../../core/errors.ts'
+import { LearnerIdentity } from '../../issuer/accounts/identity.ts'
 import { NOTICE_DIGEST, PRIVACY_NOTICE } from '../../issuer/accounts/personal-data-notice.ts'
 import { listAudit, type AuditView } from '../../issuer/audit/audit-trail.ts'
 import { request, signUp, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
@@ -197,6 +199,28 @@ describe(`real-name verification on ${dbName} (issue 7 items 2 and 7)`, function
     const res = await verifyAs(learner, { name: '无名', idNumber: unknown, consent })
     assertProblem(res, 503, 'identity_service_unavailable')
     assert.equal(res.headers.get('retry-after'), '60')
+    assert.deepEqual(await identityRows(learner.user.id), [])
+  })
+
+  it('when the identity service itself fails (it throws), then the learner gets 503 identity_service_unavailable and nothing is stored', async () => {
+    const learner = await signUp(sys)
+    const failing = new LearnerIdentity({
+      ds: sys.issuer.ds,
+      clock: sys.clock,
+      protector: sys.issuer.personalData,
+      verifier: {
+        name: 'provincial',
+        verify: () => {
+          throw new Error('connect ECONNREFUSED')
+        },
+      },
+    })
+    const err = await failing.verify(learner.user.id, { ...CHEN, consent }, { type: 'user', id: learner.user.id }).then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e as AppError,
+    )
+    assert.ok(err instanceof AppError)
+    assert.deepEqual([err.code, err.status, err.headers], ['identity_service_unavailable', 503, { 'Retry-After': '60' }])
     assert.deepEqual(await identityRows(learner.user.id), [])
   })
 
