@@ -82,7 +82,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   // Real-name verification and personal information (PIPL): the notice, my data, my account's closing; staff reads audited.
   api.get('/privacy-notice', open('privacy-notice.read'), privacyNotice)
   api.get('/me', allow('me.read'), meRead(node.accounts, node.learnerIdentity))
-  api.post('/me/identity', allow('identity.verify'), body, identityVerify(node.learnerIdentity))
+  // Each attempt asks the identity service about a name and number: limited like sign-ins (CB_SIGN_IN_PER_MINUTE), so
+  // nobody walks names against a number.
+  api.post('/me/identity', allow('identity.verify'), signInLimit, body, identityVerify(node.learnerIdentity))
   api.get('/me/export', allow('personal-data.export'), meExport(node.personalDataRights))
   api.post('/me/close', allow('account.close'), body, meClose(node.personalDataRights, config.publicUrl))
   api.get('/users/:id/identity', allow('learners.identity.read'), learnerIdentityRead(node.learnerIdentity))
