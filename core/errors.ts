@@ -18,12 +18,12 @@ export const ERROR_STATUS = {
   id_number_region: 400, // its first two digits are not a province-level region code
   id_number_birth_date: 400, // its birth date is not a real date from 1900 to today
   reason_required: 400, // rejecting a learning outcome needs a reason the learner can read
-  import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
-  oidc_state_invalid: 400, // an OpenID Connect callback whose state is unknown, used, expired, or from another browser than the one that began it
-  oidc_provider_error: 400, // the OpenID Connect provider answered the sign-in with an error other than access_denied, or without a code
   consent_required: 400, // real-name verification without consent to the privacy notice (consent.noticeVersion)
   notice_outdated: 400, // the consent names a privacy notice version that is not the current one
   confirmation_required: 400, // closing an account without {"confirm": true}
+  import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
+  oidc_state_invalid: 400, // an OpenID Connect callback whose state is unknown, used, expired, or from another browser than the one that began it
+  oidc_provider_error: 400, // the OpenID Connect provider answered the sign-in with an error other than access_denied, or without a code
   unauthorized: 401, // no valid bearer token or session cookie
   invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
   oidc_token_failed: 401, // the OpenID Connect code exchange failed or its ID token was refused (issuer, audience, nonce, expiry)
@@ -67,7 +67,10 @@ export interface Issue {
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
-  /** Whether `message` may be sent to the client. 5xx: no, it is logged only. */
+  /**
+   * Whether `message` may be sent to the client: yes for every coded answer (a 503's says what is unavailable and when to
+   * retry); no for `internal` (500), whose message is for the log only.
+   */
   readonly expose: boolean
   readonly issues?: readonly Issue[]
   /** Extra response headers (e.g. Retry-After on 429). */
@@ -82,7 +85,7 @@ export class AppError extends Error {
     this.name = new.target.name
     this.code = code
     this.status = ERROR_STATUS[code]
-    this.expose = this.status < 500
+    this.expose = this.status !== 500
     if (options?.issues) this.issues = options.issues
     if (options?.headers) this.headers = options.headers
   }
