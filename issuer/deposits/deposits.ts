@@ -161,6 +161,12 @@ function decodeCursor(cursor: string): DepositPosition {
 
 const notYours = (id: string) => new AppError('not_found', `no deposit ${id} of yours (未找到该存入记录)`)
 
+const notVerified = () =>
+  new AppError(
+    'real_name_required',
+    'complete real-name verification (实名认证) before depositing: an outcome belongs to a verified person',
+  )
+
 export class Deposits {
   readonly evidenceStore: EvidenceStore
   readonly limits: UploadLimits
@@ -193,11 +199,7 @@ export class Deposits {
     try {
       evidence = this.checkFiles(id, files, now)
       const identity = await this.identities.identityOf(userId)
-      if (!identity)
-        throw new AppError(
-          'real_name_required',
-          'complete real-name verification (实名认证) before depositing: an outcome belongs to a verified person',
-        )
+      if (!identity) throw notVerified()
       const learner = { idHash: identity.idHash, identityObject: residentIdIdentityObject(identity.residentId) }
       await transaction(this.ds, async (m) => {
         const { outcomeId } = await this.recognition.submitDeposit(m, { depositId: id, learner, ...submission }, actor)
@@ -222,6 +224,11 @@ export class Deposits {
       placed.add(f.sha256)
     }
     return this.get(id, userId)
+  }
+
+  /** Refuses a learner who is not real-name verified (403 real_name_required), before their upload is read. */
+  async requireVerified(userId: string): Promise<void> {
+    if (!(await this.identities.identityOf(userId))) throw notVerified()
   }
 
   /** The rules every file must pass, in the order sent; the evidence rows they become (one per distinct content). */

@@ -124,7 +124,12 @@ const depositSchema = {
 export const depositsCreate = (deposits: Deposits): RequestHandler[] => [
   describe(
     async (req, res) => {
+      const p = req.principal!
       // An error answer may go out while the client still sends: the connection is not kept for another request.
+      await deposits.requireVerified(p.id).catch((err: unknown) => {
+        res.set('Connection', 'close')
+        throw err
+      })
       const upload = await receiveUpload(req, deposits.evidenceStore, deposits.limits).catch((err: unknown) => {
         res.set('Connection', 'close')
         throw err
@@ -136,7 +141,6 @@ export const depositsCreate = (deposits: Deposits): RequestHandler[] => [
         await deposits.evidenceStore.discard(upload.files)
         throw err
       }
-      const p = req.principal!
       const deposit = await deposits.create(p.id, submission, upload.files, actorOf(p))
       req.log.info('deposit created', { deposit: deposit.id, files: deposit.evidence.length })
       res.status(201).location(`${req.baseUrl}/deposits/${deposit.id}`).json(deposit)
