@@ -62,7 +62,7 @@ export function issuerApiDescription(publicUrl: URL): OpenApiOptions {
         type: 'apiKey',
         in: 'cookie',
         name: SESSION_COOKIE,
-        description: 'The session cookie POST /session sets (httpOnly, SameSite=Strict). 会话 Cookie。',
+        description: 'The session cookie POST /session sets (httpOnly, SameSite=Lax). 会话 Cookie。',
       },
       csrfToken: {
         type: 'apiKey',

@@ -41,11 +41,16 @@ export function allows(access: Access, principal: Principal): boolean {
   return scopes.length > 0 && (principal.scopes.includes('admin') || principal.scopes.some((s) => scopes.includes(s)))
 }
 
-/** Sets the session cookie: httpOnly, SameSite=Strict, Secure on https, scoped to the bank's path. */
+/**
+ * Sets the session cookie: httpOnly, Secure on https, scoped to the bank's path, SameSite=Lax — not Strict, because a
+ * sign-in through the OpenID Connect provider ends in a redirect chain that began on the provider's site, and a Strict
+ * cookie would be left off the first page after it. Lax still keeps the cookie off other sites' POSTs, PUTs and
+ * DELETEs, and every change needs the CSRF token besides.
+ */
 export function setSessionCookie(res: Response, session: NewSession, publicUrl: URL): void {
   res.cookie(SESSION_COOKIE, session.token, {
     httpOnly: true,
-    sameSite: 'strict',
+    sameSite: 'lax',
     secure: publicUrl.protocol === 'https:',
     path: publicUrl.pathname,
     expires: new Date(session.record.expiresAt),
@@ -53,7 +58,7 @@ export function setSessionCookie(res: Response, session: NewSession, publicUrl: 
 }
 
 export function clearSessionCookie(res: Response, publicUrl: URL): void {
-  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'strict', secure: publicUrl.protocol === 'https:', path: publicUrl.pathname })
+  res.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure: publicUrl.protocol === 'https:', path: publicUrl.pathname })
 }
 
 /** Finds the caller (token or cookie) without judging it; undefined when there is none. Throws 401 for a bad credential. */
@@ -78,7 +83,7 @@ export async function authenticate(deps: AuthorizeDeps, req: Request): Promise<P
 
 /**
  * A change made with the session cookie must carry the session's CSRF token in X-CSRF-Token (a page of another site
- * cannot read it), and, when the browser names its Origin, come from the bank's own pages. SameSite=Strict already
+ * cannot read it), and, when the browser names its Origin, come from the bank's own pages. SameSite=Lax already
  * keeps the cookie off cross-site requests; this holds even where a browser ignores SameSite.
  */
 function checkCsrf(deps: AuthorizeDeps, req: Request, expected: string): void {
