@@ -11,6 +11,13 @@ import { oidcBegin, oidcCallback } from './accounts/routes/oidc.ts'
 import { identityVerify, learnerIdentityRead } from './accounts/routes/identity.ts'
 import { meClose, meExport, meRead, privacyNotice } from './accounts/routes/me.ts'
 import { depositsCreate, depositsGet, depositsList, depositsWithdraw, evidenceGet } from './deposits/routes/deposits.ts'
+import {
+  recognitionDecision,
+  recognitionExpertDecision,
+  recognitionOutcomeGet,
+  recognitionQueue,
+} from './recognition/routes/recognition.ts'
+import { myOutcomes } from './recognition/routes/my-outcomes.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -112,6 +119,17 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/deposits/:id', allow('deposits.read-own'), depositsGet(node.deposits))
   api.post('/deposits/:id/withdraw', allow('deposits.withdraw'), depositsWithdraw(node.deposits))
   api.get('/deposits/:id/evidence/:sha256', allow('evidence.read'), evidenceGet(node.deposits))
+  // Recognition (认定): the queue (reviewers: pending; experts: referred), decisions; a learner's own outcomes.
+  api.get('/recognition/queue', allow('recognition.queue'), recognitionQueue(node.recognition))
+  api.get('/recognition/outcomes/:id', allow('recognition.queue'), recognitionOutcomeGet(node.recognition, node.deposits))
+  api.post('/recognition/outcomes/:id/decision', allow('recognition.decide'), body, recognitionDecision(node.recognition))
+  api.post(
+    '/recognition/outcomes/:id/expert-decision',
+    allow('recognition.expert-decide'),
+    body,
+    recognitionExpertDecision(node.recognition),
+  )
+  api.get('/me/outcomes', allow('outcomes.read-own'), myOutcomes(node.recognition, node.accounts))
 
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
@@ -131,6 +149,9 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         audit: 'GET /audit?after={seq}&limit={n} (admin)',
         apiDescription: 'GET /openapi.json (OpenAPI 3.1), browsable at GET /docs/',
         deposits: 'POST /deposits, GET /deposits, GET /deposits/{id}, POST /deposits/{id}/withdraw, GET /deposits/{id}/evidence/{sha256}',
+        recognition:
+          'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',
+        outcomes: 'GET /me/outcomes (learner)',
       },
     })
   })

@@ -14,9 +14,11 @@ import { BANK_ACTOR, listAudit, type AuditActor } from '../../issuer/audit/audit
 import type { CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { OutcomeStore } from '../../issuer/recognition/outcome-store.ts'
-import type { ImportedOutcome, OutcomeLearner } from '../../issuer/recognition/recognition.ts'
+import type { ImportedOutcome, OutcomeLearner, OutcomeView } from '../../issuer/recognition/recognition.ts'
+import { VERIFY_FIRST_HINT } from '../../issuer/recognition/routes/my-outcomes.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
-import { startTestSystem, TEST_KMS_SECRET, verify, type TestSystem } from '../../fixtures/test-system.ts'
+import { assertProblem, startTestSystem, TEST_KMS_SECRET, verify, type TestSystem } from '../../fixtures/test-system.ts'
+import { request, signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
 
 const complete = (base17: string): string => base17 + mod11_2CheckCharacter(base17)
 const STAFF: AuditActor = { type: 'user', id: 'staff-1', name: 'staff' }
@@ -652,3 +654,215 @@ function assertCode(err: AppError, code: string): void {
   assert.ok(err instanceof AppError, String(err))
   assert.equal(err.code, code, err.message)
 }
+
+describe('recognition (HTTP)', () => {
+  let sys: TestSystem
+  let reviewer: SessionAgent
+  let reviewer2: SessionAgent
+  let expert: SessionAgent
+  let learner: SessionAgent
+  let inScope: CatalogueEntryRecord
+  let outOfScope: CatalogueEntryRecord
+  const pii = createPersonalDataProtector({ kmsSecretKey: TEST_KMS_SECRET })
+  const learnerOf = (idNumber: string): OutcomeLearner => {
+    const parsed = parseResidentId(idNumber, fixedClock('2026-03-01T00:00:00Z'))
+    if (!parsed.ok) throw new Error(parsed.code)
+    return { idHash: pii.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
+  }
+  const [zhang, li] = TEST_IDENTITIES
+  const row = (recordKey: string, entry: CatalogueEntryRecord, who: { readonly idNumber: string } = zhang): ImportedOutcome => ({
+    institutionId: entry.institutionId,
+    recordKey,
+    learner: learnerOf(who.idNumber),
+    catalogueEntryId: entry.id,
+    creditsEarned: 3,
+    awardedDate: '2025-07-01',
+  })
+  /** One pending outcome of 张三's, through an import outside the accreditation. */
+  const pending = async (key: string): Promise<string> => {
+    const [r] = await sys.issuer.recognition.recordImportBatch([row(key, outOfScope)], STAFF)
+    assert.equal(r!.status, 'to_review')
+    return r!.outcomeId
+  }
+
+  before(async () => {
+    sys = await startTestSystem()
+    const { alliance, catalogue } = sys.issuer
+    await alliance.create({ id: 'uni-h', type: 'university', name: { zh: '丙大学', en: 'University C' }, region: 'Jiangsu' }, BANK_ACTOR)
+    await alliance.addScope('uni-h', { categories: ['academic'], levels: [5], validFrom: '2024-01-01' }, BANK_ACTOR)
+    const entry = (code: string, level: number) =>
+      catalogue.create(
+        {
+          institutionId: 'uni-h',
+          code,
+          achievementType: 'Course',
+          credits: 3,
+          level,
+          category: 'academic',
+          field: 'history',
+          name: { zh: `中国通史${code}`, en: `History of China ${code}` },
+        },
+        BANK_ACTOR,
+      )
+    inScope = await entry('HI501', 5)
+    outOfScope = await entry('HI601', 6)
+    reviewer = await signUp(sys, { role: 'reviewer' })
+    reviewer2 = await signUp(sys, { role: 'reviewer' })
+    expert = await signUp(sys, { role: 'expert' })
+    learner = await signUp(sys)
+  })
+  after(() => sys.close())
+  beforeEach(() => sys.clock.advance(1))
+
+  it('when outcomes were imported before the learner registered, then GET /me/outcomes shows them once real-name verification gives their identity', async () => {
+    const imported = await sys.issuer.recognition.recordImportBatch(
+      [row('H-1', inScope), row('H-2', outOfScope), row('H-3', inScope, li)],
+      STAFF,
+    )
+    const before = await learner.get<Record<string, unknown>>('/me/outcomes')
+    assert.equal(before.status, 200)
+    assert.equal(before.headers.get('cache-control'), 'no-store')
+    assert.deepEqual(before.body, { items: [], hint: VERIFY_FIRST_HINT })
+    await verifyLearner(sys, learner, zhang)
+    const mine = await learner.get<{ items: OutcomeView[]; nextCursor?: string }>('/me/outcomes')
+    assert.equal(mine.status, 200)
+    assert.deepEqual(
+      mine.body.items.map((o) => [o.id, o.state, o.credentialId]).sort(),
+      [
+        [imported[0]!.outcomeId, 'recognized', (imported[0] as { credentialId: string }).credentialId],
+        [imported[1]!.outcomeId, 'pending', null],
+      ].sort(),
+    )
+    const recognized = mine.body.items.find((o) => o.state === 'recognized')!
+    assert.deepEqual(recognized.achievement, {
+      catalogueEntryId: inScope.id,
+      code: 'HI501',
+      name: { zh: '中国通史HI501', en: 'History of China HI501' },
+      issuerName: '丙大学',
+      level: 5,
+      category: 'academic',
+      field: 'history',
+      credits: 3,
+    })
+    assert.equal(JSON.stringify(mine.body).includes(learnerOf(zhang.idNumber).idHash), false, 'no identity hash in the answer')
+    // Paged one at a time.
+    const first = await learner.get<{ items: OutcomeView[]; nextCursor?: string }>('/me/outcomes?limit=1')
+    assert.equal(first.body.items.length, 1)
+    const second = await learner.get<{ items: OutcomeView[]; nextCursor?: string }>(`/me/outcomes?limit=1&cursor=${first.body.nextCursor}`)
+    assert.deepEqual(
+      [...first.body.items, ...second.body.items].map((o) => o.id),
+      mine.body.items.map((o) => o.id),
+    )
+    assert.equal(second.body.nextCursor, undefined)
+    assertProblem(await learner.get('/me/outcomes?cursor=bm9wZQ'), 400, 'invalid_request')
+    assertProblem(await learner.get('/me/outcomes?limit=0'), 400, 'invalid_request')
+    // Only learners read their outcomes; nobody without a session.
+    assertProblem(await reviewer.get('/me/outcomes'), 403, 'forbidden')
+    assertProblem(await request(sys, 'GET', '/me/outcomes'), 401, 'unauthorized')
+  })
+
+  it('when a reviewer works the queue, then they see pending outcomes, one with its evidence, and decide over HTTP', async () => {
+    const id = await pending('Q-1')
+    const queue = await reviewer.get<{ items: OutcomeView[] }>('/recognition/queue?limit=100')
+    assert.equal(queue.status, 200)
+    assert.ok(
+      queue.body.items.some((o) => o.id === id),
+      'the pending outcome is in the queue',
+    )
+    assert.deepEqual(
+      queue.body.items.map((o) => o.state),
+      queue.body.items.map(() => 'pending'),
+    )
+    const item = await reviewer.get<OutcomeView & { evidence: unknown[] }>(`/recognition/outcomes/${id}`)
+    assert.equal(item.status, 200)
+    assert.deepEqual([item.body.id, item.body.state, item.body.source, item.body.evidence], [id, 'pending', 'import', []])
+    assertProblem(await expert.get(`/recognition/outcomes/${id}`), 404, 'not_found')
+    assertProblem(await learner.get('/recognition/queue'), 403, 'forbidden')
+    assertProblem(await reviewer.post(`/recognition/outcomes/${id}/decision`, { decision: 'reject' }), 400, 'reason_required')
+    assertProblem(await reviewer.post(`/recognition/outcomes/${id}/decision`, { decision: 'maybe' }), 400, 'invalid_request')
+    assertProblem(await reviewer.post(`/recognition/outcomes/${id}/decision`, { decision: 'approve', extra: 1 }), 400, 'invalid_request')
+    assertProblem(await reviewer.post(`/recognition/outcomes/${id}/expert-decision`, { decision: 'approve' }), 403, 'forbidden')
+    assertProblem(await expert.post(`/recognition/outcomes/${id}/decision`, { decision: 'approve' }), 403, 'forbidden')
+    assertProblem(await learner.post(`/recognition/outcomes/${id}/decision`, { decision: 'approve' }), 403, 'forbidden')
+    assertProblem(
+      await reviewer.request('POST', `/recognition/outcomes/${id}/decision`, { json: { decision: 'approve' }, noCsrf: true }),
+      403,
+      'csrf_failed',
+    )
+    assertProblem(
+      await reviewer.post('/recognition/outcomes/00000000-0000-4000-8000-000000000000/decision', { decision: 'approve' }),
+      404,
+      'not_found',
+    )
+    assertProblem(await reviewer.post('/recognition/outcomes/not-an-id/decision', { decision: 'approve' }), 404, 'not_found')
+    const approved = await reviewer.post<OutcomeView>(`/recognition/outcomes/${id}/decision`, {
+      decision: 'approve',
+      reason: { zh: '与本科历史课程等效', en: "Equivalent to a bachelor's history course" },
+    })
+    assert.equal(approved.status, 200)
+    assert.deepEqual(
+      [approved.body.state, approved.body.reason],
+      ['recognized', { zh: '与本科历史课程等效', en: "Equivalent to a bachelor's history course" }],
+    )
+    const stored = await new CredentialStore(sys.issuer.ds).find(approved.body.credentialId!)
+    const report = await verify(sys, {
+      '@context': [VC_V2_CONTEXT],
+      id: `${VC_JWT_DATA_URL_PREFIX}${stored!.document}`,
+      type: 'EnvelopedVerifiableCredential',
+    })
+    assert.equal(report.body.verified, true, JSON.stringify(report.body.checks))
+    assertProblem(await reviewer.get(`/recognition/outcomes/${id}`), 404, 'not_found')
+    const seen = (await learner.get<{ items: OutcomeView[] }>('/me/outcomes?limit=100')).body.items.find((o) => o.id === id)
+    assert.deepEqual([seen?.state, seen?.credentialId], ['recognized', approved.body.credentialId])
+  })
+
+  it('when two reviewers decide the same outcome at once over HTTP, then one wins and the other gets 409 outcome_already_decided', async () => {
+    const id = await pending('Q-race')
+    const answers = await Promise.all([
+      reviewer.post(`/recognition/outcomes/${id}/decision`, { decision: 'approve' }),
+      reviewer2.post(`/recognition/outcomes/${id}/decision`, { decision: 'reject', reason: 'not equivalent' }),
+    ])
+    assert.deepEqual(answers.map((a) => a.status).sort(), [200, 409])
+    assertProblem(
+      answers.find((a) => a.status === 409)!,
+      409,
+      'outcome_already_decided',
+    )
+  })
+
+  it('when a reviewer refers an outcome, then it leaves their queue for the experts, who decide it', async () => {
+    const id = await pending('Q-refer')
+    const referred = await reviewer.post<OutcomeView>(`/recognition/outcomes/${id}/decision`, { decision: 'refer', reason: '超出标准' })
+    assert.deepEqual([referred.status, referred.body.state], [200, 'referred'])
+    const experts = await expert.get<{ items: OutcomeView[] }>('/recognition/queue')
+    assert.deepEqual(
+      experts.body.items.map((o) => o.id),
+      [id],
+    )
+    const item = await expert.get<OutcomeView>(`/recognition/outcomes/${id}`)
+    assert.deepEqual([item.status, item.body.reason], [200, { zh: '超出标准', en: '超出标准' }])
+    assertProblem(await reviewer.get(`/recognition/outcomes/${id}`), 404, 'not_found')
+    const notReferred = await pending('Q-not-referred')
+    assertProblem(
+      await expert.post(`/recognition/outcomes/${notReferred}/expert-decision`, { decision: 'approve' }),
+      409,
+      'outcome_not_in_queue',
+    )
+    assertProblem(await expert.post(`/recognition/outcomes/${id}/expert-decision`, { decision: 'refer' }), 400, 'invalid_request')
+    assertProblem(
+      await expert.post(`/recognition/outcomes/${id}/expert-decision`, { decision: 'reject', reason: { zh: ' ' } }),
+      400,
+      'reason_required',
+    )
+    const rejected = await expert.post<OutcomeView>(`/recognition/outcomes/${id}/expert-decision`, {
+      decision: 'reject',
+      reason: { zh: '学时不足', en: 'Too few study hours' },
+    })
+    assert.deepEqual(
+      [rejected.status, rejected.body.state, rejected.body.reason, rejected.body.credentialId],
+      [200, 'rejected', { zh: '学时不足', en: 'Too few study hours' }, null],
+    )
+    assertProblem(await expert.post(`/recognition/outcomes/${id}/expert-decision`, { decision: 'approve' }), 409, 'outcome_already_decided')
+    assert.deepEqual((await expert.get<{ items: OutcomeView[] }>('/recognition/queue')).body.items, [])
+  })
+})
