@@ -337,3 +337,20 @@ describe(`real-name verification on ${dbName} (issue 7 items 2 and 7)`, function
     }
   })
 })
+
+describe(`real-name verification attempts are limited like sign-ins on ${dbName}`, function () {
+  let sys: TestSystem
+  before(async () => (sys = await startTestSystem({ CB_SIGN_IN_PER_MINUTE: '4' })))
+  after(() => sys.close())
+
+  it('when one address tries more names than CB_SIGN_IN_PER_MINUTE allows, then 429 rate_limited with Retry-After, and the next minute it may try again', async () => {
+    const learner = await signUp(sys) // registration counts as one attempt of the address
+    for (const name of ['张一', '张二', '张四'])
+      assertProblem(await learner.post('/me/identity', { name, idNumber: ZHANG.idNumber, consent }), 422, 'identity_mismatch')
+    const limited = await learner.post('/me/identity', { ...ZHANG, consent })
+    assertProblem(limited, 429, 'rate_limited')
+    assert.ok(Number(limited.headers.get('retry-after')) > 0)
+    sys.clock.advance(60)
+    assert.equal((await learner.post('/me/identity', { ...ZHANG, consent })).status, 201)
+  })
+})
