@@ -22,8 +22,10 @@ export function createIdentityVerifier(
   config: { readonly identityRegistry: string | null },
   deps: { protector: PersonalDataProtector; clock: Clock; log: Logger },
 ): IdentityVerifier {
+  // Nothing is logged at info or above here: command-line tools make nodes too, and their stdout is their output (a
+  // CSV template, a --json summary). Each refused verification is logged as its 503, naming the reason.
   if (config.identityRegistry === null) {
-    deps.log.warn('CB_IDENTITY_REGISTRY is not set and no identity service is plugged in: real-name verification answers 503')
+    deps.log.debug('CB_IDENTITY_REGISTRY is not set and no identity service is plugged in: real-name verification answers 503')
     return new UnconfiguredIdentityVerifier()
   }
   const file = config.identityRegistry
@@ -48,7 +50,7 @@ export function createIdentityVerifier(
       idNumberHash: (id) => deps.protector.idNumberHash(id),
       clock: deps.clock,
     })
-    deps.log.info('identity registry loaded', { entries: pairs.length })
+    deps.log.debug('identity registry loaded', { entries: pairs.length })
     return verifier
   } catch (err) {
     // fromEntries names the entry and the reason, never the number.

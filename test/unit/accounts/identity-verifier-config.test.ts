@@ -15,7 +15,7 @@ describe('the identity verifier from CB_IDENTITY_REGISTRY', () => {
   const clock = fixedClock('2026-03-01T00:00:00Z')
   const protector = createPersonalDataProtector({ kmsSecretKey: TEST_KMS_SECRET })
   const lines: string[] = []
-  const log = createLogger('info', {}, (line) => lines.push(line))
+  const log = createLogger('debug', {}, (line) => lines.push(line))
   let dir: string
   const file = (name: string, content: string) => {
     const p = path.join(dir, name)
@@ -54,11 +54,11 @@ describe('the identity verifier from CB_IDENTITY_REGISTRY', () => {
     assert.ok(!lines.join('').includes(zhang.idNumber), 'the log never holds a number')
   })
 
-  it('when no registry is configured, then every verification is unavailable (never a refusal) and a warning says why', async () => {
+  it('when no registry is configured, then every verification is unavailable (never a refusal) and a debug line says why', async () => {
     const verifier = createIdentityVerifier({ identityRegistry: null }, { protector, clock, log })
     assert.ok(verifier instanceof UnconfiguredIdentityVerifier)
     assert.deepEqual(await verifier.verify(), { outcome: 'unavailable', verifier: 'none', reason: 'no_identity_service_configured' })
-    assert.ok(lines.some((l) => l.includes('"level":"warn"') && l.includes('CB_IDENTITY_REGISTRY is not set')))
+    assert.ok(lines.some((l) => l.includes('"level":"debug"') && l.includes('CB_IDENTITY_REGISTRY is not set')))
   })
 
   it('when the registry file is missing, not JSON, not an array, has a bad entry or an invalid number, then start-up stops naming the problem, not the number', () => {
