@@ -16,6 +16,7 @@ import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClien
 import { createIssuerNode } from '../issuer/issuer-node.ts'
 import { createVerifierContext } from '../verifier/verifier-node.ts'
 import { seedDemo } from './demo.ts'
+import { importCommand, importTemplateCommand } from './import-command.ts'
 import { startSystem, type Role } from './start-system.ts'
 
 const USAGE = `credit-bank — 学分银行 credit bank for lifelong education
@@ -39,6 +40,13 @@ Usage:
                                              --json, or output to a pipe or file, prints the report as JSON
   credit-bank audit verify [--json]          check the audit trail's hash chain: OK with the number of entries, or the
                                              first broken entry (seq, why) and exit 1
+  credit-bank import FILE --institution ID [--json] [--errors PATH]
+                                             import an institution's outcomes (CSV UTF-8 or .jsonl JSON Lines); a
+                                             progress bar on a terminal; --json: one summary object at the end. Run
+                                             again over the same file to resume an interrupted import. Exit 0 when
+                                             done (rejected rows are in the error report), 1 when it failed
+  credit-bank import template --institution ID
+                                             print the CSV header and one valid example row for its catalogue
   credit-bank migrate                        run database migrations and exit
 
 In this checkout run it as \`npm run cb -- <command>\` or \`npx tsx bin/credit-bank.ts <command>\` (\`npx credit-bank\`
@@ -59,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       human: { type: 'boolean' },
       lang: { type: 'string' },
+      errors: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -226,6 +235,17 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await ds.destroy()
       }
+    }
+    case 'import': {
+      if (!sub || positionals.length > 2 || !values.institution)
+        return usage('import FILE --institution ID [--json] [--errors PATH] | import template --institution ID')
+      if (sub === 'template') return importTemplateCommand(config, log, values.institution)
+      return importCommand(config, log, {
+        file: sub,
+        institution: values.institution,
+        json: values.json === true,
+        ...(values.errors ? { errors: values.errors } : {}),
+      })
     }
     case 'migrate': {
       const node = await createIssuerNode(config, { clock: systemClock, log })

@@ -6,6 +6,7 @@ import type { Config } from '../core/config.ts'
 import { createLogger, errorFields } from '../core/log.ts'
 import { createIssuerApp } from '../issuer/app.ts'
 import { createIssuerNode, type IssuerNode } from '../issuer/issuer-node.ts'
+import { processOwner } from '../issuer/imports/imports.ts'
 import { createVerifierApp } from '../verifier/app.ts'
 import { createVerifierNode } from '../verifier/verifier-node.ts'
 import { createWalletApp } from '../wallet-web/server.ts'
@@ -55,6 +56,9 @@ export async function startSystem(config: Readonly<Config>, roles: readonly Role
     if (roles.includes('issuer')) {
       const node = (issuer = await createIssuerNode(config, { clock, log: log.child({ role: 'issuer' }) }))
       closers.push(() => node.close())
+      // Import jobs: queued ones, and any another instance left (its lease expired), are worked here too.
+      const importRunner = node.imports.startRunner(processOwner('server'))
+      closers.unshift(() => importRunner.stop())
       servers.push(await listen(createIssuerApp(node), config.ports.issuer, config.host, config))
       urls.issuer = config.publicUrl.href
     }

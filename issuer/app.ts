@@ -3,6 +3,7 @@ import express, { Router } from 'express'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { auditList } from './audit/routes/audit-list.ts'
+import { importsCreate, importsErrors, importsGet, importsList, importsTemplate } from './imports/routes/imports.ts'
 import { authorize } from './accounts/authorize.ts'
 import type { Operation } from './accounts/access-policy.ts'
 import { accountsRegister, passwordChange, sessionCreate, sessionDelete, sessionRead } from './accounts/routes/session.ts'
@@ -112,6 +113,12 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/catalogue/:id', open('catalogue.read'), catalogueGet(node.catalogue))
   api.patch('/catalogue/:id', allow('catalogue.manage'), body, catalogueUpdate(node.catalogue))
   api.get('/audit', allow('audit.read'), auditList(ds))
+  // Institution batch imports: the file is the body (streamed to the data directory), then a job any instance works.
+  api.post('/imports', allow('imports.create'), importsCreate(node.imports))
+  api.get('/imports', allow('imports.read'), importsList(node.imports))
+  api.get('/imports/template', allow('imports.read'), importsTemplate(node.imports))
+  api.get('/imports/:id', allow('imports.read'), importsGet(node.imports))
+  api.get('/imports/:id/errors', allow('imports.read'), importsErrors(node.imports))
   // Individual deposits: multipart/form-data with evidence files (streamed, typed by content); evidence for the learner
   // and for reviewers and experts whose queue holds the outcome.
   api.post('/deposits', allow('deposits.create'), depositsCreate(node.deposits))
@@ -148,6 +155,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         catalogue: 'GET /catalogue?level=&category=&institution=&field=&q=&cursor=&limit=, GET /catalogue/{id}',
         audit: 'GET /audit?after={seq}&limit={n} (admin)',
         apiDescription: 'GET /openapi.json (OpenAPI 3.1), browsable at GET /docs/',
+        imports: 'POST /imports, GET /imports, GET /imports/{id}, GET /imports/{id}/errors, GET /imports/template (staff)',
         deposits: 'POST /deposits, GET /deposits, GET /deposits/{id}, POST /deposits/{id}/withdraw, GET /deposits/{id}/evidence/{sha256}',
         recognition:
           'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',

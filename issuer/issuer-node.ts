@@ -16,9 +16,10 @@ import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
 import { FrameworkLevels } from './catalogue/framework-levels.ts'
 import { Recognition } from './recognition/recognition.ts'
+import { Imports } from './imports/imports.ts'
+import { createPersonalDataProtector, type PersonalDataProtector } from '../core/identity/personal-data.ts'
 import { Accounts } from './accounts/accounts.ts'
 import { OidcSignIn } from './accounts/oidc.ts'
-import { createPersonalDataProtector, type PersonalDataProtector } from '../core/identity/personal-data.ts'
 import type { IdentityVerifier } from '../core/identity/identity-verifier.ts'
 import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
 import { LearnerIdentity } from './accounts/identity.ts'
@@ -41,11 +42,13 @@ export interface IssuerNode {
   readonly catalogue: Catalogue
   /** Learning outcomes and their recognition (认定): imports, deposits, the queue, decisions. */
   readonly recognition: Recognition
+  /** Encrypts and hashes personal data (identity numbers) with keys derived from CB_KMS_SECRET_KEY. */
+  readonly personalData: PersonalDataProtector
+  /** Institution batch imports (机构批量导入): jobs, their leases and error reports. */
+  readonly imports: Imports
   readonly accounts: Accounts
   /** Sign-in through the external OpenID Connect provider (off, answering 404, without CB_OIDC_ISSUER). */
   readonly oidc: OidcSignIn
-  /** Encrypts and hashes personal data (identity numbers) with keys derived from CB_KMS_SECRET_KEY. */
-  readonly personalData: PersonalDataProtector
   /** Real-name verification (实名认证): the pluggable verifier (CB_IDENTITY_REGISTRY's registry, or a service plugged in). */
   readonly identityVerifier: IdentityVerifier
   /** Learners' verified identities (encrypted, one person one account) and consents. */
@@ -93,6 +96,17 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       levels: frameworkLevels,
       bank: { did: identity.did, publicUrl: config.publicUrl },
     })
+    const personalData = createPersonalDataProtector(config)
+    const imports = new Imports({
+      ds,
+      clock: deps.clock,
+      log: deps.log.child({ capability: 'imports' }),
+      protector: personalData,
+      catalogue,
+      institutions: alliance,
+      sink: recognition,
+      dataDir: config.dataDir,
+    })
     const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })
     const oidc = new OidcSignIn({
       ds,
@@ -102,7 +116,6 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       publicUrl: config.publicUrl,
       timeoutMs: config.fetchTimeoutMs,
     })
-    const personalData = createPersonalDataProtector(config)
     const identityVerifier = createIdentityVerifier(config, { protector: personalData, clock: deps.clock, log: deps.log })
     const learnerIdentity = new LearnerIdentity({ ds, clock: deps.clock, protector: personalData, verifier: identityVerifier })
     const deposits = new Deposits({
@@ -138,9 +151,10 @@ export async function createIssuerNode(config: Readonly<Config>, deps: { clock: 
       frameworkLevels,
       catalogue,
       recognition,
+      personalData,
+      imports,
       accounts,
       oidc,
-      personalData,
       identityVerifier,
       learnerIdentity,
       personalDataRights,
