@@ -3,6 +3,7 @@
 // OpenID Connect sign-in has its own routes (oidc.ts).
 import type { RequestHandler } from 'express'
 import { nonBlankText } from '../../../core/json-schema.ts'
+import { describe } from '../../../http/route-meta.ts'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import { userJson, USERNAME_PATTERN, type Accounts, type NewSession } from '../accounts.ts'
 import { clearSessionCookie, CSRF_HEADER, setSessionCookie } from '../authorize.ts'
@@ -48,24 +49,48 @@ const signedIn = (res: Parameters<RequestHandler>[1], user: UserRecord, session:
   res.status(status).set('Cache-Control', 'no-store').json(sessionJson(user, session.record))
 }
 
+const SET_COOKIE = { 'Set-Cookie': 'cb_session: the session cookie (httpOnly, SameSite=Lax)' }
+
 export const accountsRegister = (accounts: Accounts, publicUrl: URL): RequestHandler[] => [
   validateRequest(registerSchema),
-  async (req, res) => {
-    const body = req.body as Valid<typeof registerSchema.body>
-    const { user, session } = await accounts.register(body)
-    req.log.info('learner registered', { user: user.id })
-    signedIn(res, user, session, publicUrl, 201)
-  },
+  describe(
+    async (req, res) => {
+      const body = req.body as Valid<typeof registerSchema.body>
+      const { user, session } = await accounts.register(body)
+      req.log.info('learner registered', { user: user.id })
+      signedIn(res, user, session, publicUrl, 201)
+    },
+    {
+      summary: 'A learner registers (学习者注册) and is signed in',
+      responses: {
+        '201': {
+          description: 'registered and signed in: the account and the CSRF token',
+          headers: SET_COOKIE,
+          content: { 'application/json': {} },
+        },
+      },
+      errors: ['username_taken', 'rate_limited'],
+    },
+  ),
 ]
 
 export const sessionCreate = (accounts: Accounts, publicUrl: URL): RequestHandler[] => [
   validateRequest(signInSchema),
-  async (req, res) => {
-    const body = req.body as Valid<typeof signInSchema.body>
-    const { user, session } = await accounts.signInWithPassword(body.username, body.password)
-    req.log.info('signed in', { user: user.id, method: 'password' })
-    signedIn(res, user, session, publicUrl)
-  },
+  describe(
+    async (req, res) => {
+      const body = req.body as Valid<typeof signInSchema.body>
+      const { user, session } = await accounts.signInWithPassword(body.username, body.password)
+      req.log.info('signed in', { user: user.id, method: 'password' })
+      signedIn(res, user, session, publicUrl)
+    },
+    {
+      summary: 'Sign in with a password (登录)',
+      responses: {
+        '200': { description: 'signed in: the account and the CSRF token', headers: SET_COOKIE, content: { 'application/json': {} } },
+      },
+      errors: ['invalid_credentials', 'account_locked', 'rate_limited'],
+    },
+  ),
 ]
 
 export const sessionRead =
@@ -89,12 +114,19 @@ export const sessionDelete =
 
 export const passwordChange = (accounts: Accounts): RequestHandler[] => [
   validateRequest(passwordChangeSchema),
-  async (req, res) => {
-    const principal = req.principal!
-    if (principal.kind !== 'user') throw new Error('password changes are for people')
-    const body = req.body as Valid<typeof passwordChangeSchema.body>
-    await accounts.changePassword(principal.id, body.currentPassword, body.newPassword, principal.sessionId)
-    req.log.info('password changed', { user: principal.id })
-    res.status(204).end()
-  },
+  describe(
+    async (req, res) => {
+      const principal = req.principal!
+      if (principal.kind !== 'user') throw new Error('password changes are for people')
+      const body = req.body as Valid<typeof passwordChangeSchema.body>
+      await accounts.changePassword(principal.id, body.currentPassword, body.newPassword, principal.sessionId)
+      req.log.info('password changed', { user: principal.id })
+      res.status(204).end()
+    },
+    {
+      summary: 'Change my password (修改密码); my other sessions end',
+      responses: { '204': { description: 'changed' } },
+      errors: ['invalid_credentials', 'rate_limited'],
+    },
+  ),
 ]

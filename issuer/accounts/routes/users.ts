@@ -2,6 +2,7 @@
 // GET /users (paged, by role or institution), GET /users/{id}, PATCH /users/{id} (disable or re-enable).
 import type { RequestHandler } from 'express'
 import { nonBlankText } from '../../../core/json-schema.ts'
+import { describe } from '../../../http/route-meta.ts'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import { userJson, USERNAME_PATTERN, type Accounts } from '../accounts.ts'
 import { actorOf, ROLES } from '../principal.ts'
@@ -50,16 +51,29 @@ export const userUpdateSchema = {
 
 export const usersCreate = (accounts: Accounts): RequestHandler[] => [
   validateRequest(userCreateSchema),
-  async (req, res) => {
-    const body = req.body as Valid<typeof userCreateSchema.body>
-    const { user, initialPassword } = await accounts.createUser(body, actorOf(req.principal!))
-    req.log.info('account created', { user: user.id, role: user.role, by: req.principal!.id })
-    res
-      .status(201)
-      .location(`${req.baseUrl}/users/${user.id}`)
-      .set('Cache-Control', 'no-store')
-      .json({ ...userJson(user), ...(initialPassword ? { initialPassword } : {}) })
-  },
+  describe(
+    async (req, res) => {
+      const body = req.body as Valid<typeof userCreateSchema.body>
+      const { user, initialPassword } = await accounts.createUser(body, actorOf(req.principal!))
+      req.log.info('account created', { user: user.id, role: user.role, by: req.principal!.id })
+      res
+        .status(201)
+        .location(`${req.baseUrl}/users/${user.id}`)
+        .set('Cache-Control', 'no-store')
+        .json({ ...userJson(user), ...(initialPassword ? { initialPassword } : {}) })
+    },
+    {
+      summary: 'Create an account (创建账户): staff, reviewer, expert, admin',
+      responses: {
+        '201': {
+          description: 'created; without a password in the request, `initialPassword` is shown this once',
+          headers: { Location: 'the new account' },
+          content: { 'application/json': {} },
+        },
+      },
+      errors: ['username_taken'],
+    },
+  ),
 ]
 
 export const usersList = (accounts: Accounts): RequestHandler[] => [
