@@ -331,8 +331,16 @@ export class Recognition {
       } else results.push({ recordKey: r.recordKey, status: 'to_review', outcomeId: outcome.id })
     }
     if (!outcomes.length) return results
-    await store.insert(outcomes)
-    if (requests.length) await this.issuer.issueManyIn(m, requests, null)
+    // The database writes the outcomes while the credentials are checked and signed; both finish before the transaction
+    // ends either way (a rollback never races a write still in flight).
+    const inserting = store.insert(outcomes)
+    inserting.catch(() => undefined)
+    try {
+      if (requests.length) await this.issuer.issueManyIn(m, requests, null)
+    } finally {
+      await inserting.catch(() => undefined)
+    }
+    await inserting
     const audit: AuditEntry[] = []
     for (const institutionId of institutions.keys()) {
       const mine = outcomes.filter((o) => o.institutionId === institutionId)
