@@ -1,5 +1,5 @@
-// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto] [-- --connections 16] [-- --wrk]`: issuance,
-// verification and HTTP verification rates of the bank next to node:crypto's Ed25519 limit and Veramo 7's default
+// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto,import] [-- --connections 16] [-- --wrk] [-- --rows N]`:
+// issuance, verification and HTTP verification rates of the bank next to node:crypto's Ed25519 limit and Veramo 7's default
 // path, all measured in this run. Reports; never fails on a missed target. Exits non-zero only on a real error.
 import { cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -16,16 +16,19 @@ import { rawEd25519, RAW_PAYLOAD_BYTES } from './raw-crypto.ts'
 import { formatTable, jsonLine, type Figure } from './report.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 import { hasWrk } from './wrk.ts'
+import { importFigures } from './import.ts'
 
 /** The issue's targets for this 2-core machine. */
 const TARGETS = { issueRatio: 30, verifyRatio: 10, httpPerSecond: 8000, httpP99Ms: 20 } as const
-const SECTIONS = ['crypto', 'issue', 'verify', 'http'] as const
+const SECTIONS = ['crypto', 'issue', 'verify', 'http', 'import'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Settings {
   readonly quick: boolean
   readonly sections: ReadonlySet<Section>
   readonly batchSize: number
+  /** Rows the institution import benchmark generates and imports (bench/import.ts). */
+  readonly importRows: number
   readonly inProcess: Timing
   readonly http: {
     connections: number
@@ -46,6 +49,7 @@ function settingsFrom(argv: string[]): Settings {
       only: { type: 'string' },
       connections: { type: 'string', default: '16' },
       batch: { type: 'string', default: '500' },
+      rows: { type: 'string' },
       wrk: { type: 'boolean', default: false },
       'server-cpu-prof': { type: 'string' },
     },
@@ -64,6 +68,7 @@ function settingsFrom(argv: string[]): Settings {
     quick,
     sections: new Set(only as Section[]),
     batchSize: positive('batch', values.batch, 10_000),
+    importRows: positive('rows', values.rows ?? (quick ? '20000' : '1000000'), 10_000_000),
     inProcess: quick ? { warmupSeconds: 0.5, roundSeconds: 1.5, rounds: 1 } : { warmupSeconds: 1, roundSeconds: 2.5, rounds: 3 },
     http: {
       connections: positive('connections', values.connections, 1024),
@@ -405,10 +410,16 @@ async function main(): Promise<void> {
   if (s.sections.has('crypto')) figures.push(...(await cryptoFigures(s)))
   if (s.sections.has('issue') || s.sections.has('verify')) figures.push(...(await inProcessFigures(s)))
   let httpNotes: string[] = []
+  let importNotes: string[] = []
   if (s.sections.has('http')) {
     const http = await httpFigures(s)
     figures.push(...http.figures)
     httpNotes = http.notes
+  }
+  if (s.sections.has('import')) {
+    const imported = await importFigures(s.importRows, log)
+    figures.push(...imported.figures)
+    importNotes = imported.notes
   }
 
   const seconds = (Date.now() - started) / 1000
@@ -416,7 +427,7 @@ async function main(): Promise<void> {
   console.log('')
   console.log(formatTable(figures))
   console.log('')
-  for (const note of boundNotes(new Map(figures.map((x) => [x.id, x])), httpNotes)) console.log(`- ${note}`)
+  for (const note of [...boundNotes(new Map(figures.map((x) => [x.id, x])), httpNotes), ...importNotes]) console.log(`- ${note}`)
   console.log(
     `- ${cpus().length} cores, node ${process.version}; load average before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}; ${seconds.toFixed(0)} s`,
   )
@@ -429,7 +440,7 @@ async function main(): Promise<void> {
         cores: cpus().length,
         loadAverage: { before: loadBefore, after: loadAfter },
         seconds,
-        settings: { batchSize: s.batchSize, inProcess: s.inProcess, http: s.http },
+        settings: { batchSize: s.batchSize, importRows: s.importRows, inProcess: s.inProcess, http: s.http },
         targets: TARGETS,
       },
       figures,
