@@ -53,6 +53,8 @@ export const clientActor = (clientId: string | null, name?: string): AuditActor 
  */
 export const PERSONAL_DATA_KEYS: ReadonlySet<string> = new Set([
   'personName',
+  // An account's display name is often the person's real name (李华); the chain outlives a closed account.
+  'displayName',
   'fullName',
   'givenName',
   'familyName',

@@ -232,6 +232,9 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
     )
     const dump = JSON.stringify([user, consents])
     assert.ok(!dump.includes(learner.user.username) && !dump.includes('张同学') && !dump.includes(ZHANG.name))
+    // The audit chain stays, and holds neither the display name nor the identity in the clear.
+    const audit = JSON.stringify(await sql(sys.issuer.ds, 'SELECT * FROM cb_audit'))
+    assert.ok(!audit.includes('张同学') && !audit.includes(ZHANG.name) && !audit.includes(ZHANG.idNumber))
     assert.deepEqual(
       (await sys.issuer.deposits.listForUser(learner.user.id)).map((d) => d.status),
       ['withdrawn'],
