@@ -9,7 +9,8 @@ import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
-import { signUp, type SessionAgent } from '../../fixtures/accounts.ts'
+import { request, signUp, type SessionAgent } from '../../fixtures/accounts.ts'
+import { createApiClient } from '../../issuer/clients/api-clients.ts'
 import {
   csvText,
   jsonlText,
@@ -20,7 +21,7 @@ import {
   type ImportFields,
   type SeededInstitution,
 } from '../../fixtures/import-rows.ts'
-import { assertProblem, startTestSystem, storedSlots, verify, type TestSystem } from '../../fixtures/test-system.ts'
+import { assertProblem, auth, startTestSystem, storedSlots, verify, type TestSystem } from '../../fixtures/test-system.ts'
 import { mod11_2CheckCharacter } from '../../core/identity/resident-id.ts'
 
 interface JobJson {
@@ -310,6 +311,35 @@ describe('imports (HTTP)', function () {
     const learner = await signUp(sys, { role: 'learner' })
     assertProblem(await importAs(learner, csvText([validRow(1, a.courseCode)])), 403, 'forbidden')
     assertProblem(await learner.get(`/imports/${jobA}`), 403, 'forbidden')
+  })
+  it('when an API client imports, then one bound to an institution acts for it alone and an admin client names the institution', async () => {
+    const bound = await createApiClient(sys.issuer.ds, sys.clock, {
+      name: 'uni-a system',
+      scopes: ['imports:write'],
+      institutionId: a.institutionId,
+    })
+    const admin = await createApiClient(sys.issuer.ds, sys.clock, { name: 'bank admin', scopes: ['admin'] })
+    const issuing = await createApiClient(sys.issuer.ds, sys.clock, { name: 'issuing only', scopes: ['credentials:issue'] })
+    const send = (token: string, query = '', body = csvText([validRow(70_000, a.courseCode, { record_key: `C${query.length}` })])) =>
+      request<JobJson>(sys, 'POST', `/imports${query}`, { body, headers: { 'content-type': 'text/csv', ...auth(token) } })
+
+    const created = await send(bound.token)
+    assert.equal(created.status, 202, created.text)
+    assert.equal(created.body.institutionId, a.institutionId)
+    assertProblem(await send(bound.token, `?institution=${b.institutionId}`), 403, 'forbidden')
+    const jobsOfB = await staffB.get<{ items: JobJson[] }>('/imports?limit=1')
+    assertProblem(await request(sys, 'GET', `/imports/${jobsOfB.body.items[0]!.id}`, { headers: auth(bound.token) }), 404, 'not_found')
+
+    assertProblem(await send(admin.token), 400, 'invalid_request')
+    const forB = await send(admin.token, `?institution=${b.institutionId}`)
+    assert.equal(forB.status, 202, forB.text)
+    assert.equal(forB.body.institutionId, b.institutionId)
+    const read = await request<JobJson>(sys, 'GET', `/imports/${created.body.id}`, { headers: auth(admin.token) })
+    assert.equal(read.status, 200)
+    assert.equal(read.body.id, created.body.id)
+
+    assertProblem(await send(issuing.token), 403, 'forbidden')
+    await runJobs(sys)
   })
 })
 
