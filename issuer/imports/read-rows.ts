@@ -43,7 +43,12 @@ export interface ColumnSpec {
  * Rows of `file`, in batches. The CSV header must name every required column once and nothing else (order free);
  * JSON Lines rows are objects whose members are columns.
  */
-export async function* readRows(file: string, format: ImportFormat, columns: ColumnSpec): AsyncGenerator<RowBatch> {
+export async function* readRows(
+  file: string,
+  format: ImportFormat,
+  columns: ColumnSpec,
+  opts: { readonly bufferBytes?: number } = {},
+): AsyncGenerator<RowBatch> {
   const known = new Set([...columns.required, ...columns.optional])
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const splitter = format === 'csv' ? new CsvSplitter() : new LineSplitter()
@@ -82,7 +87,7 @@ export async function* readRows(file: string, format: ImportFormat, columns: Col
   }
   let stream: AsyncIterable<Buffer>
   try {
-    stream = createReadStream(file, { highWaterMark: 256 * 1024 })
+    stream = createReadStream(file, { highWaterMark: opts.bufferBytes ?? 256 * 1024 })
   } catch (err) {
     throw new ImportFileError('import_file_unreadable', 'the import file cannot be read', { cause: err })
   }
