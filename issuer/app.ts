@@ -18,7 +18,7 @@ import {
   recognitionOutcomeGet,
   recognitionQueue,
 } from './recognition/routes/recognition.ts'
-import { myOutcomes } from './recognition/routes/my-outcomes.ts'
+import { myOutcome, myOutcomes } from './recognition/routes/my-outcomes.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -137,6 +137,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
     recognitionExpertDecision(node.recognition),
   )
   api.get('/me/outcomes', allow('outcomes.read-own'), myOutcomes(node.recognition, node.accounts))
+  api.get('/me/outcomes/:id', allow('outcomes.read-own'), myOutcome(node.recognition, node.accounts))
 
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
@@ -159,7 +160,7 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         deposits: 'POST /deposits, GET /deposits, GET /deposits/{id}, POST /deposits/{id}/withdraw, GET /deposits/{id}/evidence/{sha256}',
         recognition:
           'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',
-        outcomes: 'GET /me/outcomes (learner)',
+        outcomes: 'GET /me/outcomes, GET /me/outcomes/{id} (learner)',
       },
     })
   })

@@ -87,6 +87,15 @@ export class CredentialIssuer {
   }
 
   /**
+   * A credential the bank issued in its own name (no API client: recognition, reports), for the bank's own use cases to
+   * hand to the person it is about once they have checked who that is; undefined for any other id.
+   */
+  async findBankIssued(id: string): Promise<IssuedCredential | undefined> {
+    const stored = await new CredentialStore(this.ds).find(id)
+    return stored && stored.clientId === null ? asIssued(id, stored.format, stored.document) : undefined
+  }
+
+  /**
    * `admit` is the generic API's client policy (client-issuing-policy.ts): it sees each credential once the
    * bank's own checks passed and throws to refuse it. The bank's own use cases pass none.
    */

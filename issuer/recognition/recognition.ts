@@ -107,6 +107,7 @@ export interface OutcomePage {
 /** The issuing path, in the caller's transaction (CredentialIssuer.issueManyIn). */
 export interface TransactionalIssuer {
   issueManyIn(m: EntityManager, requests: readonly IssueRequest[], clientId: string | null): Promise<IssuedCredential[]>
+  findBankIssued(id: string): Promise<IssuedCredential | undefined>
 }
 /** Catalogue entries, through the catalogue's use case. */
 export interface EntryDirectory {
@@ -577,6 +578,20 @@ export class Recognition {
     const after = this.cursor(page.after)
     const rows = await new OutcomeStore(this.ds).listForLearner(idHash, after, page.limit + 1)
     return this.page(rows, page.limit)
+  }
+
+  /**
+   * One of the learner's outcomes (by idHash) with its signed credential once recognized (the VC API form: an
+   * EnvelopedVerifiableCredential around the vc+jwt); not_found for an outcome of anyone else.
+   */
+  async outcomeForLearner(
+    idHash: string,
+    outcomeId: string,
+  ): Promise<OutcomeView & { readonly verifiableCredential: Record<string, unknown> | null }> {
+    const outcome = await new OutcomeStore(this.ds).find(outcomeId)
+    if (!outcome || outcome.idHash !== idHash) throw new AppError('not_found', `you have no learning outcome ${outcomeId}`)
+    const issued = outcome.credentialId === null ? undefined : await this.issuer.findBankIssued(outcome.credentialId)
+    return { ...this.view(outcome, await this.achievementSource(outcome)), verifiableCredential: issued?.verifiableCredential ?? null }
   }
 
   /** The queue a reviewer (pending outcomes) or an expert (referred ones) works, oldest first. */

@@ -754,6 +754,21 @@ describe('recognition (HTTP)', () => {
       mine.body.items.map((o) => o.id),
     )
     assert.equal(second.body.nextCursor, undefined)
+    // One outcome with its credential, for the learner's wallet: it verifies; a pending one has none yet.
+    const one = await learner.get<OutcomeView & { verifiableCredential: Record<string, unknown> | null }>(`/me/outcomes/${recognized.id}`)
+    assert.equal(one.status, 200)
+    const { verifiableCredential, ...view } = one.body
+    assert.deepEqual(view, recognized)
+    assert.equal(verifiableCredential?.type, 'EnvelopedVerifiableCredential')
+    const report = await verify(sys, verifiableCredential)
+    assert.equal(report.body.verified, true, JSON.stringify(report.body.checks))
+    assert.equal(report.body.credential?.id, recognized.credentialId)
+    const waiting = await learner.get<{ state: string; verifiableCredential: unknown }>(`/me/outcomes/${imported[1]!.outcomeId}`)
+    assert.deepEqual([waiting.status, waiting.body.state, waiting.body.verifiableCredential], [200, 'pending', null])
+    assertProblem(await learner.get(`/me/outcomes/${imported[2]!.outcomeId}`), 404, 'not_found')
+    const stranger = await signUp(sys)
+    assertProblem(await stranger.get(`/me/outcomes/${recognized.id}`), 404, 'not_found')
+    assertProblem(await reviewer.get(`/me/outcomes/${recognized.id}`), 403, 'forbidden')
     assertProblem(await learner.get('/me/outcomes?cursor=bm9wZQ'), 400, 'invalid_request')
     assertProblem(await learner.get('/me/outcomes?limit=0'), 400, 'invalid_request')
     // Only learners read their outcomes; nobody without a session.
