@@ -4,6 +4,14 @@
 // trail or any database column in the clear; staff reads of it audited.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fixedClock } from '../../core/clock.ts'
+import { loadConfig } from '../../core/config.ts'
+import type { IdentityVerifier } from '../../core/identity/identity-verifier.ts'
+import { createLogger } from '../../core/log.ts'
+import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { canonicalJson } from '../../core/credentials/jcs.ts'
 import { maskIdNumber, parseResidentId } from '../../core/identity/resident-id.ts'
 import { sql } from '../../core/store/sql.ts'
@@ -11,8 +19,16 @@ import { AppError } from '../../core/errors.ts'
 import { LearnerIdentity } from '../../issuer/accounts/identity.ts'
 import { NOTICE_DIGEST, PRIVACY_NOTICE } from '../../issuer/accounts/personal-data-notice.ts'
 import { listAudit, type AuditView } from '../../issuer/audit/audit-trail.ts'
-import { request, signUp, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
-import { assertProblem, residentIdNumber, startTestSystem, TEST_IDENTITIES, type TestSystem } from '../../fixtures/test-system.ts'
+import { request, signUp, TEST_PASSWORD, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
+import {
+  assertProblem,
+  residentIdNumber,
+  startTestSystem,
+  TEST_IDENTITIES,
+  TEST_KMS_SECRET,
+  TEST_NOW,
+  type TestSystem,
+} from '../../fixtures/test-system.ts'
 
 const dbName = process.env.CB_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
 const consent = { noticeVersion: PRIVACY_NOTICE.version }
@@ -352,5 +368,34 @@ describe(`real-name verification attempts are limited like sign-ins on ${dbName}
     assert.ok(Number(limited.headers.get('retry-after')) > 0)
     sys.clock.advance(60)
     assert.equal((await learner.post('/me/identity', { ...ZHANG, consent })).status, 201)
+  })
+})
+
+describe('an identity service plugged into the issuer node', function () {
+  it('when createIssuerNode is given an identityVerifier, then real-name verification asks it (not CB_IDENTITY_REGISTRY)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'identity-plugged-'))
+    const asked: string[] = []
+    const clock = fixedClock(TEST_NOW)
+    const provincial: IdentityVerifier = {
+      name: 'jiangsu-unified-identity',
+      async verify(input) {
+        asked.push(input.name)
+        const parsed = parseResidentId(input.idNumber, clock)
+        if (!parsed.ok) return { outcome: 'mismatch', verifier: this.name, reason: parsed.code }
+        return { outcome: 'verified', verifier: this.name, id: parsed.id }
+      },
+    }
+    const config = loadConfig({ NODE_ENV: 'test', CB_LOG_LEVEL: 'silent', CB_DATA_DIR: dataDir, CB_KMS_SECRET_KEY: TEST_KMS_SECRET })
+    const node = await createIssuerNode(config, { clock, log: createLogger('silent'), identityVerifier: provincial })
+    try {
+      assert.equal(node.identityVerifier, provincial)
+      const { user } = await node.accounts.register({ username: 'plugged.learner', password: TEST_PASSWORD, displayName: '钱多' })
+      const idNumber = residentIdNumber('32010219991231001') // in no registry
+      const { identity } = await node.learnerIdentity.verify(user.id, { name: '钱多', idNumber, consent }, { type: 'user', id: user.id })
+      assert.deepEqual([identity.verifier, identity.idNumberMasked, asked], ['jiangsu-unified-identity', maskIdNumber(idNumber), ['钱多']])
+    } finally {
+      await node.close()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })
