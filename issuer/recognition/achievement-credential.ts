@@ -1,12 +1,6 @@
 // The AchievementCredential the bank signs for a recognized learning outcome: Open Badges 3.0 with the credit bank's
 // terms, the learner named only by a salted, hashed IdentityObject, names in Chinese and English as language values.
-import {
-  ACHIEVEMENT_CREDENTIAL_SCHEMA_ID,
-  CREDIT_BANK_CONTEXT,
-  OB3_CONTEXT,
-  VC_V2_CONTEXT,
-  type LanguageValue,
-} from '../../core/credentials/types.ts'
+import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT, type LanguageValue } from '../../core/credentials/types.ts'
 import type { InstitutionRecord } from '../alliance/institution-store.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
 import type { OutcomeRecord } from './outcome-store.ts'
@@ -104,7 +98,9 @@ function claimedAchievement(outcome: OutcomeRecord, publicUrl: URL): Record<stri
 
 /**
  * The unsigned AchievementCredential of a recognized outcome (the issuer adds validFrom, status and proof). The
- * recognizing institution is the catalogue entry's institution; for a claim outside the catalogue, the bank itself.
+ * recognizing institution is the catalogue entry's institution; for a claim outside the catalogue, the bank itself. No
+ * `credentialSchema`: the bank's schema applies to an AchievementCredential by its type already, and naming it would
+ * have the issuer check every credential of a million-row import against it twice.
  */
 export function buildOutcomeCredential(
   bank: BankProfile,
@@ -135,7 +131,6 @@ export function buildOutcomeCredential(
     issuer: bankProfile(bank),
     name: achievement.name,
     awardedDate: beijingMidnight(outcome.awardedDate),
-    credentialSchema: [{ id: ACHIEVEMENT_CREDENTIAL_SCHEMA_ID, type: 'JsonSchema' }],
     credentialSubject: subject,
   }
 }
