@@ -19,7 +19,8 @@ import { transaction } from '../../core/store/sql.ts'
 import { record, type AuditActor } from '../audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
 import { ImportStore, NO_COUNTS, type ImportCounts, type ImportFormat, type ImportJobRecord, type RowError } from './import-store.ts'
-import { checkFile, ImportFileError, readRows, type SourceRow } from './read-rows.ts'
+import { checkFile, ImportFileError, readRows, type ImportSource, type SourceRow } from './read-rows.ts'
+import { isSealed, openSealed, SEALED_SUFFIX, sealingStream } from './sealed-file.ts'
 import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, todayCst, validateRow, type ImportRow } from './validate-row.ts'
 
 /** What recognition answers for each row of a batch (issuer/recognition's ImportRowOutcome). */
@@ -98,12 +99,15 @@ export class Imports {
     this.o = { leaseSeconds: 30, chunkRows: 1000, ...options }
   }
 
-  /** Streams an upload to <dataDir>/imports/<id>.<ext>, hashing it; over `maxBytes`: 413 and nothing kept. */
+  /**
+   * Streams an upload to <dataDir>/imports/<id>.<ext>.sealed — sealed block by block (sealed-file.ts): it holds
+   * identity numbers — hashing the plaintext; over `maxBytes`: 413 and nothing kept.
+   */
   async receiveFile(body: Readable, format: ImportFormat, maxBytes: number = MAX_IMPORT_BYTES): Promise<StoredFile> {
     const id = randomUUID()
     const dir = path.join(this.o.dataDir, 'imports')
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const file = path.join(dir, `${id}.${format}`)
+    const file = path.join(dir, `${id}.${format}${SEALED_SUFFIX}`)
     const hash = createHash('sha256')
     let size = 0
     const meter = new Transform({
@@ -115,7 +119,7 @@ export class Imports {
       },
     })
     try {
-      await pipeline(body, meter, createWriteStream(file, { mode: 0o600 }))
+      await pipeline(body, meter, sealingStream(this.o.protector, id), createWriteStream(file, { mode: 0o600 }))
     } catch (err) {
       rmSync(file, { force: true })
       throw err
@@ -123,19 +127,27 @@ export class Imports {
     return { id, path: file, sha256: hash.digest('hex'), size }
   }
 
-  /** SHA-256 and size of a local file (what `credit-bank import` resumes by). */
-  async hashFile(file: string): Promise<{ sha256: string; size: number }> {
+  /** SHA-256 and size of a local file (what `credit-bank import` resumes by), or of a sealed upload's plaintext. */
+  async hashFile(file: string, jobId?: string): Promise<{ sha256: string; size: number }> {
     const hash = createHash('sha256')
     let size = 0
+    const source = jobId === undefined ? file : this.source(file, jobId)
+    const chunks = typeof source === 'string' ? (createReadStream(source, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) : source
     try {
-      for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
         hash.update(chunk)
         size += chunk.length
       }
     } catch (err) {
+      if (err instanceof ImportFileError) throw err
       throw new ImportFileError('import_file_unreadable', `${file} cannot be read`, { cause: err })
     }
     return { sha256: hash.digest('hex'), size }
+  }
+
+  /** What the reader reads: the file by its path, or a sealed upload opened with the job's id. */
+  private source(file: string, jobId: string): ImportSource {
+    return isSealed(file) ? openSealed(file, this.o.protector, jobId) : file
   }
 
   /**
@@ -148,8 +160,9 @@ export class Imports {
   ): Promise<ImportJobRecord> {
     if (!(await this.o.institutions.exists(input.institutionId)))
       throw new AppError('not_found', `no such institution: ${input.institutionId}`)
+    const id = input.id ?? randomUUID()
     try {
-      await checkFile(input.file, input.format, IMPORT_COLUMNS)
+      await checkFile(this.source(input.file, id), input.format, IMPORT_COLUMNS)
     } catch (err) {
       if (err instanceof ImportFileError)
         throw new AppError('import_file_invalid', err.message, { issues: [{ path: '/body', message: err.code }] })
@@ -157,7 +170,7 @@ export class Imports {
     }
     const now = this.o.clock().toISOString()
     const job: ImportJobRecord = {
-      id: input.id ?? randomUUID(),
+      id,
       institutionId: input.institutionId,
       format: input.format,
       filePath: path.resolve(input.file),
@@ -370,7 +383,7 @@ export class Imports {
       Math.max(1000, (leaseSeconds * 1000) / 3),
     )
     try {
-      const { sha256 } = await this.hashFile(job.filePath)
+      const { sha256 } = await this.hashFile(job.filePath, job.id)
       if (sha256 !== job.fileSha256) throw new ImportFileError('import_file_changed', 'the file changed since the job was created')
       const t0 = performance.now()
       job = await this.work(job, owner, until, opts)
@@ -410,7 +423,7 @@ export class Imports {
       rowsThisRun += rows.length
       opts.onProgress?.({ job, rowsThisRun })
     }
-    for await (const batch of readRows(job.filePath, job.format, IMPORT_COLUMNS)) {
+    for await (const batch of readRows(this.source(job.filePath, job.id), job.format, IMPORT_COLUMNS)) {
       for (const row of batch.rows) {
         seen++
         if (seen <= start.rowsDone) {
@@ -523,7 +536,7 @@ export class Imports {
         after: { state, ...job.counts, ...(error ? { error: error.code } : {}) },
       })
     })
-    // An uploaded file holds identity numbers in the clear: kept only while its job may still need it. A file the
+    // An upload (sealed, but holding identity numbers) is kept only while its job may still need it. A file the
     // command line was given is the operator's and stays.
     if (path.dirname(job.filePath) === path.resolve(this.o.dataDir, 'imports')) rmSync(job.filePath, { force: true })
     this.o.log.info('import job finished', { job: job.id, state, ...job.counts })

@@ -17,6 +17,9 @@ export type ImportFileErrorCode =
 
 export class ImportFileError extends CodedError<ImportFileErrorCode> {}
 
+/** A file to read by its path, or its bytes as a stream (a sealed upload, opened). */
+export type ImportSource = string | AsyncIterable<Buffer>
+
 /** One data row: the line it begins on, its fields by column, or why it cannot be read at all. */
 export interface SourceRow {
   readonly line: number
@@ -44,7 +47,7 @@ export interface ColumnSpec {
  * JSON Lines rows are objects whose members are columns.
  */
 export async function* readRows(
-  file: string,
+  source: ImportSource,
   format: ImportFormat,
   columns: ColumnSpec,
   opts: { readonly bufferBytes?: number } = {},
@@ -85,12 +88,7 @@ export async function* readRows(
     }
     return rows
   }
-  let stream: AsyncIterable<Buffer>
-  try {
-    stream = createReadStream(file, { highWaterMark: opts.bufferBytes ?? 256 * 1024 })
-  } catch (err) {
-    throw new ImportFileError('import_file_unreadable', 'the import file cannot be read', { cause: err })
-  }
+  const stream = typeof source === 'string' ? createReadStream(source, { highWaterMark: opts.bufferBytes ?? 256 * 1024 }) : source
   try {
     for await (const chunk of stream) {
       bytes += chunk.length
@@ -111,9 +109,9 @@ export async function* readRows(
 }
 
 /** The CSV header of a file (or [] for JSON Lines), checked: what an upload is refused for before it becomes a job. */
-export async function checkFile(file: string, format: ImportFormat, columns: ColumnSpec): Promise<void> {
+export async function checkFile(source: ImportSource, format: ImportFormat, columns: ColumnSpec): Promise<void> {
   // The first batch holds the header; reading it is enough (the generator is closed after it).
-  for await (const batch of readRows(file, format, columns)) {
+  for await (const batch of readRows(source, format, columns)) {
     void batch
     return
   }

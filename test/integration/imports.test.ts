@@ -2,7 +2,7 @@
 // 10,000-row file with bad rows of every kind, the same file again, CSV with a BOM, CRLF and quoted commas, JSON Lines,
 // the template, who may import and read which jobs, and a job another node takes over once the first node's lease expired.
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
@@ -123,6 +123,9 @@ describe('imports (HTTP)', function () {
     assert.equal(created.headers.get('location'), `/imports/${created.body.id}`)
     assert.equal(created.body.state, 'queued')
     assert.equal(created.body.institutionId, a.institutionId)
+    // The upload is stored sealed: no identity number, no row, not even the header in the clear.
+    const storedFile = path.join(sys.config.dataDir, 'imports', `${created.body.id}.csv.sealed`)
+    assert.doesNotMatch(readFileSync(storedFile, 'utf8'), /\d{17}[\dX]|record_key|R0000001/)
     await runJobs(sys)
 
     const job = await staffA.get<JobJson>(`/imports/${created.body.id}`)
@@ -136,11 +139,7 @@ describe('imports (HTTP)', function () {
       toReview: OUT_OF_SCOPE.length,
     })
     assert.deepEqual([job.body.progress.rowsDone, job.body.progress.percent], [N, 100])
-    assert.equal(
-      existsSync(path.join(sys.config.dataDir, 'imports', `${created.body.id}.csv`)),
-      false,
-      'the uploaded file is deleted when its job ends',
-    )
+    assert.equal(existsSync(storedFile), false, 'the uploaded file is deleted when its job ends')
 
     // Each bad row, with its line, column and code; nothing else.
     const errors = await staffA.get<{ jobId: string; errors: ErrorJson[] }>(`/imports/${created.body.id}/errors?format=json`)
@@ -289,8 +288,20 @@ describe('imports (HTTP)', function () {
       'import_file_invalid',
     )
     assertProblem(await importAs(staffA, '{}', 'application/json'), 415, 'unsupported_media_type')
+
+    // A stored upload changed on disk does not open: the job fails, nothing is imported.
+    const tampered = await importAs(staffA, csvText([validRow(60_000, a.courseCode, { record_key: 'T1' })]))
+    assert.equal(tampered.status, 202)
+    const file = path.join(sys.config.dataDir, 'imports', `${tampered.body.id}.csv.sealed`)
+    const sealed = readFileSync(file, 'utf8')
+    writeFileSync(file, sealed.slice(0, 40) + (sealed[40] === 'A' ? 'B' : 'A') + sealed.slice(41))
+    await runJobs(sys)
+    const failed = await staffA.get<JobJson>(`/imports/${tampered.body.id}`)
+    assert.equal(failed.body.state, 'failed')
+    assert.equal(failed.body.error?.code, 'import_file_changed')
+    assert.deepEqual(failed.body.counts, { rows: 0, imported: 0, duplicates: 0, rejected: 0, toReview: 0 })
     const list = await staffA.get<{ items: JobJson[] }>('/imports?limit=100')
-    assert.equal(list.body.items.length, 2, 'only the two jobs of the first test')
+    assert.equal(list.body.items.length, 3, 'the two jobs of the first test and the tampered one')
   })
 
   it('when staff of B ask for A, then they get 403 importing for A and 404 for any of its jobs', async () => {
