@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs'
 import { AppError, ERROR_STATUS, InvalidRequestError, type ErrorCode } from '../../../core/errors.ts'
 
 describe('error codes', () => {
-  it('when an AppError is made, then its status comes from the code and only 4xx messages are exposed', () => {
+  it('when an AppError is made, then its status comes from the code and every message is exposed but that of internal (500)', () => {
     for (const [code, status] of Object.entries(ERROR_STATUS) as [ErrorCode, number][]) {
       const err = new AppError(code, 'm')
       assert.equal(err.status, status, code)
-      assert.equal(err.expose, status < 500, code)
+      assert.equal(err.expose, code !== 'internal', code)
     }
     const invalid = new InvalidRequestError('bad', [{ path: '/a', message: 'x' }])
     assert.deepEqual([invalid.code, invalid.status, invalid.issues], ['invalid_request', 400, [{ path: '/a', message: 'x' }]])
