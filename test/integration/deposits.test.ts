@@ -97,6 +97,11 @@ describe('deposits over HTTP', () => {
   const evidencePath = (d: DepositJson, i = 0) => new URL(d.evidence[i]!.href).pathname
   const auditOf = async (action: string): Promise<AuditView[]> =>
     (await listAudit(sys.issuer.ds, 0, 1000)).entries.filter((e) => e.action === action)
+  /** A reviewer's (decision) or expert's (expert-decision) decision over HTTP. */
+  const decide = async (agent: SessionAgent, outcomeId: string, body: unknown, path = 'decision') => {
+    const res = await agent.post(`/recognition/outcomes/${outcomeId}/${path}`, body)
+    assert.equal(res.status, 200, res.text)
+  }
   const asActor = (a: SessionAgent) => ({ type: 'user' as const, id: a.user.id, name: a.user.username })
 
   before(async () => {
@@ -160,29 +165,12 @@ describe('deposits over HTTP', () => {
     assert.deepEqual(got.body, d)
     const list = await learner.get<{ items: DepositJson[] }>('/deposits')
     assert.ok(list.body.items.some((x) => x.id === d.id))
-    // In the reviewers' queue (pending), not the experts' (referred); its evidence listed for the queue item.
-    assert.equal(
-      await sys.issuer.recognition.inQueueOf(d.outcomeId, {
-        kind: 'user',
-        id: reviewer.user.id,
-        username: reviewer.user.username,
-        role: 'reviewer',
-        institutionId: null,
-        sessionId: 'x',
-      }),
-      true,
-    )
-    assert.equal(
-      await sys.issuer.recognition.inQueueOf(d.outcomeId, {
-        kind: 'user',
-        id: expert.user.id,
-        username: expert.user.username,
-        role: 'expert',
-        institutionId: null,
-        sessionId: 'x',
-      }),
-      false,
-    )
+    // In the reviewers' queue (pending), not the experts' (referred); the queue item lists its evidence.
+    const item = await reviewer.get<{ id: string; state: string; evidence: EvidenceJson[] }>(`/recognition/outcomes/${d.outcomeId}`)
+    assert.equal(item.status, 200, item.text)
+    assert.equal(item.body.state, 'pending')
+    assert.deepEqual(item.body.evidence, d.evidence)
+    assertProblem(await expert.get(`/recognition/outcomes/${d.outcomeId}`), 404, 'not_found')
     assert.deepEqual(await sys.issuer.deposits.evidenceFor(d.outcomeId), d.evidence)
     // Two rows, two content files, nothing temporary left.
     const after = await stored()
@@ -442,9 +430,24 @@ describe('deposits over HTTP', () => {
     assert.deepEqual(entry?.actor, asActor(learner))
   })
 
+  it('of a withdrawal and a decision at once, or two withdrawals, exactly one wins; the other is 409', async () => {
+    const twice = await depositOk()
+    const both = await Promise.all([learner.post(`/deposits/${twice.id}/withdraw`), learner.post(`/deposits/${twice.id}/withdraw`)])
+    assert.deepEqual(both.map((r) => r.status).sort(), [200, 409])
+    const raced = await depositOk()
+    const [withdrawn, decided] = await Promise.all([
+      learner.post(`/deposits/${raced.id}/withdraw`),
+      reviewer.post(`/recognition/outcomes/${raced.outcomeId}/decision`, { decision: 'approve' }),
+    ])
+    assert.deepEqual([withdrawn.status, decided.status].sort(), [200, 409])
+    const final = (await learner.get<DepositJson>(`/deposits/${raced.id}`)).body
+    assert.equal(final.status, withdrawn.status === 200 ? 'withdrawn' : 'recognized')
+    assert.equal(final.credentialId === null, withdrawn.status === 200)
+  })
+
   it('approved by a reviewer: the learner sees recognized with the credential id, and the credential verifies', async () => {
     const d = await depositOk()
-    await sys.issuer.recognition.decide(d.outcomeId, 'approve', undefined, asActor(reviewer))
+    await decide(reviewer, d.outcomeId, { decision: 'approve' })
     const got = (await learner.get<DepositJson>(`/deposits/${d.id}`)).body
     assert.equal(got.status, 'recognized')
     assert.ok(got.credentialId?.startsWith('urn:uuid:'))
@@ -465,7 +468,7 @@ describe('deposits over HTTP', () => {
   it('rejected with a reason: the learner reads the reason in both languages', async () => {
     const d = await depositOk()
     const reason = { zh: '证明材料不足以证明学习时长。', en: 'The evidence does not show the hours of study.' }
-    await sys.issuer.recognition.decide(d.outcomeId, 'reject', reason, asActor(reviewer))
+    await decide(reviewer, d.outcomeId, { decision: 'reject', reason })
     const got = (await learner.get<DepositJson>(`/deposits/${d.id}`)).body
     assert.equal(got.status, 'rejected')
     assert.deepEqual(got.reason, reason)
@@ -474,12 +477,7 @@ describe('deposits over HTTP', () => {
 
   it('referred to the expert committee: the expert reads the evidence (audited) and approves it', async () => {
     const d = await depositOk([{ name: 'scan.png', bytes: PNG }])
-    await sys.issuer.recognition.decide(
-      d.outcomeId,
-      'refer',
-      { zh: '非标准成果，请专家认定。', en: 'Outside the standards.' },
-      asActor(reviewer),
-    )
+    await decide(reviewer, d.outcomeId, { decision: 'refer', reason: { zh: '非标准成果，请专家认定。', en: 'Outside the standards.' } })
     let got = (await learner.get<DepositJson>(`/deposits/${d.id}`)).body
     assert.equal(got.status, 'referred')
     assert.equal(got.referredAt, sys.clock().toISOString())
@@ -488,7 +486,7 @@ describe('deposits over HTTP', () => {
     assert.equal(byExpert.status, 200)
     assert.equal(byExpert.headers.get('content-type'), 'image/png')
     assert.deepEqual((await auditOf('evidence_read')).at(-1)?.actor, asActor(expert))
-    await sys.issuer.recognition.expertDecide(d.outcomeId, 'approve', undefined, asActor(expert))
+    await decide(expert, d.outcomeId, { decision: 'approve' }, 'expert-decision')
     got = (await learner.get<DepositJson>(`/deposits/${d.id}`)).body
     assert.equal(got.status, 'recognized')
     assert.ok(got.credentialId)
