@@ -334,14 +334,15 @@ export class Recognition {
     if (!outcomes.length) return results
     // The database writes the outcomes while the credentials are checked and signed; both finish before the transaction
     // ends either way (a rollback never races a write still in flight).
+    // A failed insert (a key another instance took meanwhile: a unique violation, which transaction() retries as a
+    // whole) is the cause to report, not what issuing then met in the aborted transaction.
     const inserting = store.insert(outcomes)
     inserting.catch(() => undefined)
-    try {
-      if (requests.length) await this.issuer.issueManyIn(m, requests, null)
-    } finally {
-      await inserting.catch(() => undefined)
-    }
+    let issuing: unknown
+    if (requests.length)
+      await this.issuer.issueManyIn(m, requests, null).catch((err: unknown) => (issuing = err ?? new Error('issuing failed')))
     await inserting
+    if (issuing !== undefined) throw issuing
     const audit: AuditEntry[] = []
     for (const institutionId of institutions.keys()) {
       const mine = outcomes.filter((o) => o.institutionId === institutionId)

@@ -315,6 +315,23 @@ describe('recognition (use cases)', () => {
     assert.equal(await sys.issuer.recognition.countForInstitution('uni-b'), 1)
   })
 
+  it('when the same batch is recorded twice at once, then each row is recorded and signed once', async () => {
+    const rows = Array.from({ length: 30 }, (_, i) => row(`R-${i}`, i % 3 ? inScope : wrongLevel))
+    const before = await totals()
+    const [a, b] = await Promise.all([
+      sys.issuer.recognition.recordImportBatch(rows, STAFF),
+      sys.issuer.recognition.recordImportBatch(rows, STAFF),
+    ])
+    const winner = a!.every((r) => r.status === 'duplicate') ? b! : a!
+    const loser = winner === a ? b! : a!
+    assert.deepEqual(
+      loser.map((r) => [r.status, r.outcomeId]),
+      winner.map((r) => ['duplicate', r.outcomeId]),
+    )
+    assert.equal(winner.filter((r) => r.status === 'imported').length, 20)
+    assert.deepEqual(await totals(), { outcomes: before.outcomes + 30, credentials: before.credentials + 20, slots: before.slots + 20 })
+  })
+
   it('when a row of a batch is not valid, then the whole batch is refused with every issue and nothing is written', async () => {
     const before = await totals()
     const err = await rejection(() =>
