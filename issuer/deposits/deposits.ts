@@ -4,6 +4,7 @@
 // to the learner and to the reviewers and experts whose queue holds the outcome, and every read by them is audited.
 import { randomUUID } from 'node:crypto'
 import type { ReadStream } from 'node:fs'
+import { Readable } from 'node:stream'
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
@@ -224,6 +225,31 @@ export class Deposits {
       placed.add(f.sha256)
     }
     return this.get(id, userId)
+  }
+
+  /**
+   * The same deposit from files in memory (the demo data, scripts): each goes through the evidence store's stream and
+   * every check `create` makes, as an upload's parts do.
+   */
+  async submit(
+    userId: string,
+    submission: DepositSubmission,
+    files: readonly { readonly name: string; readonly bytes: Uint8Array; readonly type?: string }[],
+    actor: AuditActor,
+  ): Promise<DepositView> {
+    const received: UploadedEvidence[] = []
+    try {
+      for (const f of files)
+        received.push({
+          ...(await this.evidenceStore.receive(Readable.from([Buffer.from(f.bytes)]))),
+          fileName: f.name,
+          declaredType: f.type ?? '',
+        })
+    } catch (err) {
+      await this.evidenceStore.discard(received)
+      throw err
+    }
+    return this.create(userId, submission, received, actor)
   }
 
   /** Refuses a learner who is not real-name verified (403 real_name_required), before their upload is read. */

@@ -365,6 +365,25 @@ describe('deposits over HTTP', () => {
     assert.deepEqual(await stored(), before)
   })
 
+  it('takes the same deposit from files in memory (node.deposits.submit, for the demo data), with the same checks', async () => {
+    const d = await sys.issuer.deposits.submit(learner.user.id, SUBMISSION, [{ name: 'memo.jpg', bytes: JPEG }], asActor(learner))
+    assert.equal(d.status, 'pending')
+    assert.deepEqual(
+      d.evidence.map((e) => [e.name, e.mediaType]),
+      [['memo.jpg', 'image/jpeg']],
+    )
+    const before = await stored()
+    await assert.rejects(
+      sys.issuer.deposits.submit(learner.user.id, SUBMISSION, [{ name: 'memo.pdf', bytes: PNG }], asActor(learner)),
+      (err: { code?: string }) => err.code === 'evidence_type_mismatch',
+    )
+    await assert.rejects(
+      sys.issuer.deposits.submit(unverified.user.id, SUBMISSION, [{ name: 'memo.png', bytes: PNG }], asActor(unverified)),
+      (err: { code?: string }) => err.code === 'real_name_required',
+    )
+    assert.deepEqual(await stored(), before)
+  })
+
   it('stores the same content once however many deposits carry it', async () => {
     const a = await depositOk([{ name: 'same.pdf', bytes: PDF }])
     const b = await depositOk([{ name: 'again.pdf', bytes: PDF }])
