@@ -287,17 +287,18 @@ export class Imports {
   }
 
   /**
-   * Seconds this instance spent per phase: reading and parsing the file, validating rows (identity numbers, hashes,
-   * catalogue), recognition's batch (outcomes, signing, storing credentials), and the job's own writes and commit.
+   * Seconds this instance spent per phase: validating rows (identity numbers, hashes, catalogue; overlapped with the
+   * previous chunk's transaction), recognition's batch (outcomes, signing, storing credentials), the job's own writes
+   * and commit, and the rest of the run (reading, parsing, waiting) not overlapped by those.
    */
-  phaseSeconds(): Record<'read' | 'validate' | 'recognize' | 'bookkeeping', number> {
+  phaseSeconds(): Record<'validate' | 'recognize' | 'bookkeeping' | 'other', number> {
     const { work, validate, recognize, bookkeeping } = this.ms
-    const s = (x: number) => Math.round(x) / 1000
+    const s = (x: number) => Math.round(Math.max(0, x)) / 1000
     return {
-      read: s(work - validate - recognize - bookkeeping),
       validate: s(validate),
       recognize: s(recognize),
       bookkeeping: s(bookkeeping),
+      other: s(work - validate - recognize - bookkeeping),
     }
   }
 
@@ -416,12 +417,19 @@ export class Imports {
     let seen = 0
     let rowsThisRun = 0
     let chunk: SourceRow[] = []
+    // One chunk of lookahead: chunk n+1 is read and validated while chunk n's transaction waits on the database.
+    let committing: Promise<void> = Promise.resolve()
     const commit = async (byteOffset: number) => {
       const rows = chunk
       chunk = []
-      job = await this.commitChunk(job, rows, byteOffset, owner, until, entries, keys)
-      rowsThisRun += rows.length
-      opts.onProgress?.({ job, rowsThisRun })
+      const checked = await this.validateChunk(job.institutionId, rows, entries, keys)
+      await committing
+      committing = this.commitChunk(job, checked, byteOffset, owner, until).then((next) => {
+        job = next
+        rowsThisRun += rows.length
+        opts.onProgress?.({ job, rowsThisRun })
+      })
+      committing.catch(() => undefined) // awaited before the next chunk and at the end; this only keeps it from counting as unhandled
     }
     for await (const batch of readRows(this.source(job.filePath, job.id), job.format, IMPORT_COLUMNS)) {
       for (const row of batch.rows) {
@@ -435,51 +443,64 @@ export class Imports {
         chunk.push(row)
         if (chunk.length >= chunkRows) {
           await commit(batch.byteOffset)
-          if (opts.signal?.aborted) return job
+          if (opts.signal?.aborted) {
+            await committing
+            return job
+          }
         }
       }
     }
-    if (chunk.length) await commit(job.fileSize)
+    if (chunk.length) await commit(start.fileSize)
+    await committing
     return job
   }
 
-  private async commitChunk(
-    job: ImportJobRecord,
+  /** Checks a chunk's rows (catalogue codes looked up once per job); record keys are remembered in file order. */
+  private async validateChunk(
+    institutionId: string,
     rows: readonly SourceRow[],
-    byteOffset: number,
-    owner: string,
-    until: () => string,
     entries: Map<string, CatalogueEntryRecord | null>,
     keys: RecordKeySet,
-  ): Promise<ImportJobRecord> {
-    const { clock, catalogue, protector, ds, sink } = this.o
+  ): Promise<CheckedChunk> {
+    const { clock, catalogue, protector } = this.o
     const t0 = performance.now()
     for (const r of rows) {
       const code = (r.fields.course_code ?? '').trim()
-      if (code && !entries.has(code)) entries.set(code, (await catalogue.findByCode(job.institutionId, code)) ?? null)
+      if (code && !entries.has(code)) entries.set(code, (await catalogue.findByCode(institutionId, code)) ?? null)
     }
     const ctx = {
-      institutionId: job.institutionId,
+      institutionId,
       clock,
       protector,
       entry: (code: string) => entries.get(code) ?? null,
       seen: (k: string) => keys.addSeen(k),
     }
     const today = todayCst(clock)
-    const valid: ImportRow[] = []
-    const errors: RowError[] = []
-    let rejected = 0
+    const checked: CheckedChunk = { rows: rows.length, valid: [], errors: [], rejected: 0 }
     for (const r of rows) {
       const result = validateRow(r, ctx, today)
-      if (result.ok) valid.push(result.row)
+      if (result.ok) checked.valid.push(result.row)
       else {
-        rejected++
-        errors.push(...result.errors)
+        checked.rejected++
+        checked.errors.push(...result.errors)
       }
     }
-    const rowsDone = job.rowsDone + rows.length
+    this.ms.validate += performance.now() - t0
+    return checked
+  }
+
+  /** One chunk in one transaction: outcomes and credentials, error rows, the cursor and counts, one audit entry. */
+  private async commitChunk(
+    job: ImportJobRecord,
+    checked: CheckedChunk,
+    byteOffset: number,
+    owner: string,
+    until: () => string,
+  ): Promise<ImportJobRecord> {
+    const { clock, ds, sink } = this.o
+    const { valid, errors, rejected } = checked
+    const rowsDone = job.rowsDone + checked.rows
     const t1 = performance.now()
-    this.ms.validate += t1 - t0
     let recognizeMs = 0
     const committed = await transaction(ds, async (m) => {
       const store = new ImportStore(m)
@@ -495,7 +516,7 @@ export class Imports {
         else tally.toReview++
       }
       const counts: ImportCounts = {
-        rows: current.counts.rows + rows.length,
+        rows: current.counts.rows + checked.rows,
         imported: current.counts.imported + tally.imported,
         duplicates: current.counts.duplicates + tally.duplicates,
         rejected: current.counts.rejected + rejected,
@@ -542,6 +563,14 @@ export class Imports {
     this.o.log.info('import job finished', { job: job.id, state, ...job.counts })
     return { ...job, state, finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null, error }
   }
+}
+
+/** A chunk's rows, checked: what recognition gets, and what the error report gets. */
+interface CheckedChunk {
+  readonly rows: number
+  readonly valid: ImportRow[]
+  readonly errors: RowError[]
+  rejected: number
 }
 
 export interface StoredFile {
