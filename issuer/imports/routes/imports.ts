@@ -308,6 +308,7 @@ export const importsTemplate = (imports: Imports): RequestHandler[] => [
     {
       summary: 'The CSV header and one valid example row from the institution’s catalogue',
       responses: { '200': { description: 'a CSV file (UTF-8 with a BOM)', content: { 'text/csv': { schema: { type: 'string' } } } } },
+      errors: ['not_found'],
       tags: ['imports'],
     },
   ),
