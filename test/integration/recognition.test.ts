@@ -897,4 +897,70 @@ describe('recognition (HTTP)', () => {
     assertProblem(await expert.post(`/recognition/outcomes/${id}/expert-decision`, { decision: 'approve' }), 409, 'outcome_already_decided')
     assert.deepEqual((await expert.get<{ items: OutcomeView[] }>('/recognition/queue')).body.items, [])
   })
+
+  it('when a learner deposits an outcome with evidence, then reviewers and experts see the evidence in the queue, and an approval reaches the learner with a credential', async () => {
+    const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n')
+    const body = new FormData()
+    body.append(
+      'deposit',
+      JSON.stringify({
+        claim: {
+          name: { zh: '茶艺师（中级）', en: 'Tea Master (intermediate)' },
+          issuerName: '江苏省茶叶学会',
+          category: 'non_academic',
+          level: 3,
+          field: 'tea',
+          credits: 1.5,
+        },
+        result: 'pass',
+        awardedDate: '2025-11-20',
+      }),
+    )
+    body.append('evidence', new Blob([pdf]), '证书.pdf')
+    const created = await learner.request<{ id: string; outcomeId: string; evidence: { sha256: string; href: string }[] }>(
+      'POST',
+      '/deposits',
+      {
+        body,
+      },
+    )
+    assert.equal(created.status, 201, created.text)
+    const outcomeId = created.body.outcomeId
+    const item = await reviewer.get<OutcomeView & { evidence: { sha256: string; href: string }[] }>(`/recognition/outcomes/${outcomeId}`)
+    assert.equal(item.status, 200)
+    assert.deepEqual(
+      [item.body.source, item.body.state, item.body.depositId, item.body.achievement.code, item.body.achievement.issuerName],
+      ['deposit', 'pending', created.body.id, null, '江苏省茶叶学会'],
+    )
+    assert.deepEqual(item.body.evidence, created.body.evidence)
+    const file = await reviewer.get(new URL(item.body.evidence[0]!.href).pathname)
+    assert.equal(file.status, 200)
+    assert.equal(file.text, pdf.toString())
+    assert.equal(
+      (await reviewer.post<OutcomeView>(`/recognition/outcomes/${outcomeId}/decision`, { decision: 'refer', reason: '目录外成果' })).status,
+      200,
+    )
+    const forExpert = await expert.get<{ evidence: unknown[] }>(`/recognition/outcomes/${outcomeId}`)
+    assert.deepEqual(forExpert.body.evidence, created.body.evidence)
+    assertProblem(await reviewer.get(new URL(item.body.evidence[0]!.href).pathname), 404, 'not_found')
+    const approved = await expert.post<OutcomeView>(`/recognition/outcomes/${outcomeId}/expert-decision`, { decision: 'approve' })
+    assert.deepEqual([approved.status, approved.body.state], [200, 'recognized'])
+    const deposit = await learner.get<{ status: string; credentialId: string | null }>(`/deposits/${created.body.id}`)
+    assert.deepEqual([deposit.body.status, deposit.body.credentialId], ['recognized', approved.body.credentialId])
+    const mine = await learner.get<{ verifiableCredential: Record<string, unknown> }>(`/me/outcomes/${outcomeId}`)
+    const report = await verify(sys, mine.body.verifiableCredential)
+    assert.equal(report.body.verified, true, JSON.stringify(report.body.checks))
+    const subject = report.body.credential!.credentialSubject as { achievement: Record<string, unknown>; creditsEarned: number }
+    assert.deepEqual(
+      [subject.achievement.name, subject.achievement.frameworkLevel, subject.creditsEarned],
+      [
+        [
+          { '@value': '茶艺师（中级）', '@language': 'zh' },
+          { '@value': 'Tea Master (intermediate)', '@language': 'en' },
+        ],
+        3,
+        1.5,
+      ],
+    )
+  })
 })
