@@ -393,11 +393,17 @@ export class Imports {
         await new ImportStore(ds).releaseLease(jobId, owner, clock().toISOString())
         return { ...job, leaseOwner: null, leaseUntil: null }
       }
-      return await this.finish(job, 'done', null)
+      return await this.finish(job.id, owner, 'done', null)
     } catch (err) {
       if (err instanceof ImportFileError) {
         log.warn('import job failed', { code: err.code })
-        return await this.finish(job, 'failed', { code: err.code, message: err.message })
+        return await this.finish(jobId, owner, 'failed', { code: err.code, message: err.message })
+      }
+      // Recognition refusing a batch (a 4xx of its own) would refuse it again on every retry: the job fails, with
+      // what was committed before it kept.
+      if (err instanceof AppError && err.status < 500) {
+        log.warn('import job failed: recognition refused a chunk', { code: err.code })
+        return await this.finish(jobId, owner, 'failed', { code: err.code, message: err.message })
       }
       if (err instanceof LeaseLostError) {
         log.warn('import job lease lost to another instance')
@@ -540,27 +546,34 @@ export class Imports {
     return committed
   }
 
+  /** Ends the job if this owner still holds its lease (undefined otherwise), with the counts as committed. */
   private async finish(
-    job: ImportJobRecord,
+    jobId: string,
+    owner: string,
     state: 'done' | 'failed',
     error: { code: string; message: string } | null,
-  ): Promise<ImportJobRecord> {
+  ): Promise<ImportJobRecord | undefined> {
     const { clock, ds } = this.o
     const now = clock().toISOString()
-    await transaction(ds, async (m) => {
-      await new ImportStore(m).finish(job.id, state, now, error)
+    const job = await transaction(ds, async (m) => {
+      const store = new ImportStore(m)
+      const current = await store.findForUpdate(jobId)
+      if (!current || current.leaseOwner !== owner) return undefined
+      await store.finish(jobId, state, now, error)
       await record(m, {
         at: clock(),
-        actor: job.createdBy,
+        actor: current.createdBy,
         action: 'import_job_finished',
-        subject: { type: 'import_job', id: job.id },
-        after: { state, ...job.counts, ...(error ? { error: error.code } : {}) },
+        subject: { type: 'import_job', id: jobId },
+        after: { state, ...current.counts, ...(error ? { error: error.code } : {}) },
       })
+      return current
     })
+    if (!job) return undefined
     // An upload (sealed, but holding identity numbers) is kept only while its job may still need it. A file the
     // command line was given is the operator's and stays.
     if (path.dirname(job.filePath) === path.resolve(this.o.dataDir, 'imports')) rmSync(job.filePath, { force: true })
-    this.o.log.info('import job finished', { job: job.id, state, ...job.counts })
+    this.o.log.info('import job finished', { job: jobId, state, ...job.counts })
     return { ...job, state, finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null, error }
   }
 }

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
+import { AppError } from '../../core/errors.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
 import { request, signUp, type SessionAgent } from '../../fixtures/accounts.ts'
@@ -411,5 +412,36 @@ describe('imports: a job another node takes over', function () {
     assert.equal(done.body.state, 'done')
     assert.deepEqual(done.body.counts, { rows: N, imported: N, duplicates: 0, rejected: 0, toReview: 0 })
     assert.equal(await node.recognition.countForInstitution(a.institutionId), N)
+  })
+
+  it('when recognition refuses a chunk, then the job fails with its code and keeps what was committed before it', async () => {
+    const staff = await signUp(sys, { role: 'staff', institutionId: a.institutionId })
+    const rows = Array.from({ length: 1500 }, (_, i) => validRow(80_000 + i, a.courseCode))
+    const created = await importAs(staff, csvText(rows))
+    const node = sys.issuer
+    let calls = 0
+    const refusing = new Imports({
+      ds: node.ds,
+      clock: sys.clock,
+      log: node.log,
+      protector: node.personalData,
+      catalogue: node.catalogue,
+      institutions: node.alliance,
+      sink: {
+        recordImportBatch: (batch, actor, opts) => {
+          if (++calls === 2) throw new AppError('invalid_request', 'a row recognition does not accept')
+          return node.recognition.recordImportBatch(batch, actor, opts)
+        },
+        countForInstitution: (id) => node.recognition.countForInstitution(id),
+      },
+      dataDir: sys.config.dataDir,
+    })
+    const ended = await refusing.run(created.body.id, 'node-r')
+    assert.equal(ended?.state, 'failed')
+    const job = await staff.get<JobJson>(`/imports/${created.body.id}`)
+    assert.equal(job.body.state, 'failed')
+    assert.equal(job.body.error?.code, 'invalid_request')
+    assert.deepEqual(job.body.counts, { rows: 1000, imported: 1000, duplicates: 0, rejected: 0, toReview: 0 })
+    assert.equal(await refusing.runPending('node-r'), 0, 'a failed job is not picked up again')
   })
 })
