@@ -1,9 +1,10 @@
 // `credit-bank`: the operators' command line — start the system, manage API clients and keys, verify a credential.
 import cluster from 'node:cluster'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { systemClock } from '../core/clock.ts'
-import { loadConfig } from '../core/config.ts'
+import { loadConfig, type Config } from '../core/config.ts'
 import { ConfigError } from '../core/errors.ts'
 import { createLogger, type Logger } from '../core/log.ts'
 import { verifyCredential } from '../core/verification/verify-credential.ts'
@@ -16,6 +17,7 @@ import { createApiClient, listApiClients, revokeApiClient, SCOPES, type ApiClien
 import { createIssuerNode } from '../issuer/issuer-node.ts'
 import { createVerifierContext } from '../verifier/verifier-node.ts'
 import { seedDemo } from './demo.ts'
+import { DEMO_IDENTITIES } from './demo-bank.ts'
 import { importCommand, importTemplateCommand } from './import-command.ts'
 import { startSystem, type Role } from './start-system.ts'
 
@@ -76,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n')
     return command || values.help ? 0 : 2
   }
-  const config = loadConfig()
+  const config = command === 'start' && values.demo ? demoConfig(loadConfig()) : loadConfig()
   const log = createLogger(config.logLevel)
 
   switch (command) {
@@ -108,6 +110,9 @@ async function main(argv: string[]): Promise<number> {
             `  verifier (employers / 用人单位)   ${system.urls.verifier}`,
             `  wallet (learners / 学习者)        ${system.urls.wallet}`,
             `  demo API token                   ${demo.apiToken}   (scopes credentials:issue, credentials:status)`,
+            `  API description / 接口文档        ${new URL('docs/', system.urls.issuer).href}`,
+            `  demo accounts / 演示账户 (sign in: POST /session; institution ${demo.institutionId})`,
+            ...Object.entries(demo.accounts).map(([key, a]) => `    ${key.padEnd(11)} ${a.username.padEnd(15)} ${a.password}`),
             `  demo data and curl commands      ${demo.file}`,
             '',
           ].join('\n') + '\n',
@@ -298,6 +303,18 @@ function formatClients(clients: readonly ApiClientInfo[]): string {
   ]
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n'
+}
+
+/**
+ * `start --demo` without an identity service: the demo's fictional people become the identity registry
+ * (<data>/demo-identity-registry.json), so that real-name verification works in the demo.
+ */
+function demoConfig(config: Readonly<Config>): Readonly<Config> {
+  if (config.identityRegistry !== null) return config
+  const file = path.join(config.dataDir, 'demo-identity-registry.json')
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  writeFileSync(file, JSON.stringify(DEMO_IDENTITIES, null, 2) + '\n', { mode: 0o600 })
+  return loadConfig({ ...process.env, CB_IDENTITY_REGISTRY: file })
 }
 
 /** All of standard input (a password piped in, so it is never in the shell history or the process list). */

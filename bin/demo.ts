@@ -5,6 +5,16 @@ import type { IssuerNode } from '../issuer/issuer-node.ts'
 import { createApiClient, listApiClients, revokeApiClient } from '../issuer/clients/api-clients.ts'
 import { CredentialStore } from '../issuer/credentials/credential-store.ts'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../core/credentials/types.ts'
+import {
+  DEMO_IDENTITIES,
+  DEMO_INSTITUTION,
+  seedAlliance,
+  seedDeposits,
+  seedImport,
+  seedPeople,
+  verifyDemoLearner,
+  type DemoAccount,
+} from './demo-bank.ts'
 
 const DEMO_CLIENT = 'demo (npm start)'
 /** The demo credentials' ids: they move to the demo client of each start. */
@@ -83,6 +93,9 @@ export interface DemoInfo {
   readonly file: string
   readonly apiToken: string
   readonly sampleCredentialJwt: string
+  /** An account for every role (`learner`, `newLearner`, `staff`, `reviewer`, `expert`, `admin`), fresh passwords. */
+  readonly accounts: Readonly<Record<string, DemoAccount>>
+  readonly institutionId: string
 }
 
 /** Idempotent: credentials are issued once; the demo API token is replaced at every start (only its hash is stored). */
@@ -97,8 +110,20 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
     const stored = await credentials.find(id)
     jwts.push(stored ? stored.document : (await node.issuer.issue({ credential: { ...credential, id } }, client.id)).document)
   }
+  // The credit bank itself: members, catalogue, people, a verified learner, an import, deposits.
+  await seedAlliance(node)
+  const accounts = await seedPeople(node)
+  await verifyDemoLearner(node, accounts.learner!.username)
+  await seedImport(node, accounts.staff!.username)
+  await seedDeposits(node, accounts.learner!.username, accounts.reviewer!.username)
+  const issuerBase = urls.issuer.replace(/\/$/, '')
   const file = path.join(node.config.dataDir, 'demo.json')
   const info = {
+    accounts,
+    institutionId: DEMO_INSTITUTION,
+    /** Fictional people of the demo identity registry: Wang Fang (newLearner) can try real-name verification with hers. */
+    identities: { newLearner: DEMO_IDENTITIES[1], heldOutcomesFor: DEMO_IDENTITIES[2] },
+    api: { openapi: `${issuerBase}/openapi.json`, docs: `${issuerBase}/docs/` },
     bank: { did: node.identity.did, didDocument: new URL('.well-known/did.json', urls.issuer).href },
     urls,
     apiToken: client.token,
@@ -109,10 +134,13 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
       verify: `curl -s -X POST ${urls.verifier.replace(/\/$/, '')}/credentials/verify -H 'content-type: application/json' -d '{"verifiableCredential":"${jwts[0]}"}'`,
       issue: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/issue -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credential":{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"],"issuer":"${node.identity.did}","credentialSubject":{"id":"${LEARNER}","name":"demo"}}}'`,
       get: `curl -s ${urls.issuer.replace(/\/$/, '')}/credentials/${encodeURIComponent('urn:credit-bank:demo:achievement-1')} -H 'authorization: Bearer ${client.token}'`,
+      signIn: `curl -s -c cookies.txt -X POST ${issuerBase}/session -H 'content-type: application/json' -d '{"username":"${accounts.learner!.username}","password":"${accounts.learner!.password}"}'`,
+      myOutcomes: `curl -s -b cookies.txt ${issuerBase}/me/outcomes`,
+      catalogueSearch: `curl -s '${issuerBase}/catalogue?q=${encodeURIComponent('数据')}'`,
       revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
     },
   }
   mkdirSync(node.config.dataDir, { recursive: true, mode: 0o700 })
   writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 })
-  return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]! }
+  return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]!, accounts, institutionId: DEMO_INSTITUTION }
 }
