@@ -22,6 +22,7 @@ export interface LearnerOutcomes {
 export interface LearnerDeposits {
   listForUser(userId: string): Promise<readonly { readonly id: string; readonly status: string }[]>
   withdraw(id: string, userId: string, actor: AuditActor): Promise<unknown>
+  eraseEvidenceForUser(userId: string, actor: AuditActor, onlyDeposits?: readonly string[]): Promise<number>
 }
 
 /** Deposit states that still wait for a decision: closing the account withdraws them. */
@@ -145,15 +146,20 @@ export class PersonalDataRights {
     // Deposits still waiting for a decision are withdrawn (through the deposits capability), so nobody decides on the
     // evidence of a closed account; one decided meanwhile (409) stays decided.
     let depositsWithdrawn = 0
+    const withdrawn: string[] = []
     for (const deposit of this.deposits ? await this.deposits.listForUser(userId) : []) {
+      if (deposit.status === 'withdrawn') withdrawn.push(deposit.id)
       if (!UNDECIDED.has(deposit.status)) continue
       try {
         await this.deposits!.withdraw(deposit.id, userId, actor)
         depositsWithdrawn++
+        withdrawn.push(deposit.id)
       } catch (err) {
         if (!(err instanceof AppError && err.status === 409)) throw err
       }
     }
+    // A withdrawn deposit's evidence grounds no decision: its files go (decided deposits keep theirs, as the notice says).
+    const evidenceErased = withdrawn.length && this.deposits ? await this.deposits.eraseEvidenceForUser(userId, actor, withdrawn) : 0
     const closedAt = this.clock().toISOString()
     return transaction(this.ds, async (m) => {
       const users = new UserStore(m)
@@ -183,7 +189,14 @@ export class PersonalDataRights {
         action: 'account_closed',
         subject: { type: 'user', id: userId },
         before: { status: current.status },
-        after: { status: 'closed', identityErased: hadIdentity, consentsWithdrawn, oidcLinksDeleted: oidcLinks, depositsWithdrawn },
+        after: {
+          status: 'closed',
+          identityErased: hadIdentity,
+          consentsWithdrawn,
+          oidcLinksDeleted: oidcLinks,
+          depositsWithdrawn,
+          evidenceErased,
+        },
       })
       return {
         userId,
@@ -196,6 +209,7 @@ export class PersonalDataRights {
           'sessions',
           ...(oidcLinks ? ['OpenID Connect links'] : []),
           ...(depositsWithdrawn ? ['deposits waiting for a decision (withdrawn)'] : []),
+          ...(evidenceErased ? ['evidence of withdrawn deposits'] : []),
         ],
         kept: [
           'signed credentials and their status',

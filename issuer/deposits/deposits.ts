@@ -358,16 +358,17 @@ export class Deposits {
    * Erases a learner's evidence (closing their account, PIPL): the evidence rows of every deposit of theirs go in one
    * transaction, audited (`evidence_erased`, hashes only); then each content file no other deposit names is removed.
    * The deposits and their outcomes stay (a recognized outcome's credential is kept, as the notice says). Returns how
-   * many evidence rows were erased.
+   * many evidence rows were erased. `onlyDeposits`: erase only these deposits' evidence (closing an account erases the
+   * evidence of withdrawn deposits and keeps that of decided ones, the grounds of their decisions).
    */
-  async eraseEvidenceForUser(userId: string, actor: AuditActor): Promise<number> {
+  async eraseEvidenceForUser(userId: string, actor: AuditActor, onlyDeposits?: readonly string[]): Promise<number> {
     const erased = await transaction(this.ds, async (m) => {
       const store = new DepositStore(m)
       const ids: string[] = []
       let after: DepositPosition | undefined
       for (;;) {
         const page = await store.listForUser(userId, after, 500)
-        ids.push(...page.map((d) => d.id))
+        ids.push(...page.map((d) => d.id).filter((id) => onlyDeposits === undefined || onlyDeposits.includes(id)))
         if (page.length < 500) break
         after = page.at(-1)
       }

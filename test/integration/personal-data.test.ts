@@ -204,6 +204,7 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
         'password',
         'sessions',
         'deposits waiting for a decision (withdrawn)',
+        'evidence of withdrawn deposits',
       ],
       kept: [
         'signed credentials and their status',
@@ -239,6 +240,9 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
       (await sys.issuer.deposits.listForUser(learner.user.id)).map((d) => d.status),
       ['withdrawn'],
     )
+    // The withdrawn deposit's evidence is gone, rows and file.
+    const [withdrawnDeposit] = await sys.issuer.deposits.listForUser(learner.user.id)
+    assert.deepEqual(await rowsOf('cb_evidence', 'deposit_id', withdrawnDeposit!.id), [])
 
     // What stays: the credential, the outcome under the keyed hash, the audit chain (intact, with the closing in it).
     assert.equal(await new CredentialStore(sys.issuer.ds).count(), credentialsBefore)
@@ -260,6 +264,7 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
       consentsWithdrawn: 1,
       oidcLinksDeleted: 0,
       depositsWithdrawn: 1,
+      evidenceErased: 1,
     })
 
     // The account is gone for signing in; the old cookie no longer works.
