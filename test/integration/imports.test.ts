@@ -2,7 +2,8 @@
 // 10,000-row file with bad rows of every kind, the same file again, CSV with a BOM, CRLF and quoted commas, JSON Lines,
 // the template, who may import and read which jobs, and a job another node takes over once the first node's lease expired.
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Readable } from 'node:stream'
 import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
@@ -412,6 +413,51 @@ describe('imports: a job another node takes over', function () {
     assert.equal(done.body.state, 'done')
     assert.deepEqual(done.body.counts, { rows: N, imported: N, duplicates: 0, rejected: 0, toReview: 0 })
     assert.equal(await node.recognition.countForInstitution(a.institutionId), N)
+  })
+
+  it('when a job resumes after a crash, then a record key repeated from before the crash is still reported as repeated', async () => {
+    const staff = await signUp(sys, { role: 'staff', institutionId: a.institutionId })
+    // Chunks of 1,000: row 100's key comes back at row 2,500, after the crash in the second chunk.
+    const rows = Array.from({ length: 3000 }, (_, i) => validRow(90_000 + i, a.courseCode, i === 2500 ? { record_key: 'R0090100' } : {}))
+    const created = await importAs(staff, csvText(rows))
+    const node = sys.issuer
+    let calls = 0
+    const crashing = new Imports({
+      ds: node.ds,
+      clock: sys.clock,
+      log: node.log,
+      protector: node.personalData,
+      catalogue: node.catalogue,
+      institutions: node.alliance,
+      sink: {
+        recordImportBatch: (batch, actor, opts) => {
+          if (++calls === 2) throw new Error('crash')
+          return node.recognition.recordImportBatch(batch, actor, opts)
+        },
+        countForInstitution: (id) => node.recognition.countForInstitution(id),
+      },
+      dataDir: sys.config.dataDir,
+    })
+    await assert.rejects(crashing.run(created.body.id, 'node-x'), /crash/)
+    sys.clock.advance(31)
+    assert.equal(await node.imports.runPending('node-y'), 1)
+    const job = await staff.get<JobJson>(`/imports/${created.body.id}`)
+    assert.deepEqual(job.body.counts, { rows: 3000, imported: 2999, duplicates: 0, rejected: 1, toReview: 0 })
+    const errors = await staff.get<{ errors: ErrorJson[] }>(`/imports/${created.body.id}/errors?format=json`)
+    assert.deepEqual(
+      errors.body.errors.map(({ row, column, code }) => ({ row, column, code })),
+      [{ row: 2502, column: 'record_key', code: 'record_key_repeated' }],
+    )
+  })
+
+  it('when an upload is larger than the cap, then it is refused with 413 and nothing is kept', async () => {
+    const dir = path.join(sys.config.dataDir, 'imports')
+    const before = existsSync(dir) ? readdirSync(dir).length : 0
+    await assert.rejects(
+      sys.issuer.imports.receiveFile(Readable.from([Buffer.from('record_key,'), Buffer.from('x'.repeat(100))]), 'csv', 64),
+      (err: unknown) => err instanceof AppError && err.code === 'payload_too_large',
+    )
+    assert.equal(readdirSync(dir).length, before)
   })
 
   it('when recognition refuses a chunk, then the job fails with its code and keeps what was committed before it', async () => {
