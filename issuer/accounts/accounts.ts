@@ -57,6 +57,21 @@ const SESSION_TOKEN = /^cbs_[A-Za-z0-9_-]{43}$/
 /** An account's idle deadline is written at most once a minute, so a busy page costs no write per request. */
 const IDLE_RESOLUTION_MS = 60_000
 
+/** A new active account: a new id, no failed sign-ins, never signed in. */
+const freshUser = (
+  u: Pick<UserRecord, 'username' | 'role' | 'institutionId' | 'displayName' | 'passwordHash'>,
+  now: string,
+): UserRecord => ({
+  id: randomUUID(),
+  ...u,
+  status: 'active',
+  failedSignIns: 0,
+  lockedUntil: null,
+  createdAt: now,
+  updatedAt: now,
+  lastSignInAt: null,
+})
+
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex')
 
 export class Accounts {
@@ -105,21 +120,16 @@ export class Accounts {
     const username = input.username.toLowerCase()
     const problems = passwordProblems(input.password, username)
     if (problems.length) throw new InvalidRequestError(`the password is not acceptable: ${problems[0]!.message}`, problems)
-    const now = this.clock().toISOString()
-    const user: UserRecord = {
-      id: randomUUID(),
-      username,
-      role: input.role,
-      institutionId: input.institutionId ?? null,
-      displayName: input.displayName.trim(),
-      passwordHash: await hashPassword(input.password, this.policy.scryptCost),
-      status: 'active',
-      failedSignIns: 0,
-      lockedUntil: null,
-      createdAt: now,
-      updatedAt: now,
-      lastSignInAt: null,
-    }
+    const user = freshUser(
+      {
+        username,
+        role: input.role,
+        institutionId: input.institutionId ?? null,
+        displayName: input.displayName.trim(),
+        passwordHash: await hashPassword(input.password, this.policy.scryptCost),
+      },
+      this.clock().toISOString(),
+    )
     try {
       await transaction(this.ds, async (m) => {
         await new UserStore(m).insert(user)
@@ -202,20 +212,16 @@ export class Accounts {
         .toLowerCase()
         .replace(/[^a-z0-9._-]/g, '')
         .slice(0, 40)
-      const fresh: UserRecord = {
-        id: randomUUID(),
-        username: `${base.length >= 3 ? base : 'learner'}-${randomBytes(3).toString('hex')}`,
-        role: 'learner',
-        institutionId: null,
-        displayName: input.displayName.trim().slice(0, 200) || 'Learner',
-        passwordHash: null,
-        status: 'active',
-        failedSignIns: 0,
-        lockedUntil: null,
-        createdAt: now,
-        updatedAt: now,
-        lastSignInAt: null,
-      }
+      const fresh = freshUser(
+        {
+          username: `${base.length >= 3 ? base : 'learner'}-${randomBytes(3).toString('hex')}`,
+          role: 'learner',
+          institutionId: null,
+          displayName: input.displayName.trim().slice(0, 200) || 'Learner',
+          passwordHash: null,
+        },
+        now,
+      )
       user = await transaction(this.ds, async (m) => {
         const tx = new UserStore(m)
         // Two first sign-ins racing: the link's primary key lets one win; the other finds its account.

@@ -5,63 +5,24 @@
 import { randomUUID } from 'node:crypto'
 import type { ReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import type { DataSource, EntityManager } from 'typeorm'
+import type { DataSource } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
-import type { IdentityObject } from '../../core/credentials/types.ts'
 import { AppError } from '../../core/errors.ts'
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { parseResidentId, type ResidentId } from '../../core/identity/resident-id.ts'
 import { transaction } from '../../core/store/sql.ts'
 import type { Principal } from '../accounts/principal.ts'
+import type { OutcomeView, Recognition } from '../recognition/recognition.ts'
 import { record, type AuditActor } from '../audit/audit-trail.ts'
 import { DepositStore, type DepositPosition, type DepositRecord, type DepositSubmission, type EvidenceRecord } from './deposit-store.ts'
 import { EvidenceStore, sanitizeFileName, typeOfName, type EvidenceMediaType } from './evidence-store.ts'
 import type { UploadedEvidence, UploadLimits } from './receive-upload.ts'
 
 /** Where a deposit stands: its outcome's state in recognition. */
-export type DepositStatus = 'pending' | 'referred' | 'recognized' | 'rejected' | 'withdrawn'
-
-/** What deposits need of an outcome recognition recorded (recognition's OutcomeView has it). */
-export interface DepositOutcome {
-  readonly id: string
-  readonly state: DepositStatus
-  readonly achievement: {
-    readonly catalogueEntryId: string | null
-    readonly code: string | null
-    readonly name: { readonly zh: string; readonly en: string }
-    readonly issuerName: string | null
-    readonly level: number
-    readonly category: 'academic' | 'non_academic'
-    readonly field: string
-    readonly credits: number
-  }
-  readonly creditsEarned: number
-  readonly result: string | null
-  readonly awardedDate: string
-  readonly reason: { readonly zh: string | null; readonly en: string | null } | null
-  readonly credentialId: string | null
-  readonly referredAt: string | null
-  readonly decidedAt: string | null
-}
+export type DepositStatus = OutcomeView['state']
 
 /** Recognition's use cases, as deposits call them (node.recognition). */
-export interface DepositRecognition {
-  submitDeposit(
-    m: EntityManager,
-    deposit: {
-      readonly depositId: string
-      readonly learner: { readonly idHash: string; readonly identityObject: IdentityObject }
-      readonly catalogueEntryId?: string
-      readonly claim?: DepositSubmission['claim']
-      readonly result?: string
-      readonly awardedDate: string
-    },
-    actor: AuditActor,
-  ): Promise<{ outcomeId: string }>
-  withdraw(m: EntityManager, outcomeId: string, actor: AuditActor): Promise<void>
-  inQueueOf(outcomeId: string, principal: Principal): Promise<boolean>
-  outcomeOfDeposit(depositId: string): Promise<DepositOutcome | undefined>
-}
+export type DepositRecognition = Pick<Recognition, 'submitDeposit' | 'withdraw' | 'inQueueOf' | 'outcomeOfDeposit'>
 
 /** A learner's verified identity (real-name verification), as the accounts capability gives it. */
 export interface LearnerIdentities {
@@ -118,7 +79,7 @@ export interface DepositView {
   readonly id: string
   readonly status: DepositStatus
   readonly outcomeId: string
-  readonly achievement: DepositOutcome['achievement']
+  readonly achievement: OutcomeView['achievement']
   readonly result: string | null
   readonly awardedDate: string
   /** The reviewer's or expert's reason (zh/en), when they gave one. */

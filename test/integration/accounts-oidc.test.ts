@@ -93,7 +93,7 @@ describe('sign-in through an OpenID Connect provider', function () {
     assert.match(body.user.username, /^zhangsan-[0-9a-f]{6}$/)
     const cookie = done.headers.getSetCookie().find((c) => c.startsWith('cb_session='))!
     assert.match(cookie, /HttpOnly/i)
-    assert.match(cookie, /SameSite=Strict/i)
+    assert.match(cookie, /SameSite=Lax/i)
     // The PKCE cookie is cleared: it served this one callback.
     assert.ok(done.headers.getSetCookie().some((c) => c.startsWith('cb_oidc_') && /Expires=Thu, 01 Jan 1970/.test(c)))
 
