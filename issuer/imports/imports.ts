@@ -308,7 +308,7 @@ export class Imports {
     const tried = new Set<string>()
     for (;;) {
       if (opts.signal?.aborted) return worked
-      const ids = (await new ImportStore(this.o.ds).claimable(this.o.clock().toISOString(), 20)).filter((id) => !tried.has(id))
+      const ids = (await new ImportStore(this.o.ds).claimable(this.o.clock().toISOString(), tried.size + 20)).filter((id) => !tried.has(id))
       if (!ids.length) return worked
       for (const id of ids) {
         tried.add(id)
