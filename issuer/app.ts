@@ -1,5 +1,6 @@
 // The issuer's HTTP API (never listens; main does).
-import express, { Router } from 'express'
+import express, { Router, type RequestHandler } from 'express'
+import { describe } from '../http/route-meta.ts'
 import { clientAddress, jsonBody, notFound, problemHandler, rateLimit, requestContext } from '../http/middleware.ts'
 import type { IssuerNode } from './issuer-node.ts'
 import { auditList } from './audit/routes/audit-list.ts'
@@ -58,12 +59,20 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   const signInLimit = rateLimit(node.signInLimiter, (req) => `sign-in:${clientAddress(req)}`)
 
   // did:web: the document lives at /.well-known/did.json for a bare origin, at <path>/did.json otherwise.
-  api.get(config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json', ...open('did.read'), async (_req, res) => {
+  const didDocument: RequestHandler = async (_req, res) => {
     res
       .set({ 'Cache-Control': 'public, max-age=60', 'Access-Control-Allow-Origin': '*' })
       .type('application/did+json')
       .send(JSON.stringify(await identity.didDocument()))
-  })
+  }
+  api.get(
+    config.publicUrl.pathname === '/' ? '/.well-known/did.json' : '/did.json',
+    open('did.read'),
+    describe(didDocument, {
+      summary: "The bank's DID document (did:web)",
+      responses: { '200': { description: 'the DID document, with the bank’s public keys', content: { 'application/did+json': {} } } },
+    }),
+  )
   api.post(
     '/credentials/issue',
     allow('credentials.issue'),
