@@ -3,6 +3,7 @@
 // the template, who may import and read which jobs, and a job another node takes over once the first node's lease expired.
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
@@ -458,6 +459,34 @@ describe('imports: a job another node takes over', function () {
       (err: unknown) => err instanceof AppError && err.code === 'payload_too_large',
     )
     assert.equal(readdirSync(dir).length, before)
+  })
+
+  it('when an upload declares more than 1 GiB, then it is refused with 413 before its body is read, and the connection closed', async () => {
+    const staff = await signUp(sys, { role: 'staff', institutionId: a.institutionId })
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        `${sys.issuerUrl}/imports`,
+        {
+          method: 'POST',
+          headers: {
+            cookie: staff.cookie,
+            'x-csrf-token': staff.csrf,
+            'content-type': 'text/csv',
+            'content-length': String(2 * 1024 ** 3),
+          },
+        },
+        (res) => {
+          let body = ''
+          res.on('data', (d: Buffer) => (body += d))
+          res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }))
+        },
+      )
+      req.on('error', reject)
+      req.write('record_key,id_number\r\n')
+    })
+    assert.equal(answer.status, 413)
+    assert.equal(answer.connection, 'close')
+    assert.equal((JSON.parse(answer.body) as { code: string }).code, 'payload_too_large')
   })
 
   it('when recognition refuses a chunk, then the job fails with its code and keeps what was committed before it', async () => {

@@ -7,7 +7,7 @@ import { describe } from '../../../http/route-meta.ts'
 import { validateRequest, type Valid } from '../../../http/validate-request.ts'
 import { actorOf, type Principal } from '../../accounts/principal.ts'
 import type { ImportFormat, ImportJobRecord } from '../import-store.ts'
-import { csvLine, MAX_IMPORT_BYTES, type Imports } from '../imports.ts'
+import { csvLine, MAX_IMPORT_BYTES, type Imports, type StoredFile } from '../imports.ts'
 
 const INSTITUTION = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,63}$' } as const
 const JOB_ID = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } as const
@@ -146,11 +146,20 @@ export const importsCreate = (imports: Imports, maxBytes: number = MAX_IMPORT_BY
   describe(
     async (req, res) => {
       const p = req.principal!
-      const institutionId = actingInstitution(p, (req.query as Valid<typeof importCreateSchema.query>).institution)
-      const format = mediaFormat(req)
-      const declared = Number(req.get('content-length') ?? 0)
-      if (declared > maxBytes) throw new AppError('payload_too_large', `an import file may be at most ${maxBytes} bytes; split it`)
-      const stored = await imports.receiveFile(req, format, maxBytes)
+      let institutionId: string
+      let stored: StoredFile
+      let format: ImportFormat
+      try {
+        institutionId = actingInstitution(p, (req.query as Valid<typeof importCreateSchema.query>).institution)
+        format = mediaFormat(req)
+        const declared = Number(req.get('content-length') ?? 0)
+        if (declared > maxBytes) throw new AppError('payload_too_large', `an import file may be at most ${maxBytes} bytes; split it`)
+        stored = await imports.receiveFile(req, format, maxBytes)
+      } catch (err) {
+        // Answered before the body was read to its end: the connection is not kept for another request.
+        res.set('Connection', 'close')
+        throw err
+      }
       const job = await imports.createFromUpload(stored, institutionId, format, actorOf(p))
       req.log.info('import job created', { job: job.id, institution: institutionId, bytes: stored.size })
       res.status(202).location(`${req.baseUrl}/imports/${job.id}`).json(importJson(job, req.baseUrl))
