@@ -85,7 +85,16 @@ describe('credit-bank clients list / revoke (issue 5 #5)', function () {
     )
     assert.match(listed.createdAt, /^\d{4}-\d\d-\d\dT/)
     assert.ok(listed.lastUsedAt && Date.parse(listed.lastUsedAt) >= Date.parse(listed.createdAt), `last used ${listed.lastUsedAt}`)
-    assert.deepEqual(Object.keys(listed).sort(), ['createdAt', 'id', 'institutionId', 'lastUsedAt', 'name', 'namespace', 'revokedAt', 'scopes'])
+    assert.deepEqual(Object.keys(listed).sort(), [
+      'createdAt',
+      'id',
+      'institutionId',
+      'lastUsedAt',
+      'name',
+      'namespace',
+      'revokedAt',
+      'scopes',
+    ])
 
     const human = await run(['clients', 'list'], env)
     assert.equal(human.code, 0)

@@ -277,7 +277,9 @@ for (const db of DATABASES) {
         assert.equal((await store.findActiveByTokenHash('2'.repeat(64)))?.id, 'b')
         assert.ok(
           isUniqueViolation(
-            await rejection(() => store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], institutionId: null, createdAt: NOW })),
+            await rejection(() =>
+              store.insert({ id: 'c', name: 'third', tokenHash: '1'.repeat(64), scopes: ['admin'], institutionId: null, createdAt: NOW }),
+            ),
           ),
           'a token hash is unique',
         )
