@@ -17,6 +17,8 @@ import { LearningOutcomes1796600000000 } from './migrations/1796600000000-learni
 import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
 import { Deposits1796800000000 } from './migrations/1796800000000-deposits.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
+import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rules.ts'
+import { CertificationReports1797200000000 } from './migrations/1797200000000-certification-reports.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
@@ -36,6 +38,8 @@ const migrationsFor = (role: DatabaseRole) =>
         ImportJobs1796700000000,
         Deposits1796800000000,
         IdentityAndConsent1796900000000,
+        LedgerRules1797000000000,
+        CertificationReports1797200000000,
       ]
     : [CreateVerifierTables1732900000001]
 
