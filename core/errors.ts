@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   import_file_invalid: 400, // an import file's header is wrong, or it is not UTF-8, or a row never ends (issuer/imports/read-rows.ts)
   oidc_state_invalid: 400, // an OpenID Connect callback whose state is unknown, used, expired, or from another browser than the one that began it
   oidc_provider_error: 400, // the OpenID Connect provider answered the sign-in with an error other than access_denied, or without a code
+  report_number_malformed: 400, // a report number that is not CB- and 16 Crockford base32 characters (issuer/reports/report-number.ts)
+  report_number_mistyped: 400, // a report number whose check character does not match: a character mistyped or two neighbours swapped
   unauthorized: 401, // no valid bearer token or session cookie
   invalid_credentials: 401, // sign-in: the username or the password is wrong (one error for both)
   oidc_token_failed: 401, // the OpenID Connect code exchange failed or its ID token was refused (issuer, audience, nonce, expiry)
@@ -45,7 +47,17 @@ export const ERROR_STATUS = {
   already_exists: 409, // an institution with this id, or a catalogue entry with this code at its institution, already exists
   outcome_already_decided: 409, // a learning outcome was already recognized, rejected, referred or withdrawn (one of two decisions at once)
   outcome_not_in_queue: 409, // an expert decision on an outcome nobody referred to the expert committee
+  outcome_not_usable: 409, // converting an outcome that is not recognized, not of the catalogue, or whose credential is revoked or suspended
+  outcome_already_converted: 409, // an outcome a pending or approved conversion application already uses (no outcome converts twice)
+  conversion_already_applied: 409, // a conversion into a course the learner already has a pending or approved application for
+  application_already_decided: 409, // a decision on a conversion application that was already approved or rejected (one of two at once)
+  rule_inactive: 409, // applying under a conversion rule whose current version retired it
+  no_reportable_outcomes: 409, // a certification report asked for while no recognized outcome with a standing credential would be covered
+  outcome_not_reportable: 409, // a chosen outcome is not recognized, or its credential was revoked or suspended
+  report_up_to_date: 409, // reissuing a report whose covered credentials all still stand
+  report_revoked: 409, // reissuing a report that was revoked
   identity_mismatch: 422, // the identity verifier says the name does not belong to the number
+  conversion_conditions_not_met: 422, // the outcomes do not meet the conversion rule's version (issues name what is missing)
   payload_too_large: 413,
   unsupported_media_type: 415,
   evidence_type_unsupported: 415, // an evidence file whose content is not PDF, JPEG or PNG (issuer/deposits/evidence-store.ts sniffs it)
