@@ -37,6 +37,7 @@ import { catalogueCreate, catalogueGet, catalogueList, catalogueUpdate } from '.
 import { frameworkLevelEdit, frameworkLevelHistory, frameworkLevelsList } from './catalogue/routes/framework-levels.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 import { mountApiDocs } from '../http/api-docs.ts'
+import { ledgerRulesCreate, ledgerRulesGet, ledgerRulesList, ledgerRulesUpdate, myLedger } from './ledger/routes/ledger.ts'
 import { issuerApiDescription } from './api-description.ts'
 
 export function createIssuerApp(node: IssuerNode): express.Express {
@@ -148,6 +149,13 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/me/outcomes', allow('outcomes.read-own'), myOutcomes(node.recognition, node.accounts))
   api.get('/me/outcomes/:id', allow('outcomes.read-own'), myOutcome(node.recognition, node.accounts))
 
+  // The credit ledger (积累): the learner's own, derived on each read; the policy caps public, managed by experts and admins.
+  api.get('/me/ledger', allow('ledger.read-own'), myLedger(node.ledger, node.accounts))
+  api.get('/ledger-rules', open('ledger-rules.read'), ledgerRulesList(node.ledger))
+  api.get('/ledger-rules/:id', open('ledger-rules.read'), ledgerRulesGet(node.ledger))
+  api.post('/ledger-rules', allow('ledger-rules.manage'), body, ledgerRulesCreate(node.ledger))
+  api.patch('/ledger-rules/:id', allow('ledger-rules.manage'), body, ledgerRulesUpdate(node.ledger))
+
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
   api.get('/', (_req, res) => {
@@ -170,6 +178,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         recognition:
           'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',
         outcomes: 'GET /me/outcomes, GET /me/outcomes/{id} (learner)',
+        ledger:
+          'GET /me/ledger (learner), GET /ledger-rules, GET /ledger-rules/{id}, POST /ledger-rules, PATCH /ledger-rules/{id} (expert, admin)',
       },
     })
   })

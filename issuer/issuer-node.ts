@@ -25,6 +25,7 @@ import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
 import { LearnerIdentity } from './accounts/identity.ts'
 import { PersonalDataRights } from './accounts/personal-data-rights.ts'
 import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
+import { Ledger } from './ledger/ledger.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -59,6 +60,8 @@ export interface IssuerNode {
   readonly deposits: Deposits
   /** Sign-in attempts per client address (CB_SIGN_IN_PER_MINUTE), apart from the general limit. */
   readonly signInLimiter: RateLimiter
+  /** The credit ledger (积累): derived from recognized outcomes and approved conversions, with the policy caps. */
+  readonly ledger: Ledger
   close(): Promise<void>
 }
 
@@ -144,6 +147,7 @@ export async function createIssuerNode(
       deposits,
     })
     const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
+    const ledger = new Ledger({ ds, clock: deps.clock, outcomes: recognition, statuses: statusLists })
     return {
       config,
       log: deps.log,
@@ -168,6 +172,7 @@ export async function createIssuerNode(
       personalDataRights,
       deposits,
       signInLimiter,
+      ledger,
       async close() {
         await limiter.close()
         await signInLimiter.close()

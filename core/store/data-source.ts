@@ -18,6 +18,7 @@ import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
 import { Deposits1796800000000 } from './migrations/1796800000000-deposits.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
 import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rules.ts'
+import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rules.ts'
 import { CertificationReports1797200000000 } from './migrations/1797200000000-certification-reports.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
@@ -38,6 +39,7 @@ const migrationsFor = (role: DatabaseRole) =>
         ImportJobs1796700000000,
         Deposits1796800000000,
         IdentityAndConsent1796900000000,
+        LedgerRules1797000000000,
         LedgerRules1797000000000,
         CertificationReports1797200000000,
       ]

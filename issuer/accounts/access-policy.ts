@@ -93,6 +93,15 @@ export const ACCESS = {
     own: 'queue',
   },
 
+  // The credit ledger (积累) and its policy caps.
+  'ledger.read-own': {
+    summary: 'My credit ledger: totals, the entries behind them, what the caps hold back',
+    roles: ['learner'],
+    own: 'self',
+  },
+  'ledger-rules.read': { summary: 'The policy caps of the credit ledger', public: true },
+  'ledger-rules.manage': { summary: 'Add, change or retire a policy cap (audited)', roles: ['expert', 'admin'] },
+
   // The audit trail.
   'audit.read': { summary: 'Read the audit trail', roles: ['admin'], scopes: ['admin'] },
 } as const satisfies Record<string, Access>

@@ -30,3 +30,12 @@ export async function changeCredentialStatus(
 /** The indices of a status list whose `purpose` bit is set: what its signed list publishes. */
 export const setStatusIndices = (db: Db, listId: number, purpose: StatusPurpose): Promise<number[]> =>
   new CredentialStore(db).setIndices(listId, purpose)
+
+/** The status bits of the credentials among `ids` that were issued here (absent ids: none issued with that id). */
+export async function credentialStatusesOf(
+  db: Db,
+  ids: readonly string[],
+): Promise<Map<string, { readonly revoked: boolean; readonly suspended: boolean }>> {
+  const found = await new CredentialStore(db).findMany([...new Set(ids)])
+  return new Map(found.map((c) => [c.id, { revoked: c.revoked, suspended: c.suspended }]))
+}

@@ -12,7 +12,7 @@ import { encodeBitstring, MIN_STATUS_LIST_SIZE } from '../../core/status/bitstri
 import { IndexPermutation } from '../../core/status/permutation.ts'
 import { transaction } from '../../core/store/sql.ts'
 import { clientActor, record } from '../audit/audit-trail.ts'
-import { changeCredentialStatus, setStatusIndices } from '../credentials/credential-status.ts'
+import { changeCredentialStatus, credentialStatusesOf, setStatusIndices } from '../credentials/credential-status.ts'
 import type { ProofFormat } from '../credentials/issue-credential.ts'
 import type { Caller } from '../credentials/ownership.ts'
 import { StatusListStore } from './status-list-store.ts'
@@ -145,6 +145,11 @@ export class StatusLists {
       }
       return { changed }
     })
+  }
+
+  /** Whether credentials stand: the revoked and suspended bits of those among `ids` issued here (the ledger asks). */
+  credentialStatuses(ids: readonly string[]): Promise<Map<string, { readonly revoked: boolean; readonly suspended: boolean }>> {
+    return credentialStatusesOf(this.ds, ids)
   }
 
   /**
