@@ -1,0 +1,234 @@
+// What a conversion rule says and how a learner's outcomes meet it: pure functions over a rule version and the
+// learner's usable outcomes, shared by the advice (met and nearly met, with what is missing) and by applications
+// (judged by the version they were made under). No I/O here.
+
+export type Category = 'academic' | 'non_academic'
+
+export interface Bilingual {
+  readonly zh: string
+  readonly en: string
+}
+
+/**
+ * The minimum result an outcome needs:
+ * - `mark`: a numeric mark (the outcome's result read as a number, e.g. "87" or "87.5") of at least `min`;
+ * - `grade`: a grade of `scale` (best first, e.g. ["A", "B", "C", "D"] or ["优秀", "良好", "中等", "及格"]) at or above `min`;
+ * - `pass`: a pass — a mark of 60 or more, or a pass word (合格, 通过, 及格, 中等, 良好, 优秀, pass, passed, merit, distinction).
+ */
+export type MinResult =
+  | { readonly kind: 'mark'; readonly min: number }
+  | { readonly kind: 'grade'; readonly scale: readonly string[]; readonly min: string }
+  | { readonly kind: 'pass' }
+
+/** A programme of the target institution: converted credits may cover at most `maxShare` of its `totalCredits`. */
+export interface Programme {
+  readonly code: string
+  readonly totalCredits: number
+  /** 0 < maxShare ≤ 1 (Beijing: 0.5). */
+  readonly maxShare: number
+}
+
+export interface RuleConditions {
+  readonly minResult?: MinResult
+  /** An outcome awarded more than this many years before the application (or today, for advice) is too old. */
+  readonly maxAgeYears?: number
+  /** Outcomes of these categories are never converted. */
+  readonly excludedCategories?: readonly Category[]
+  readonly programme?: Programme
+}
+
+/** A source catalogue entry as the version saw it (a snapshot: the version never changes). */
+export interface RuleSource {
+  readonly catalogueEntryId: string
+  readonly institutionId: string
+  readonly code: string
+  readonly name: Bilingual
+}
+
+export interface RuleTarget {
+  readonly catalogueEntryId: string
+  readonly institutionId: string
+  readonly code: string
+  readonly name: Bilingual
+  readonly level: number
+  readonly category: Category
+  readonly field: string
+  /** Credits the conversion grants (at most the target entry's). */
+  readonly credits: number
+}
+
+/** All of the sources, or any `count` of them. */
+export type Requirement = { readonly mode: 'all' } | { readonly mode: 'any'; readonly count: number }
+
+/** One version of a rule: what an application made under it is judged by. */
+export interface RuleDefinition {
+  readonly name: Bilingual
+  readonly sources: readonly RuleSource[]
+  readonly require: Requirement
+  readonly target: RuleTarget
+  readonly conditions: RuleConditions
+  readonly active: boolean
+}
+
+/** A learner's outcome as rules see it: recognized and standing (its credential neither revoked nor suspended). */
+export interface UsableOutcome {
+  readonly id: string
+  readonly catalogueEntryId: string
+  readonly category: Category
+  readonly result: string | null
+  /** YYYY-MM-DD. */
+  readonly awardedDate: string
+  readonly credentialId: string
+  readonly name: Bilingual
+}
+
+/** Why an outcome does not count toward a source. */
+export type OutcomeProblem =
+  | { readonly kind: 'result_too_low'; readonly result: string | null; readonly minResult: MinResult }
+  | { readonly kind: 'too_old'; readonly awardedDate: string; readonly oldestAccepted: string; readonly maxAgeYears: number }
+  | { readonly kind: 'category_excluded'; readonly category: Category }
+  | { readonly kind: 'already_converted' }
+
+/** What stands between the learner and a rule. */
+export type Missing =
+  | { readonly kind: 'outcome'; readonly source: RuleSource }
+  | { readonly kind: 'condition'; readonly source: RuleSource; readonly outcomeId: string; readonly problems: readonly OutcomeProblem[] }
+  | { readonly kind: 'more_sources'; readonly count: number }
+  | {
+      readonly kind: 'programme_share'
+      readonly programme: string
+      readonly convertedCredits: number
+      readonly limitCredits: number
+      readonly credits: number
+    }
+
+export interface Evaluation {
+  readonly met: boolean
+  /** How many things are missing (a source, a condition, the programme's share): the advice ranks by it. */
+  readonly missingCount: number
+  readonly missing: readonly Missing[]
+  /** When met: the outcomes an application would use (one per source needed). */
+  readonly outcomeIds: readonly string[]
+}
+
+export interface EvaluationContext {
+  /** YYYY-MM-DD: the day ages are counted to (the application's, or today's in China). */
+  readonly asOf: string
+  /** Outcomes a pending or approved application already uses. */
+  readonly used: ReadonlySet<string>
+  /** Credits already converted (or pending) into each programme of the target institution: key `${institutionId}\n${code}`. */
+  readonly programmeCredits: ReadonlyMap<string, number>
+}
+
+const PASS_WORDS = new Set(['合格', '通过', '及格', '中等', '良好', '优秀', 'pass', 'passed', 'merit', 'distinction'])
+
+/** The numeric mark a result text holds ("87", "87.5", " 92 分"), or undefined. */
+export function markOf(result: string | null): number | undefined {
+  const m = result === null ? null : /^\s*(\d{1,3}(?:\.\d+)?)\s*(分|points?)?\s*$/i.exec(result)
+  return m ? Number(m[1]) : undefined
+}
+
+/** Whether a result meets the minimum. */
+export function meetsMinResult(result: string | null, min: MinResult): boolean {
+  if (min.kind === 'mark') {
+    const mark = markOf(result)
+    return mark !== undefined && mark >= min.min
+  }
+  if (min.kind === 'grade') {
+    const have = result === null ? -1 : min.scale.indexOf(result.trim())
+    const need = min.scale.indexOf(min.min)
+    return have >= 0 && have <= need
+  }
+  const mark = markOf(result)
+  if (mark !== undefined) return mark >= 60
+  // "合格 pass": every word of it a pass word.
+  const words = (result ?? '')
+    .toLowerCase()
+    .split(/[\s/]+/)
+    .filter(Boolean)
+  return words.length > 0 && words.every((w) => PASS_WORDS.has(w))
+}
+
+/** `date` (YYYY-MM-DD) moved back `years` whole years (29 February becomes 28 February). */
+export function yearsBefore(date: string, years: number): string {
+  const y = Number(date.slice(0, 4)) - years
+  const md = date.slice(5)
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  return `${String(y).padStart(4, '0')}-${md === '02-29' && !leap ? '02-28' : md}`
+}
+
+/** Today's date in China Standard Time (UTC+8). */
+export const chinaDate = (at: Date): string => new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
+
+export const programmeKey = (institutionId: string, code: string): string => `${institutionId}\n${code}`
+
+/** What keeps `outcome` from counting under `rule` (empty: it counts). */
+export function problemsOf(rule: RuleDefinition, outcome: UsableOutcome, ctx: EvaluationContext): OutcomeProblem[] {
+  const c = rule.conditions
+  const problems: OutcomeProblem[] = []
+  if (ctx.used.has(outcome.id)) problems.push({ kind: 'already_converted' })
+  if (c.excludedCategories?.includes(outcome.category)) problems.push({ kind: 'category_excluded', category: outcome.category })
+  if (c.minResult && !meetsMinResult(outcome.result, c.minResult))
+    problems.push({ kind: 'result_too_low', result: outcome.result, minResult: c.minResult })
+  if (c.maxAgeYears !== undefined) {
+    const oldestAccepted = yearsBefore(ctx.asOf, c.maxAgeYears)
+    if (outcome.awardedDate < oldestAccepted)
+      problems.push({ kind: 'too_old', awardedDate: outcome.awardedDate, oldestAccepted, maxAgeYears: c.maxAgeYears })
+  }
+  return problems
+}
+
+/**
+ * How a learner's outcomes (by catalogue entry, newest first) meet a rule version: for each source, the first outcome
+ * with no problem counts; a source with outcomes that all fail names the newest one's problems; a source without
+ * outcomes is missing. `all` needs every source, `any` `count` of them; a programme's share, when exceeded, is missing too.
+ */
+export function evaluateRule(
+  rule: RuleDefinition,
+  byEntry: ReadonlyMap<string, readonly UsableOutcome[]>,
+  ctx: EvaluationContext,
+): Evaluation {
+  const satisfied: string[] = []
+  const failing: Missing[] = []
+  for (const source of rule.sources) {
+    const candidates = byEntry.get(source.catalogueEntryId)
+    if (!candidates?.length) {
+      failing.push({ kind: 'outcome', source })
+      continue
+    }
+    let counted: UsableOutcome | undefined
+    let firstProblems: OutcomeProblem[] | undefined
+    for (const o of candidates) {
+      const problems = problemsOf(rule, o, ctx)
+      if (!problems.length) {
+        counted = o
+        break
+      }
+      firstProblems ??= problems
+    }
+    if (counted) satisfied.push(counted.id)
+    else failing.push({ kind: 'condition', source, outcomeId: candidates[0]!.id, problems: firstProblems! })
+  }
+  const needed = rule.require.mode === 'all' ? rule.sources.length : Math.min(rule.require.count, rule.sources.length)
+  const short = Math.max(0, needed - satisfied.length)
+  const missing: Missing[] = []
+  if (rule.require.mode === 'all') missing.push(...failing)
+  else if (short > 0) missing.push({ kind: 'more_sources', count: short }, ...failing)
+  const programme = rule.conditions.programme
+  if (programme) {
+    const converted = ctx.programmeCredits.get(programmeKey(rule.target.institutionId, programme.code)) ?? 0
+    const limit = Math.floor(programme.totalCredits * programme.maxShare * 100) / 100
+    if (toCenti(converted) + toCenti(rule.target.credits) > toCenti(limit))
+      missing.push({
+        kind: 'programme_share',
+        programme: programme.code,
+        convertedCredits: converted,
+        limitCredits: limit,
+        credits: rule.target.credits,
+      })
+  }
+  const missingCount = short + missing.filter((m) => m.kind === 'programme_share').length
+  return { met: missingCount === 0, missingCount, missing, outcomeIds: missingCount === 0 ? satisfied.slice(0, needed) : [] }
+}
+
+export const toCenti = (credits: number): number => Math.round(credits * 100)
