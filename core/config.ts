@@ -106,6 +106,8 @@ export interface Config {
   readonly lockoutFailures: number
   readonly lockoutMinutes: number
   readonly signInPerMinute: number
+  /** CB_REPORT_LOOKUPS_PER_MINUTE (20): public report lookups (GET /reports/{number}) per client address, apart from every other limit, so numbers cannot be guessed. */
+  readonly reportLookupsPerMinute: number
   readonly sessionHours: number
   readonly sessionIdleMinutes: number
   /** Deposits: CB_EVIDENCE_MAX_BYTES (10 MiB) per evidence file, CB_EVIDENCE_MAX_FILES (5) files per deposit. */
@@ -227,6 +229,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     lockoutFailures: int('CB_LOCKOUT_FAILURES', 5, 1, 100),
     lockoutMinutes: int('CB_LOCKOUT_MINUTES', 15, 1, 1440),
     signInPerMinute: int('CB_SIGN_IN_PER_MINUTE', 30, 1, 1_000_000),
+    reportLookupsPerMinute: int('CB_REPORT_LOOKUPS_PER_MINUTE', 20, 1, 1_000_000),
     sessionHours: int('CB_SESSION_HOURS', 12, 1, 720),
     sessionIdleMinutes: int('CB_SESSION_IDLE_MINUTES', 30, 1, 1440),
     evidenceMaxBytes: int('CB_EVIDENCE_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),

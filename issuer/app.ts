@@ -38,6 +38,7 @@ import { frameworkLevelEdit, frameworkLevelHistory, frameworkLevelsList } from '
 import { pingDatabase } from '../core/store/data-source.ts'
 import { mountApiDocs } from '../http/api-docs.ts'
 import { ledgerRulesCreate, ledgerRulesGet, ledgerRulesList, ledgerRulesUpdate, myLedger } from './ledger/routes/ledger.ts'
+import { consultationsGet, consultationsList, consultationsOpen, consultationsReply } from './consultation/routes/consultations.ts'
 import { issuerApiDescription } from './api-description.ts'
 
 export function createIssuerApp(node: IssuerNode): express.Express {
@@ -155,6 +156,11 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/ledger-rules/:id', open('ledger-rules.read'), ledgerRulesGet(node.ledger))
   api.post('/ledger-rules', allow('ledger-rules.manage'), body, ledgerRulesCreate(node.ledger))
   api.patch('/ledger-rules/:id', allow('ledger-rules.manage'), body, ledgerRulesUpdate(node.ledger))
+  // Consultation (学习咨询): learners ask; staff of the institution concerned, reviewers and admins answer.
+  api.post('/consultations', allow('consultations.open'), body, consultationsOpen(node.consultation))
+  api.get('/consultations', allow('consultations.read'), consultationsList(node.consultation))
+  api.get('/consultations/:id', allow('consultations.read'), consultationsGet(node.consultation))
+  api.post('/consultations/:id/messages', allow('consultations.reply'), body, consultationsReply(node.consultation))
 
   // This API as OpenAPI 3.1, made from the routes above (http/openapi.ts): GET /openapi.json, browsable at GET /docs/.
   mountApiDocs(api, app, () => issuerApiDescription(config.publicUrl))
@@ -180,6 +186,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         outcomes: 'GET /me/outcomes, GET /me/outcomes/{id} (learner)',
         ledger:
           'GET /me/ledger (learner), GET /ledger-rules, GET /ledger-rules/{id}, POST /ledger-rules, PATCH /ledger-rules/{id} (expert, admin)',
+        consultations:
+          'POST /consultations (learner), GET /consultations, GET /consultations/{id}, POST /consultations/{id}/messages (learner, staff, reviewer, admin)',
       },
     })
   })

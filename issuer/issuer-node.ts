@@ -26,6 +26,8 @@ import { LearnerIdentity } from './accounts/identity.ts'
 import { PersonalDataRights } from './accounts/personal-data-rights.ts'
 import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
 import { Ledger } from './ledger/ledger.ts'
+import { Conversion } from './conversion/conversion.ts'
+import { Consultation, ruleDirectoryOf } from './consultation/consultation.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -62,6 +64,10 @@ export interface IssuerNode {
   readonly signInLimiter: RateLimiter
   /** The credit ledger (积累): derived from recognized outcomes and approved conversions, with the policy caps. */
   readonly ledger: Ledger
+  /** Conversion (转换): versioned rules, the advice, applications and their signed credentials. */
+  readonly conversion: Conversion
+  /** Consultation (学习咨询): learners' questions, answered by the institution concerned or the bank. */
+  readonly consultation: Consultation
   close(): Promise<void>
 }
 
@@ -148,6 +154,26 @@ export async function createIssuerNode(
     })
     const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     const ledger = new Ledger({ ds, clock: deps.clock, outcomes: recognition, statuses: statusLists })
+    const conversion = new Conversion({
+      ds,
+      clock: deps.clock,
+      issuer,
+      catalogue,
+      alliance,
+      outcomes: recognition,
+      statuses: statusLists,
+      learners: learnerIdentitiesFrom({ accounts, identity: learnerIdentity, clock: deps.clock }),
+      bank: { did: identity.did, publicUrl: config.publicUrl },
+    })
+    ledger.useConversions(conversion)
+    const consultation = new Consultation({
+      ds,
+      clock: deps.clock,
+      learners: accounts,
+      outcomes: recognition,
+      rules: ruleDirectoryOf({ ledger, conversion }),
+      advice: conversion,
+    })
     return {
       config,
       log: deps.log,
@@ -173,6 +199,8 @@ export async function createIssuerNode(
       deposits,
       signInLimiter,
       ledger,
+      conversion,
+      consultation,
       async close() {
         await limiter.close()
         await signInLimiter.close()

@@ -18,8 +18,9 @@ import { ImportJobs1796700000000 } from './migrations/1796700000000-imports.ts'
 import { Deposits1796800000000 } from './migrations/1796800000000-deposits.ts'
 import { IdentityAndConsent1796900000000 } from './migrations/1796900000000-identity-and-consent.ts'
 import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rules.ts'
-import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rules.ts'
+import { Conversion1797100000000 } from './migrations/1797100000000-conversion.ts'
 import { CertificationReports1797200000000 } from './migrations/1797200000000-certification-reports.ts'
+import { Consultation1797300000000 } from './migrations/1797300000000-consultation.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
@@ -40,8 +41,9 @@ const migrationsFor = (role: DatabaseRole) =>
         Deposits1796800000000,
         IdentityAndConsent1796900000000,
         LedgerRules1797000000000,
-        LedgerRules1797000000000,
+        Conversion1797100000000,
         CertificationReports1797200000000,
+        Consultation1797300000000,
       ]
     : [CreateVerifierTables1732900000001]
 

@@ -102,6 +102,23 @@ export const ACCESS = {
   'ledger-rules.read': { summary: 'The policy caps of the credit ledger', public: true },
   'ledger-rules.manage': { summary: 'Add, change or retire a policy cap (audited)', roles: ['expert', 'admin'] },
 
+  // Consultation (学习咨询): learners ask; staff of the institution concerned, reviewers and admins answer.
+  'consultations.open': {
+    summary: 'Ask a question (optionally about one of my outcomes, a rule or a report)',
+    roles: ['learner'],
+    own: 'self',
+  },
+  'consultations.read': {
+    summary: 'Consultation threads: a learner their own; staff those concerning their institution; reviewers and admins all',
+    roles: ['learner', 'staff', 'reviewer', 'admin'],
+    own: 'institution',
+  },
+  'consultations.reply': {
+    summary: 'Post a message in a consultation thread the caller may read',
+    roles: ['learner', 'staff', 'reviewer', 'admin'],
+    own: 'institution',
+  },
+
   // The audit trail.
   'audit.read': { summary: 'Read the audit trail', roles: ['admin'], scopes: ['admin'] },
 } as const satisfies Record<string, Access>

@@ -36,6 +36,8 @@ export interface ApprovedConversion {
   /** YYYY-MM-DD: when it was approved. */
   readonly awardedDate: string
   readonly term?: string | null
+  /** The outcomes it converted: while it stands they count through it, not on their own (no credit counted twice). */
+  readonly sourceOutcomeIds?: readonly string[]
 }
 
 /** The conversion capability's use case (node.conversion.approvedFor), once it exists. */
@@ -81,6 +83,8 @@ export interface CreditLedger {
   /** Entries kept but not counted, each with the rule that holds it back. */
   readonly heldBack: readonly HeldBack[]
   readonly heldBackCredits: number
+  /** Outcomes an approved conversion (that stands) converted: counted through the conversion's entry instead. */
+  readonly converted: readonly { readonly entry: LedgerEntry; readonly conversionId: string }[]
   /** The active rules applied, with their versions (what the answer was computed under). */
   readonly rules: readonly { readonly id: string; readonly kind: LedgerRuleKind; readonly version: number }[]
 }
@@ -101,6 +105,22 @@ function totalsBy<K extends string | number | null>(entries: readonly LedgerEntr
     .sort(([a], [b]) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0))
     .map(([key, list]) => ({ key, credits: sum(list), count: list.length, entryIds: list.map((e) => e.id) }))
 }
+
+const conversionEntry = (c: ApprovedConversion): LedgerEntry => ({
+  id: c.id,
+  source: 'conversion',
+  credentialId: c.credentialId,
+  name: c.name,
+  code: c.code,
+  level: c.level,
+  category: c.category,
+  field: c.field,
+  institutionId: c.institutionId,
+  credits: c.credits,
+  awardedDate: c.awardedDate,
+  year: Number(c.awardedDate.slice(0, 4)),
+  term: c.term ?? termOf(c.awardedDate),
+})
 
 export class Ledger {
   private readonly ds: DataSource
@@ -130,12 +150,20 @@ export class Ledger {
 
   /** The learner's ledger (by the keyed hash of their identity number), computed now from what the bank holds. */
   async ledgerOf(idHash: string): Promise<CreditLedger> {
-    const candidates = [...(await this.outcomeEntries(idHash)), ...(await this.conversionEntries(idHash))]
+    const outcomes = await this.outcomeEntries(idHash)
+    const conversions = this.conversions ? await this.conversions.approvedFor(idHash) : []
+    const candidates = [...outcomes, ...conversions.map(conversionEntry)]
     const statuses = await this.statuses.credentialStatuses(candidates.map((e) => e.credentialId))
-    const standing = candidates.filter((e) => {
+    const stands = (e: LedgerEntry): boolean => {
       const s = statuses.get(e.credentialId)
       return s !== undefined && !s.revoked && !s.suspended
-    })
+    }
+    const convertedBy = new Map<string, string>()
+    for (const c of conversions) if (stands(conversionEntry(c))) for (const o of c.sourceOutcomeIds ?? []) convertedBy.set(o, c.id)
+    const standing = candidates.filter((e) => stands(e) && !(e.source === 'outcome' && convertedBy.has(e.id)))
+    const converted = outcomes
+      .filter((e) => stands(e) && convertedBy.has(e.id))
+      .map((entry) => ({ entry, conversionId: convertedBy.get(entry.id)! }))
     const rules = await new LedgerRuleStore(this.ds).list({ activeOnly: true })
     const { counted, heldBack } = applyRules(standing, rules)
     return {
@@ -151,6 +179,7 @@ export class Ledger {
       },
       heldBack,
       heldBackCredits: sum(heldBack.map((h) => h.entry)),
+      converted,
       rules: rules.map((r) => ({ id: r.id, kind: r.kind, version: r.version })),
     }
   }
@@ -181,25 +210,6 @@ export class Ledger {
       after = page.nextCursor
     } while (after)
     return entries
-  }
-
-  private async conversionEntries(idHash: string): Promise<LedgerEntry[]> {
-    if (!this.conversions) return []
-    return (await this.conversions.approvedFor(idHash)).map((c) => ({
-      id: c.id,
-      source: 'conversion',
-      credentialId: c.credentialId,
-      name: c.name,
-      code: c.code,
-      level: c.level,
-      category: c.category,
-      field: c.field,
-      institutionId: c.institutionId,
-      credits: c.credits,
-      awardedDate: c.awardedDate,
-      year: Number(c.awardedDate.slice(0, 4)),
-      term: c.term ?? termOf(c.awardedDate),
-    }))
   }
 
   /** Every rule, active or retired, by id (public: the bank's policy). */

@@ -62,7 +62,7 @@ export const myLedger = (ledger: Ledger, learners: VerifiedLearners): RequestHan
           entries: [],
           totals: { credits: 0, count: 0, byLevel: [], byCategory: [], byInstitution: [], byField: [], byYear: [] },
         }
-        return void res.json({ ...none, heldBack: [], heldBackCredits: 0, rules: [], hint: VERIFY_FIRST_HINT })
+        return void res.json({ ...none, heldBack: [], heldBackCredits: 0, converted: [], rules: [], hint: VERIFY_FIRST_HINT })
       }
       res.json(await ledger.ledgerOf(idHash))
     },
