@@ -314,3 +314,21 @@ export async function seedDeposits(node: IssuerNode, learnerUsername: string, re
     { type: 'user', id: reviewer.id, name: reviewer.username },
   )
 }
+
+/** The demo's policy cap on the credit ledger: its name says what it does (and that it is the demo's). */
+export const DEMO_LEDGER_CAP = {
+  kind: 'per_institution',
+  name: { zh: '每所机构最多累计 10 学分（演示）', en: 'At most 10 credits from one institution (demo)' },
+  parameters: { maxCredits: 10 },
+} as const
+
+/**
+ * The expert committee adds a per-institution cap, once: Li Hua's courses at the demo institution come to 11 credits,
+ * so the last of them (Data Structures, 4 credits) is held back in her ledger with this rule, and shown.
+ */
+export async function seedLedgerCap(node: IssuerNode, expertUsername: string): Promise<void> {
+  const existing = await node.ledger.listRules()
+  if (existing.some((r) => r.kind === DEMO_LEDGER_CAP.kind && r.nameEn === DEMO_LEDGER_CAP.name.en)) return
+  const expert = (await node.accounts.findByUsername(expertUsername))!
+  await node.ledger.createRule(DEMO_LEDGER_CAP, { type: 'user', id: expert.id, name: expert.username })
+}

@@ -11,6 +11,7 @@ import {
   seedAlliance,
   seedDeposits,
   seedImport,
+  seedLedgerCap,
   seedPeople,
   verifyDemoLearner,
   type DemoAccount,
@@ -116,6 +117,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
   await verifyDemoLearner(node, accounts.learner!.username)
   await seedImport(node, accounts.staff!.username)
   await seedDeposits(node, accounts.learner!.username, accounts.reviewer!.username)
+  await seedLedgerCap(node, accounts.expert!.username)
   const issuerBase = urls.issuer.replace(/\/$/, '')
   const file = path.join(node.config.dataDir, 'demo.json')
   const info = {
@@ -136,6 +138,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
       get: `curl -s ${urls.issuer.replace(/\/$/, '')}/credentials/${encodeURIComponent('urn:credit-bank:demo:achievement-1')} -H 'authorization: Bearer ${client.token}'`,
       signIn: `curl -s -c cookies.txt -X POST ${issuerBase}/session -H 'content-type: application/json' -d '{"username":"${accounts.learner!.username}","password":"${accounts.learner!.password}"}'`,
       myOutcomes: `curl -s -b cookies.txt ${issuerBase}/me/outcomes`,
+      myLedger: `curl -s -b cookies.txt ${issuerBase}/me/ledger`,
       catalogueSearch: `curl -s '${issuerBase}/catalogue?q=${encodeURIComponent('数据')}'`,
       revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
     },
