@@ -25,7 +25,7 @@ import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
 import { LearnerIdentity } from './accounts/identity.ts'
 import { PersonalDataRights } from './accounts/personal-data-rights.ts'
 import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
-import { Ledger } from './ledger/ledger.ts'
+import { approvedConversionsOf, Ledger } from './ledger/ledger.ts'
 import { Conversion } from './conversion/conversion.ts'
 import { Consultation, ruleDirectoryOf } from './consultation/consultation.ts'
 
@@ -165,7 +165,7 @@ export async function createIssuerNode(
       learners: learnerIdentitiesFrom({ accounts, identity: learnerIdentity, clock: deps.clock }),
       bank: { did: identity.did, publicUrl: config.publicUrl },
     })
-    ledger.useConversions(conversion)
+    ledger.useConversions(approvedConversionsOf(conversion))
     const consultation = new Consultation({
       ds,
       clock: deps.clock,

@@ -45,6 +45,23 @@ export interface ApprovedConversions {
   approvedFor(idHash: string): Promise<readonly ApprovedConversion[]>
 }
 
+/**
+ * The conversion capability's approved conversions with the outcomes each converted (from the learner's applications),
+ * so that an outcome is counted once: through its conversion while that stands.
+ */
+export function approvedConversionsOf(conversion: {
+  approvedFor(idHash: string): Promise<readonly ApprovedConversion[]>
+  applicationsOfLearner(idHash: string): Promise<readonly { readonly id: string; readonly outcomes: readonly { readonly id: string }[] }[]>
+}): ApprovedConversions {
+  return {
+    async approvedFor(idHash) {
+      const [approved, applications] = await Promise.all([conversion.approvedFor(idHash), conversion.applicationsOfLearner(idHash)])
+      const sources = new Map(applications.map((a) => [a.id, a.outcomes.map((o) => o.id)]))
+      return approved.map((c) => ({ ...c, sourceOutcomeIds: c.sourceOutcomeIds ?? sources.get(c.id) ?? [] }))
+    },
+  }
+}
+
 export interface NewLedgerRule {
   readonly kind: LedgerRuleKind
   readonly name: { readonly zh: string; readonly en: string }
