@@ -88,6 +88,8 @@ export interface Config {
   readonly workers: number
   /** CB_CANONICALIZE_WORKERS: threads the verifier canonicalizes Data Integrity documents in. Default: cores - 1, at least 1. */
   readonly canonicalizeWorkers: number
+  /** CB_SIGNING_WORKERS: threads the issuer signs bulk vc+jwt batches in (an import's chunks); 0 signs on the event loop. Default: the cores. */
+  readonly signingWorkers: number
   /** CB_CANONICALIZE_TIMEOUT_MS: deadline of one document's canonicalization. Default 3000. */
   readonly canonicalizeTimeoutMs: number
   /** CB_CANONICALIZE_QUEUE: documents waiting for a canonicalization thread beyond which more are refused at once. Default 64. */
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     keyRefreshSeconds: int('CB_KEY_REFRESH_SECONDS', 10, 0, 3600),
     workers: int('CB_WORKERS', 1, 1, 64),
     canonicalizeWorkers: int('CB_CANONICALIZE_WORKERS', Math.max(1, availableParallelism() - 1), 1, 64),
+    signingWorkers: int('CB_SIGNING_WORKERS', availableParallelism(), 0, 64),
     canonicalizeTimeoutMs: int('CB_CANONICALIZE_TIMEOUT_MS', 3000, 100, 60000),
     canonicalizeQueue: int('CB_CANONICALIZE_QUEUE', 64, 1, 100000),
     maxPresentationCredentials: int('CB_MAX_PRESENTATION_CREDENTIALS', 50, 1, 1000),

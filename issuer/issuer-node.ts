@@ -11,6 +11,7 @@ import { openDataSource } from '../core/store/data-source.ts'
 import { RateLimiter } from '../http/rate-limit.ts'
 import { RateLimitStore } from '../http/rate-limit-store.ts'
 import { CredentialIssuer } from './credentials/issue-credential.ts'
+import { inlineSigner, SigningPool } from './credentials/signing-pool.ts'
 import { StatusLists } from './status/status-lists.ts'
 import { Alliance } from './alliance/alliance.ts'
 import { Catalogue } from './catalogue/catalogue.ts'
@@ -25,8 +26,9 @@ import { createIdentityVerifier } from './accounts/identity-verifier-config.ts'
 import { LearnerIdentity } from './accounts/identity.ts'
 import { PersonalDataRights } from './accounts/personal-data-rights.ts'
 import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
-import { approvedConversionsOf, Ledger } from './ledger/ledger.ts'
+import { Reports } from './reports/reports.ts'
 import { Conversion } from './conversion/conversion.ts'
+import { approvedConversionsOf, Ledger } from './ledger/ledger.ts'
 import { Consultation, ruleDirectoryOf } from './consultation/consultation.ts'
 
 export interface IssuerNode {
@@ -62,10 +64,14 @@ export interface IssuerNode {
   readonly deposits: Deposits
   /** Sign-in attempts per client address (CB_SIGN_IN_PER_MINUTE), apart from the general limit. */
   readonly signInLimiter: RateLimiter
-  /** The credit ledger (积累): derived from recognized outcomes and approved conversions, with the policy caps. */
-  readonly ledger: Ledger
+  /** Certification reports (学习成果认证报告): numbers, signed report credentials, PDFs, public lookup, revocation. */
+  readonly reports: Reports
+  /** Public report lookups per client address (CB_REPORT_LOOKUPS_PER_MINUTE), apart from the general limit. */
+  readonly reportLookupLimiter: RateLimiter
   /** Conversion (转换): versioned rules, the advice, applications and their signed credentials. */
   readonly conversion: Conversion
+  /** The credit ledger (积累): derived from recognized outcomes and approved conversions, with the policy caps. */
+  readonly ledger: Ledger
   /** Consultation (学习咨询): learners' questions, answered by the institution concerned or the bank. */
   readonly consultation: Consultation
   close(): Promise<void>
@@ -98,7 +104,8 @@ export async function createIssuerNode(
     const identity = new BankIdentity({ did: config.bankDid, agent, kms, clock: deps.clock, keyRefreshSeconds: config.keyRefreshSeconds })
     await identity.ensure()
     const statusLists = new StatusLists({ ds, identity, clock: deps.clock, publicUrl: config.publicUrl })
-    const issuer = new CredentialIssuer({ ds, identity, statusLists, clock: deps.clock })
+    const signer = config.signingWorkers > 0 ? new SigningPool({ workers: config.signingWorkers }) : inlineSigner
+    const issuer = new CredentialIssuer({ ds, identity, statusLists, clock: deps.clock, signer })
     const limiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.rateLimitPerMinute, deps.clock)
     const frameworkLevels = new FrameworkLevels({ ds, clock: deps.clock })
     const alliance = new Alliance({ ds, clock: deps.clock, levels: frameworkLevels })
@@ -152,7 +159,6 @@ export async function createIssuerNode(
       outcomes: recognition,
       deposits,
     })
-    const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     const ledger = new Ledger({ ds, clock: deps.clock, outcomes: recognition, statuses: statusLists })
     const conversion = new Conversion({
       ds,
@@ -174,6 +180,19 @@ export async function createIssuerNode(
       rules: ruleDirectoryOf({ ledger, conversion }),
       advice: conversion,
     })
+    const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
+    const reports = new Reports({
+      ds,
+      clock: deps.clock,
+      issuer,
+      outcomes: recognition,
+      statuses: statusLists,
+      institutions: alliance,
+      learners: { verifiedIdHash: (id) => accounts.verifiedIdHash(id), revealOwn: (id) => learnerIdentity.revealOwn(id) },
+      bank: { did: identity.did, publicUrl: config.publicUrl },
+      verifierUrl: config.verifierUrl,
+    })
+    const reportLookupLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.reportLookupsPerMinute, deps.clock)
     return {
       config,
       log: deps.log,
@@ -198,12 +217,16 @@ export async function createIssuerNode(
       personalDataRights,
       deposits,
       signInLimiter,
-      ledger,
+      reports,
+      reportLookupLimiter,
       conversion,
+      ledger,
       consultation,
       async close() {
+        await signer.close()
         await limiter.close()
         await signInLimiter.close()
+        await reportLookupLimiter.close()
         await ds.destroy()
       },
     }

@@ -97,6 +97,20 @@ function claimedAchievement(outcome: OutcomeRecord, publicUrl: URL): Record<stri
 }
 
 /**
+ * The parts a batch's credentials have in common (an entry's achievement, an institution's profile, the bank's), built
+ * once per batch and referenced by each credential: less to build and collect, and a structured clone to a signing
+ * thread copies a part referenced many times once. Nothing mutates a credential below its top level once built.
+ */
+export type SharedParts = Map<string, Record<string, unknown>>
+
+function once(shared: SharedParts | undefined, key: string, make: () => Record<string, unknown>): Record<string, unknown> {
+  if (!shared) return make()
+  let part = shared.get(key)
+  if (!part) shared.set(key, (part = make()))
+  return part
+}
+
+/**
  * The unsigned AchievementCredential of a recognized outcome (the issuer adds validFrom, status and proof). The
  * recognizing institution is the catalogue entry's institution; for a claim outside the catalogue, the bank itself. No
  * `credentialSchema`: the bank's schema applies to an AchievementCredential by its type already, and naming it would
@@ -107,12 +121,16 @@ export function buildOutcomeCredential(
   outcome: OutcomeRecord,
   source: OutcomeAchievementSource,
   credentialId: string,
+  shared?: SharedParts,
 ): Record<string, unknown> {
   const achievement =
     source.kind === 'catalogue'
-      ? catalogueAchievement(source.entry, source.institution, bank.publicUrl)
+      ? once(shared, `achievement ${source.entry.id}`, () => catalogueAchievement(source.entry, source.institution, bank.publicUrl))
       : claimedAchievement(outcome, bank.publicUrl)
-  const recognizingInstitution = source.kind === 'catalogue' ? institutionProfile(source.institution, bank.publicUrl) : bankProfile(bank)
+  const recognizingInstitution =
+    source.kind === 'catalogue'
+      ? once(shared, `institution ${source.institution.id}`, () => institutionProfile(source.institution, bank.publicUrl))
+      : once(shared, 'bank', () => bankProfile(bank))
   const subject: Record<string, unknown> = {
     type: ['AchievementSubject'],
     identifier: [outcome.identityObject],
@@ -128,9 +146,19 @@ export function buildOutcomeCredential(
     '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
     id: credentialId,
     type: ['VerifiableCredential', 'AchievementCredential'],
-    issuer: bankProfile(bank),
+    issuer: once(shared, 'bank', () => bankProfile(bank)),
     name: achievement.name,
     awardedDate: beijingMidnight(outcome.awardedDate),
     credentialSubject: subject,
   }
+}
+
+/**
+ * Which template {@link buildOutcomeCredential} fills for `outcome`: the source (a catalogue entry, or a claim) and
+ * which optional members it has. Credentials of one shape differ only in values the bank checked before (import rows,
+ * the catalogue), so a batch validates the first of each shape fully (CredentialIssuer's `trustedShape`).
+ */
+export function outcomeCredentialShape(outcome: OutcomeRecord, source: OutcomeAchievementSource): string {
+  const optional = [outcome.result, outcome.term, outcome.activityStartDate, outcome.activityEndDate].map((v) => (v === null ? 0 : 1))
+  return `${source.kind === 'catalogue' ? `catalogue:${source.entry.id}` : `claim:${outcome.id}`}:${optional.join('')}`
 }

@@ -12,8 +12,15 @@ import { scopesCover, scopesInForce } from '../alliance/alliance.ts'
 import type { AccreditationScopeRecord, InstitutionRecord } from '../alliance/institution-store.ts'
 import { record, recordMany, type AuditActor, type AuditEntry } from '../audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
-import type { IssueRequest, IssuedCredential } from '../credentials/issue-credential.ts'
-import { buildOutcomeCredential, DEFAULT_BANK_NAME, type Bilingual, type OutcomeAchievementSource } from './achievement-credential.ts'
+import type { BankIssueOptions, BankIssueRequest, IssuedCredential } from '../credentials/issue-credential.ts'
+import {
+  buildOutcomeCredential,
+  DEFAULT_BANK_NAME,
+  outcomeCredentialShape,
+  type Bilingual,
+  type SharedParts,
+  type OutcomeAchievementSource,
+} from './achievement-credential.ts'
 import { OutcomeStore, type OutcomeClaim, type OutcomePosition, type OutcomeRecord, type OutcomeState } from './outcome-store.ts'
 
 export interface OutcomeLearner {
@@ -106,7 +113,12 @@ export interface OutcomePage {
 
 /** The issuing path, in the caller's transaction (CredentialIssuer.issueManyIn). */
 export interface TransactionalIssuer {
-  issueManyIn(m: EntityManager, requests: readonly IssueRequest[], clientId: string | null): Promise<IssuedCredential[]>
+  issueManyIn(
+    m: EntityManager,
+    requests: readonly BankIssueRequest[],
+    clientId: string | null,
+    opts?: BankIssueOptions,
+  ): Promise<IssuedCredential[]>
   findBankIssued(id: string): Promise<IssuedCredential | undefined>
 }
 /** Catalogue entries, through the catalogue's use case. */
@@ -282,7 +294,8 @@ export class Recognition {
     const inForce = new Map<string, AccreditationScopeRecord[]>()
     const results: ImportRowOutcome[] = []
     const outcomes: OutcomeRecord[] = []
-    const requests: IssueRequest[] = []
+    const requests: BankIssueRequest[] = []
+    const shared: SharedParts = new Map()
     for (const r of rows) {
       const ids = taken.get(r.institutionId)!
       const existing = ids.get(r.recordKey)
@@ -327,7 +340,10 @@ export class Recognition {
       outcomes.push(outcome)
       if (accredited) {
         const source = { kind: 'catalogue', entry, institution: institutions.get(r.institutionId)! } as const
-        requests.push({ credential: buildOutcomeCredential(this.bank, outcome, source, outcome.credentialId!) })
+        requests.push({
+          credential: buildOutcomeCredential(this.bank, outcome, source, outcome.credentialId!, shared),
+          shape: outcomeCredentialShape(outcome, source),
+        })
         results.push({ recordKey: r.recordKey, status: 'imported', outcomeId: outcome.id, credentialId: outcome.credentialId! })
       } else results.push({ recordKey: r.recordKey, status: 'to_review', outcomeId: outcome.id })
     }
@@ -340,7 +356,9 @@ export class Recognition {
     inserting.catch(() => undefined)
     let issuing: unknown
     if (requests.length)
-      await this.issuer.issueManyIn(m, requests, null).catch((err: unknown) => (issuing = err ?? new Error('issuing failed')))
+      await this.issuer
+        .issueManyIn(m, requests, null, { trustedShape: true })
+        .catch((err: unknown) => (issuing = err ?? new Error('issuing failed')))
     await inserting
     if (issuing !== undefined) throw issuing
     const audit: AuditEntry[] = []

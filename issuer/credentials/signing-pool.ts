@@ -1,0 +1,120 @@
+// Where the issuer makes vc+jwt signatures: a small pool of worker threads for the bank's bulk issuing (an import's
+// chunk of a thousand credentials), the calling thread for a few. Signing a credential is JSON.stringify, base64url and
+// one Ed25519 signature (~60 µs); in a thread of its own it overlaps everything else a chunk does (building the next
+// credentials, the database's writes), and two threads use both cores. A message costs more than a signature, so
+// each carries a part of a chunk, and a batch under INLINE_BELOW is signed here at once.
+import type { KeyObject } from 'node:crypto'
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { tsxEsmApiUrl } from '../../core/proofs/canonicalizer.ts'
+import { compactJws, type JwsTyp } from './compact-jws.ts'
+
+/** Signs payloads as compact JWSs with the bank's key, in order. */
+export interface JwsSigner {
+  sign(payloads: readonly object[], key: { readonly kid: string; readonly privateKey: KeyObject }, typ: JwsTyp): Promise<string[]>
+  close(): Promise<void>
+}
+
+/** Batches smaller than this are signed on the calling thread: a round trip to a worker costs more than they do. */
+export const INLINE_BELOW = 64
+
+/** Signs on the calling thread (no pool: CB_SIGNING_WORKERS=0, and unit tests). */
+export const inlineSigner: JwsSigner = {
+  sign: async (payloads, key, typ) => payloads.map((p) => compactJws(p, key.kid, key.privateKey, typ)),
+  close: async () => undefined,
+}
+
+interface Pending {
+  readonly resolve: (jws: string[]) => void
+  readonly reject: (err: Error) => void
+}
+
+interface Thread {
+  readonly worker: Worker
+  /** Key ids this thread holds: a rotated key is handed over on its first use. */
+  readonly kids: Set<string>
+  readonly pending: Map<number, Pending>
+}
+
+const WORKER_URL = new URL('./signing-worker.ts', import.meta.url)
+
+/**
+ * `workers` threads (default: the cores), started on first use, each handed the bank's private KeyObject (node:crypto
+ * key objects can be posted to a thread; the key never leaves the process). An idle pool does not keep the process
+ * alive; {@link close} ends the threads (IssuerNode.close calls it).
+ */
+export class SigningPool implements JwsSigner {
+  private readonly threads: Thread[] = []
+  private readonly size: number
+  private nextId = 1
+  private closed = false
+
+  constructor(opts: { workers?: number } = {}) {
+    this.size = Math.max(1, opts.workers ?? availableParallelism())
+  }
+
+  async sign(payloads: readonly object[], key: { readonly kid: string; readonly privateKey: KeyObject }, typ: JwsTyp): Promise<string[]> {
+    if (payloads.length < INLINE_BELOW) return inlineSigner.sign(payloads, key, typ)
+    if (this.closed) throw new Error('the signing pool is closed')
+    while (this.threads.length < this.size) this.threads.push(this.spawn())
+    // One contiguous part per thread: each answers its part in order, so the parts concatenate back in order.
+    const per = Math.ceil(payloads.length / this.threads.length)
+    const parts = this.threads.map((t, i) => this.post(t, payloads.slice(i * per, (i + 1) * per), key, typ))
+    return (await Promise.all(parts)).flat()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    const threads = this.threads.splice(0)
+    for (const t of threads) this.fail(t, new Error('the signing pool is closing'))
+    await Promise.all(threads.map((t) => t.worker.terminate()))
+  }
+
+  private post(thread: Thread, payloads: readonly object[], key: { kid: string; privateKey: KeyObject }, typ: JwsTyp): Promise<string[]> {
+    if (!payloads.length) return Promise.resolve([])
+    if (!thread.kids.has(key.kid)) {
+      thread.worker.postMessage({ key: { kid: key.kid, privateKey: key.privateKey } })
+      thread.kids.add(key.kid)
+    }
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject })
+      thread.worker.ref() // a thread with work keeps the process alive until it answers
+      thread.worker.postMessage({ id, kid: key.kid, typ, payloads })
+    })
+  }
+
+  private spawn(): Thread {
+    // The worker runs this project's TypeScript through tsx, as the main thread does (module hooks are per thread).
+    const boot = `import { register } from ${JSON.stringify(tsxEsmApiUrl())}; register(); await import(${JSON.stringify(WORKER_URL.href)})`
+    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`))
+    const thread: Thread = { worker, kids: new Set(), pending: new Map() }
+    worker.unref()
+    worker.on('message', (message: { ready?: true; id?: number; jws?: string[]; error?: string }) => {
+      if (message.ready) {
+        if (!thread.pending.size) worker.unref() // the unref before the thread came online does not hold once it is up
+        return
+      }
+      const job = thread.pending.get(message.id!)
+      if (!job) return
+      thread.pending.delete(message.id!)
+      if (!thread.pending.size) worker.unref()
+      if (message.jws) job.resolve(message.jws)
+      else job.reject(new Error(`signing failed: ${message.error}`))
+    })
+    // A thread that dies fails what it held; the next batch starts another in its place.
+    const retire = (err: Error) => {
+      this.fail(thread, err)
+      const i = this.threads.indexOf(thread)
+      if (i >= 0) this.threads.splice(i, 1)
+    }
+    worker.on('error', (err) => retire(new Error(`a signing thread failed: ${err.message}`)))
+    worker.on('exit', (code) => retire(new Error(`a signing thread exited (${code})`)))
+    return thread
+  }
+
+  private fail(thread: Thread, err: Error): void {
+    for (const job of thread.pending.values()) job.reject(err)
+    thread.pending.clear()
+  }
+}
