@@ -39,6 +39,7 @@ const TAGS = [
     description: '凭证签发与状态 · Issuing and status (W3C VC API)',
     operations: ['did', 'status-lists', 'credentials'],
   },
+  { name: 'reports', description: '学习成果认证报告 · Certification reports: numbers, PDFs, public lookup', operations: ['reports'] },
   { name: 'audit', description: '审计 · The audit trail', operations: ['audit'] },
   { name: 'service', description: '服务与文档 · Health and this description', paths: ['/', 'healthz', 'readyz', 'openapi.json', 'docs'] },
 ]
