@@ -34,12 +34,14 @@ const TAGS = [
   { name: 'deposits', description: '个人存入 · Individual deposits and their evidence', operations: ['deposits', 'evidence'] },
   { name: 'recognition', description: '认定 · Recognition', operations: ['recognition'] },
   { name: 'outcomes', description: '学习成果 · Learning outcomes', operations: ['outcomes'] },
+  { name: 'ledger', description: '学分积累 · The credit ledger and its policy caps', operations: ['ledger', 'ledger-rules'] },
   {
     name: 'credentials',
     description: '凭证签发与状态 · Issuing and status (W3C VC API)',
     operations: ['did', 'status-lists', 'credentials'],
   },
   { name: 'reports', description: '学习成果认证报告 · Certification reports: numbers, PDFs, public lookup', operations: ['reports'] },
+  { name: 'consultations', description: '学习咨询 · Consultation: questions and answers', operations: ['consultations'] },
   { name: 'audit', description: '审计 · The audit trail', operations: ['audit'] },
   { name: 'service', description: '服务与文档 · Health and this description', paths: ['/', 'healthz', 'readyz', 'openapi.json', 'docs'] },
 ]
