@@ -37,6 +37,18 @@ import { catalogueCreate, catalogueGet, catalogueList, catalogueUpdate } from '.
 import { frameworkLevelEdit, frameworkLevelHistory, frameworkLevelsList } from './catalogue/routes/framework-levels.ts'
 import { pingDatabase } from '../core/store/data-source.ts'
 import { mountApiDocs } from '../http/api-docs.ts'
+import {
+  applicationsCreate,
+  applicationsDecide,
+  conversionAdvice,
+  myApplications,
+  rulesCreate,
+  rulesGet,
+  rulesList,
+  rulesRevise,
+  rulesVersionGet,
+  staffApplications,
+} from './conversion/routes/conversion.ts'
 import { ledgerRulesCreate, ledgerRulesGet, ledgerRulesList, ledgerRulesUpdate, myLedger } from './ledger/routes/ledger.ts'
 import { consultationsGet, consultationsList, consultationsOpen, consultationsReply } from './consultation/routes/consultations.ts'
 import { issuerApiDescription } from './api-description.ts'
@@ -150,6 +162,19 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   api.get('/me/outcomes', allow('outcomes.read-own'), myOutcomes(node.recognition, node.accounts))
   api.get('/me/outcomes/:id', allow('outcomes.read-own'), myOutcome(node.recognition, node.accounts))
 
+  // Conversion (转换): rules public to read, authored by the target institution's staff or experts (each edit a version);
+  // the learner's advice and applications; the target institution's staff decide.
+  api.get('/conversion/rules', open('conversion.rules.read'), rulesList(node.conversion))
+  api.post('/conversion/rules', allow('conversion.rules.manage'), body, rulesCreate(node.conversion))
+  api.get('/conversion/rules/:id', open('conversion.rules.read'), rulesGet(node.conversion))
+  api.put('/conversion/rules/:id', allow('conversion.rules.manage'), body, rulesRevise(node.conversion))
+  api.get('/conversion/rules/:id/versions/:version', open('conversion.rules.read'), rulesVersionGet(node.conversion))
+  api.get('/me/conversion-advice', allow('conversion.advice'), conversionAdvice(node.conversion, node.accounts))
+  api.get('/me/conversion-applications', allow('conversion.applications.read-own'), myApplications(node.conversion, node.accounts))
+  api.post('/conversion/applications', allow('conversion.apply'), body, applicationsCreate(node.conversion))
+  api.get('/conversion/applications', allow('conversion.applications.review'), staffApplications(node.conversion))
+  api.post('/conversion/applications/:id/decision', allow('conversion.applications.decide'), body, applicationsDecide(node.conversion))
+
   // The credit ledger (积累): the learner's own, derived on each read; the policy caps public, managed by experts and admins.
   api.get('/me/ledger', allow('ledger.read-own'), myLedger(node.ledger, node.accounts))
   api.get('/ledger-rules', open('ledger-rules.read'), ledgerRulesList(node.ledger))
@@ -184,6 +209,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         recognition:
           'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',
         outcomes: 'GET /me/outcomes, GET /me/outcomes/{id} (learner)',
+        conversion:
+          'GET /conversion/rules, GET /conversion/rules/{id}, GET /conversion/rules/{id}/versions/{v}, POST /conversion/rules, PUT /conversion/rules/{id} (staff, expert), GET /me/conversion-advice, POST /conversion/applications, GET /me/conversion-applications (learner), GET /conversion/applications, POST /conversion/applications/{id}/decision (staff)',
         ledger:
           'GET /me/ledger (learner), GET /ledger-rules, GET /ledger-rules/{id}, POST /ledger-rules, PATCH /ledger-rules/{id} (expert, admin)',
         consultations:

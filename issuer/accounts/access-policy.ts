@@ -119,6 +119,27 @@ export const ACCESS = {
     own: 'institution',
   },
 
+  // Conversion (转换): rules, the advice, applications and their decisions.
+  'conversion.rules.read': { summary: 'Conversion rules and their versions', public: true },
+  'conversion.rules.manage': {
+    summary: "Author a conversion rule or a new version of one (staff: into their institution's courses; experts: any)",
+    roles: ['staff', 'expert'],
+    own: 'institution',
+  },
+  'conversion.advice': { summary: 'What my outcomes can be converted into: rules met and nearly met', roles: ['learner'], own: 'self' },
+  'conversion.apply': { summary: 'Apply for a conversion with my outcomes', roles: ['learner'], own: 'self' },
+  'conversion.applications.read-own': { summary: 'My conversion applications and their credentials', roles: ['learner'], own: 'self' },
+  'conversion.applications.review': {
+    summary: "My institution's conversion applications",
+    roles: ['staff'],
+    own: 'institution',
+  },
+  'conversion.applications.decide': {
+    summary: 'Approve or reject a conversion application into my institution',
+    roles: ['staff'],
+    own: 'institution',
+  },
+
   // The audit trail.
   'audit.read': { summary: 'Read the audit trail', roles: ['admin'], scopes: ['admin'] },
 } as const satisfies Record<string, Access>
