@@ -161,6 +161,28 @@ export class ConsultationStore {
     ])
   }
 
+  /** Threads of a learner's account, oldest first (their data export). */
+  async threadsOfLearner(learnerUserId: string): Promise<ThreadRecord[]> {
+    const rows = await sql<ThreadRow>(
+      this.db,
+      `SELECT ${THREAD_COLUMNS} FROM cb_consultation_thread WHERE learner_user_id = ? ORDER BY created_at, id`,
+      [learnerUserId],
+    )
+    return rows.map(toThread)
+  }
+
+  /** Replaces the subject and every message text of a learner's threads with `replacement`; how many texts it replaced. */
+  async eraseTextsOfLearner(learnerUserId: string, replacement: string): Promise<{ threads: number; messages: number }> {
+    const threads = await this.threadsOfLearner(learnerUserId)
+    let messages = 0
+    for (const t of threads) {
+      messages += (await this.messagesOf(t.id)).filter((m) => m.body !== replacement).length
+      await sql(this.db, 'UPDATE cb_consultation_message SET body = ? WHERE thread_id = ?', [replacement, t.id])
+    }
+    await sql(this.db, 'UPDATE cb_consultation_thread SET subject = ? WHERE learner_user_id = ?', [replacement, learnerUserId])
+    return { threads: threads.length, messages }
+  }
+
   /** A thread's messages in order. */
   async messagesOf(threadId: string): Promise<MessageRecord[]> {
     const rows = await sql<MessageRow>(

@@ -3,12 +3,12 @@
 // reviewers and admins, answer; both see the thread. Beside the thread the learner is shown the bank's automatic
 // consultation: the conversion advice for their outcomes. The audit trail records each message without its text.
 import { createHash, randomUUID } from 'node:crypto'
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import { transaction } from '../../core/store/sql.ts'
 import type { Principal } from '../accounts/principal.ts'
-import { MASK, record } from '../audit/audit-trail.ts'
+import { MASK, record, type AuditActor } from '../audit/audit-trail.ts'
 import {
   ConsultationStore,
   type AuthorRole,
@@ -23,6 +23,8 @@ import {
 export const MAX_MESSAGE_CHARS = 4000
 /** The longest subject, in characters. */
 export const MAX_SUBJECT_CHARS = 200
+/** What an erased subject or message reads (the account was closed). */
+export const ERASED = '[erased · 已删除]'
 /** Messages per thread: a longer conversation starts a new thread. */
 export const MAX_MESSAGES_PER_THREAD = 200
 
@@ -292,6 +294,43 @@ export class Consultation {
       return message
     })
     return this.messageView(message, principal)
+  }
+
+  /** A learner's threads with every message, for their personal data export (GET /me/export). */
+  async exportFor(
+    userId: string,
+  ): Promise<{ thread: ThreadView; messages: { position: number; authorRole: AuthorRole; text: string; createdAt: string }[] }[]> {
+    const store = new ConsultationStore(this.ds)
+    const threads = await store.threadsOfLearner(userId)
+    return Promise.all(
+      threads.map(async (t) => ({
+        thread: threadView(t),
+        messages: (await store.messagesOf(t.id)).map((m) => ({
+          position: m.position,
+          authorRole: m.authorRole,
+          text: m.body,
+          createdAt: m.createdAt,
+        })),
+      })),
+    )
+  }
+
+  /**
+   * Closing an account (PIPL): the subjects and every message text of the learner's threads are erased in the caller's
+   * transaction (answers may quote them); the threads stay as a record that questions were asked and answered. Audited
+   * with the counts only.
+   */
+  async eraseForUser(m: EntityManager, userId: string, actor: AuditActor): Promise<{ threads: number; messages: number }> {
+    const erased = await new ConsultationStore(m).eraseTextsOfLearner(userId, ERASED)
+    if (erased.threads > 0)
+      await record(m, {
+        at: this.clock(),
+        actor,
+        action: 'consultation_texts_erased',
+        subject: { type: 'user', id: userId },
+        after: erased,
+      })
+    return erased
   }
 
   /** The automatic consultation beside a learner's thread: null until they are verified. */

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
+import { transaction } from '../../core/store/sql.ts'
 import { BANK_ACTOR, listAudit } from '../../issuer/audit/audit-trail.ts'
+import { ERASED } from '../../issuer/consultation/consultation.ts'
 import type { OutcomeLearner } from '../../issuer/recognition/recognition.ts'
 import { signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
 import { assertProblem, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
@@ -262,6 +264,50 @@ describe('consultation (issue 8 item 4)', function () {
     assertProblem(await learner.post(`/consultations/${thread.id}/messages`, { message: 'x'.repeat(4001) }), 400, 'invalid_request')
     const seen = await learner.get<ThreadWithMessages>(`/consultations/${thread.id}`)
     assert.equal(seen.body.messages.length, 1)
+  })
+
+  it('when a learner closes their account, then their threads’ texts are erased (node.consultation.eraseForUser), and before that their export holds them', async () => {
+    const closing = await signUp(sys)
+    const { thread } = await open(closing, { subject: '我的问题', message: '我叫李雷，电话 13900000000。' })
+    const answer = await reviewer.post(`/consultations/${thread.id}/messages`, { message: '李雷您好，已收到。' })
+    assert.equal(answer.status, 201)
+    const exported = await sys.issuer.consultation.exportFor(closing.user.id)
+    assert.deepEqual(
+      exported.map((t) => [t.thread.id, t.thread.subject, t.messages.map((m) => [m.position, m.authorRole, m.text])]),
+      [
+        [
+          thread.id,
+          '我的问题',
+          [
+            [1, 'learner', '我叫李雷，电话 13900000000。'],
+            [2, 'reviewer', '李雷您好，已收到。'],
+          ],
+        ],
+      ],
+    )
+    const erased = await transaction(sys.issuer.ds, (m) =>
+      sys.issuer.consultation.eraseForUser(m, closing.user.id, { type: 'user', id: closing.user.id, name: closing.user.username }),
+    )
+    assert.deepEqual(erased, { threads: 1, messages: 2 })
+    const seen = await reviewer.get<ThreadWithMessages>(`/consultations/${thread.id}`)
+    assert.equal(seen.body.thread.subject, ERASED)
+    assert.deepEqual(
+      seen.body.messages.map((m) => [m.author.role, m.text]),
+      [
+        ['learner', ERASED],
+        ['reviewer', ERASED],
+      ],
+    )
+    const audit = (await listAudit(sys.issuer.ds, 0, 10_000)).entries.filter((e) => e.action === 'consultation_texts_erased')
+    assert.deepEqual(
+      audit.map((e) => [e.subject, e.after]),
+      [
+        [
+          { type: 'user', id: closing.user.id },
+          { threads: 1, messages: 2 },
+        ],
+      ],
+    )
   })
 
   it('when messages are posted, then the audit trail records who and when, with each text only as its size and digest', async () => {
