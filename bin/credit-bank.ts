@@ -113,6 +113,13 @@ async function main(argv: string[]): Promise<number> {
             `  API description / 接口文档        ${new URL('docs/', system.urls.issuer).href}`,
             `  demo accounts / 演示账户 (sign in: POST /session; institution ${demo.institutionId})`,
             ...Object.entries(demo.accounts).map(([key, a]) => `    ${key.padEnd(11)} ${a.username.padEnd(15)} ${a.password}`),
+            ...(demo.sampleReport
+              ? [
+                  `  sample report / 认证报告样例      ${demo.sampleReport.number}`,
+                  `    lookup ${demo.sampleReport.lookupUrl}`,
+                  `    PDF    ${demo.sampleReport.pdfUrl}`,
+                ]
+              : []),
             `  demo data and curl commands      ${demo.file}`,
             '',
           ].join('\n') + '\n',

@@ -5,6 +5,7 @@ import type { IssuerNode } from '../issuer/issuer-node.ts'
 import { createApiClient, listApiClients, revokeApiClient } from '../issuer/clients/api-clients.ts'
 import { CredentialStore } from '../issuer/credentials/credential-store.ts'
 import { CREDIT_BANK_CONTEXT, OB3_CONTEXT, VC_V2_CONTEXT } from '../core/credentials/types.ts'
+import { seedReport, type SampleReport } from './demo-report.ts'
 import {
   DEMO_IDENTITIES,
   DEMO_INSTITUTION,
@@ -97,6 +98,8 @@ export interface DemoInfo {
   /** An account for every role (`learner`, `newLearner`, `staff`, `reviewer`, `expert`, `admin`), fresh passwords. */
   readonly accounts: Readonly<Record<string, DemoAccount>>
   readonly institutionId: string
+  /** Li Hua's certification report (undefined if the demo learner is missing). */
+  readonly sampleReport?: SampleReport
 }
 
 /** Idempotent: credentials are issued once; the demo API token is replaced at every start (only its hash is stored). */
@@ -118,6 +121,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
   await seedImport(node, accounts.staff!.username)
   await seedDeposits(node, accounts.learner!.username, accounts.reviewer!.username)
   await seedLedgerCap(node, accounts.expert!.username)
+  const sampleReport = await seedReport(node, accounts.learner!.username)
   const issuerBase = urls.issuer.replace(/\/$/, '')
   const file = path.join(node.config.dataDir, 'demo.json')
   const info = {
@@ -131,6 +135,8 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
     apiToken: client.token,
     apiTokenScopes: client.scopes,
     sampleCredentialJwt: jwts[0],
+    /** Li Hua's certification report: its number, public lookup (JSON, PDF or page by Accept) and PDF. */
+    sampleReport,
     demoCredentials: jwts,
     tryIt: {
       verify: `curl -s -X POST ${urls.verifier.replace(/\/$/, '')}/credentials/verify -H 'content-type: application/json' -d '{"verifiableCredential":"${jwts[0]}"}'`,
@@ -139,11 +145,17 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
       signIn: `curl -s -c cookies.txt -X POST ${issuerBase}/session -H 'content-type: application/json' -d '{"username":"${accounts.learner!.username}","password":"${accounts.learner!.password}"}'`,
       myOutcomes: `curl -s -b cookies.txt ${issuerBase}/me/outcomes`,
       myLedger: `curl -s -b cookies.txt ${issuerBase}/me/ledger`,
+      ...(sampleReport
+        ? {
+            lookupReport: `curl -s -H 'accept: application/json' ${sampleReport.lookupUrl}`,
+            reportPdf: `curl -s -o report.pdf '${sampleReport.pdfUrl}'`,
+          }
+        : {}),
       catalogueSearch: `curl -s '${issuerBase}/catalogue?q=${encodeURIComponent('数据')}'`,
       revoke: `curl -s -X POST ${urls.issuer.replace(/\/$/, '')}/credentials/status -H 'authorization: Bearer ${client.token}' -H 'content-type: application/json' -d '{"credentialId":"urn:credit-bank:demo:achievement-1","credentialStatus":{"type":"BitstringStatusListEntry","statusPurpose":"revocation"},"status":true}'`,
     },
   }
   mkdirSync(node.config.dataDir, { recursive: true, mode: 0o700 })
   writeFileSync(file, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 })
-  return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]!, accounts, institutionId: DEMO_INSTITUTION }
+  return { file, apiToken: client.token, sampleCredentialJwt: jwts[0]!, accounts, institutionId: DEMO_INSTITUTION, sampleReport }
 }

@@ -4,7 +4,12 @@
 // the number and the Chinese names and its QR code opens the lookup; reissue after an outcome's credential is revoked;
 // guessing numbers gets 429.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { decodeProtectedHeader, importJWK, jwtVerify, type JWK } from 'jose'
+import { DEMO_IDENTITIES } from '../../bin/demo-bank.ts'
+import { seedDemo } from '../../bin/demo.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { BANK_ACTOR, listAudit } from '../../issuer/audit/audit-trail.ts'
@@ -319,5 +324,38 @@ describe('certification reports: guessing numbers', () => {
     assert.equal((await request(sys, 'GET', '/institutions')).status, 200)
     sys.clock.advance(61)
     assert.equal((await request(sys, 'GET', `/reports/${body}${checkCharacter(body)}`)).status, 404)
+  })
+})
+
+describe('certification reports: demo data', () => {
+  let sys: TestSystem
+  before(async () => {
+    const registry = path.join(mkdtempSync(path.join(tmpdir(), 'demo-registry-')), 'registry.json')
+    writeFileSync(registry, JSON.stringify(DEMO_IDENTITIES))
+    sys = await startTestSystem({ CB_IDENTITY_REGISTRY: registry })
+  })
+  after(() => sys.close())
+
+  it('when the demo is seeded twice, then demo.json names one sample report whose lookup and PDF URLs answer', async () => {
+    const urls = { issuer: sys.issuerUrl, verifier: sys.verifierUrl, wallet: 'http://localhost:1/' }
+    const first = await seedDemo(sys.issuer, urls)
+    const second = await seedDemo(sys.issuer, urls)
+    const written = JSON.parse(readFileSync(second.file, 'utf8')) as { sampleReport: { number: string; lookupUrl: string; pdfUrl: string } }
+    assert.deepEqual(written.sampleReport, first.sampleReport)
+    assert.equal(written.sampleReport.lookupUrl, `${sys.issuerUrl}/reports/${written.sampleReport.number}`)
+    assert.equal(written.sampleReport.pdfUrl, `${written.sampleReport.lookupUrl}?format=pdf&lang=zh`)
+    const found = await request<{ verifiableCredential: unknown; report: ReportView }>(
+      sys,
+      'GET',
+      `/reports/${written.sampleReport.number}`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    )
+    assert.equal(found.body.report.status, 'valid')
+    assert.ok(found.body.report.outcomeIds.length >= 2)
+    assert.equal((await verify(sys, found.body.verifiableCredential)).body.verified, true)
+    const pdf = await fetch(written.sampleReport.pdfUrl)
+    assert.deepEqual([pdf.status, pdf.headers.get('content-type')], [200, 'application/pdf'])
   })
 })
