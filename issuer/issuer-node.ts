@@ -29,7 +29,7 @@ import { Deposits, learnerIdentitiesFrom } from './deposits/deposits.ts'
 import { Reports } from './reports/reports.ts'
 import { Conversion } from './conversion/conversion.ts'
 import { approvedConversionsOf, Ledger } from './ledger/ledger.ts'
-import { Consultation, ruleDirectoryOf } from './consultation/consultation.ts'
+import { Consultation, learnerReportsOf, ruleDirectoryOf } from './consultation/consultation.ts'
 
 export interface IssuerNode {
   readonly config: Readonly<Config>
@@ -179,6 +179,8 @@ export async function createIssuerNode(
       outcomes: recognition,
       rules: ruleDirectoryOf({ ledger, conversion }),
       advice: conversion,
+      // Built below; asked only when a learner names a report.
+      reports: learnerReportsOf({ listForLearner: (userId, page) => reports.listForLearner(userId, page) }),
     })
     const signInLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.signInPerMinute, deps.clock)
     const reports = new Reports({

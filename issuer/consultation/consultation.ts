@@ -9,6 +9,7 @@ import { AppError } from '../../core/errors.ts'
 import { transaction } from '../../core/store/sql.ts'
 import type { Principal } from '../accounts/principal.ts'
 import { MASK, record, type AuditActor } from '../audit/audit-trail.ts'
+import { reportNumberOrThrow } from '../reports/reports.ts'
 import {
   ConsultationStore,
   type AuthorRole,
@@ -54,6 +55,35 @@ export interface LearnerOutcome {
 export interface RuleDirectory {
   ruleConcerns(ruleId: string): Promise<{ readonly institutionId: string | null } | undefined>
 }
+/**
+ * The learner's certification reports: the number as the reports capability reads it (400 when malformed or mistyped),
+ * if the report is theirs; undefined otherwise.
+ */
+export interface LearnerReports {
+  ownReport(userId: string, numberInput: string): Promise<string | undefined>
+}
+
+/** LearnerReports over the reports capability's use cases (its number parser and the learner's list of reports). */
+export function learnerReportsOf(reports: {
+  listForLearner(
+    userId: string,
+    page: { after?: string; limit: number },
+  ): Promise<{ items: readonly { number: string }[]; nextCursor?: string }>
+}): LearnerReports {
+  return {
+    async ownReport(userId, numberInput) {
+      const number = reportNumberOrThrow(numberInput)
+      let after: string | undefined
+      do {
+        const page = await reports.listForLearner(userId, { limit: 100, ...(after ? { after } : {}) })
+        if (page.items.some((r) => r.number === number)) return number
+        after = page.nextCursor
+      } while (after)
+      return undefined
+    },
+  }
+}
+
 /** The conversion capability's automatic consultation (node.conversion.advice). */
 export interface ConversionAdvice {
   advice(idHash: string): Promise<unknown>
@@ -156,6 +186,7 @@ export class Consultation {
   private readonly outcomes: LearnerOutcome
   private readonly rules: RuleDirectory
   private readonly conversionAdvice: ConversionAdvice | undefined
+  private readonly reports: LearnerReports | undefined
 
   constructor(deps: {
     ds: DataSource
@@ -164,6 +195,7 @@ export class Consultation {
     outcomes: LearnerOutcome
     rules: RuleDirectory
     advice?: ConversionAdvice
+    reports?: LearnerReports
   }) {
     this.ds = deps.ds
     this.clock = deps.clock
@@ -171,6 +203,7 @@ export class Consultation {
     this.outcomes = deps.outcomes
     this.rules = deps.rules
     this.conversionAdvice = deps.advice
+    this.reports = deps.reports
   }
 
   /**
@@ -193,6 +226,13 @@ export class Consultation {
       if (!rule) throw new AppError('not_found', `no ledger or conversion rule ${input.ruleId}`)
       institutionId ??= rule.institutionId
     }
+    let reportNumber: string | null = null
+    if (input.reportNumber !== undefined) {
+      if (!this.reports) throw new AppError('not_found', `no certification report ${input.reportNumber} of yours`)
+      const own = await this.reports.ownReport(learner.id, input.reportNumber)
+      if (own === undefined) throw new AppError('not_found', `no certification report ${input.reportNumber} of yours`)
+      reportNumber = own
+    }
     const now = this.clock().toISOString()
     const thread: ThreadRecord = {
       id: randomUUID(),
@@ -200,7 +240,7 @@ export class Consultation {
       subject,
       outcomeId: input.outcomeId ?? null,
       ruleId: input.ruleId ?? null,
-      reportNumber: input.reportNumber ?? null,
+      reportNumber,
       institutionId,
       messageCount: 1,
       createdAt: now,

@@ -225,8 +225,24 @@ describe('consultation (issue 8 item 4)', function () {
       'not_found',
     )
     sys.clock.advance(1)
-    const withReport = await open(learner, { subject: 'My report', message: 'Where is my report?', reportNumber: 'CB7K-2M9Q-XH4T-8' })
-    assert.equal(withReport.thread.about.reportNumber, 'CB7K-2M9Q-XH4T-8')
+    // A report of theirs, named as a person might type it (any case, no dashes); another's or a mistyped one is refused.
+    const report = await sys.issuer.reports.request(learner.user.id, undefined, {
+      type: 'user',
+      id: learner.user.id,
+      name: learner.user.username,
+    })
+    const typed = report.number.replace(/^CB-/, '').replaceAll('-', '').toLowerCase()
+    const withReport = await open(learner, { subject: 'My report', message: 'Where is my report?', reportNumber: typed })
+    assert.equal(withReport.thread.about.reportNumber, report.number)
+    assert.equal(withReport.thread.institutionId, null)
+    assertProblem(await otherLearner.post('/consultations', { subject: 's', message: 'm', reportNumber: report.number }), 404, 'not_found')
+    const last = report.number.at(-1)!
+    const mistyped = report.number.slice(0, -1) + (last === '0' ? '1' : '0')
+    assertProblem(
+      await learner.post('/consultations', { subject: 's', message: 'm', reportNumber: mistyped }),
+      400,
+      'report_number_mistyped',
+    )
     for (const id of [general.thread.id, aboutRule.thread.id]) {
       assertProblem(await staffA.get(`/consultations/${id}`), 404, 'not_found')
       assert.ok((await threadIds(reviewer)).includes(id))

@@ -33,7 +33,7 @@ export const consultationOpenSchema = {
         minLength: 4,
         maxLength: 40,
         pattern: '^[0-9A-Za-z-]+$',
-        description: 'the number of a certification report, as printed',
+        description: 'the number of one of my certification reports, as printed or typed (any case, dashes optional)',
       },
     },
   },
