@@ -219,6 +219,35 @@ describe('consultation (issue 8 item 4)', function () {
     sys.clock.advance(1)
     const aboutRule = await open(learner, { subject: '关于年度上限', message: '为什么有年度上限？', ruleId: rule.body.id })
     assert.deepEqual([aboutRule.thread.about.ruleId, aboutRule.thread.institutionId], [rule.body.id, null])
+    // A conversion rule concerns its target institution: that institution's staff answer.
+    const target = await sys.issuer.catalogue.create(
+      {
+        institutionId: 'uni-b',
+        code: 'B-CS1',
+        achievementType: 'Course',
+        credits: 3,
+        level: 5,
+        category: 'academic',
+        field: 'computer-science',
+        name: { zh: '程序设计', en: 'Programming' },
+      },
+      BANK_ACTOR,
+    )
+    const cs = (await sys.issuer.catalogue.findByCode('uni-a', 'CS201'))!
+    const conversionRule = await sys.issuer.conversion.createRule(
+      {
+        name: { zh: '数据结构转换', en: 'Data Structures into B-CS1' },
+        sources: [cs.id],
+        require: { mode: 'all' },
+        targetEntryId: target.id,
+      },
+      { kind: 'user', id: expert.user.id, username: expert.user.username, role: 'expert', institutionId: null, sessionId: 'test' },
+    )
+    sys.clock.advance(1)
+    const aboutConversion = await open(learner, { subject: '转换规则', message: '这条规则需要什么成绩？', ruleId: conversionRule.id })
+    assert.equal(aboutConversion.thread.institutionId, 'uni-b')
+    assert.equal((await staffB.get(`/consultations/${aboutConversion.thread.id}`)).status, 200)
+    assertProblem(await staffA.get(`/consultations/${aboutConversion.thread.id}`), 404, 'not_found')
     assertProblem(
       await learner.post('/consultations', { subject: 's', message: 'm', ruleId: '00000000-0000-4000-8000-000000000000' }),
       404,
@@ -248,7 +277,7 @@ describe('consultation (issue 8 item 4)', function () {
       assert.ok((await threadIds(reviewer)).includes(id))
     }
     const mine = await threadIds(learner)
-    assert.deepEqual(mine.slice(0, 3), [withReport.thread.id, aboutRule.thread.id, general.thread.id])
+    assert.deepEqual(mine.slice(0, 4), [withReport.thread.id, aboutConversion.thread.id, aboutRule.thread.id, general.thread.id])
     assert.deepEqual(await threadIds(otherLearner), [])
     // Pages: newest activity first, the cursor continues where the page ended.
     const first = await learner.get<{ items: ThreadBody[]; nextCursor?: string }>('/consultations?limit=2')
