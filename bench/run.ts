@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto,import] [-- --connections 16] [-- --wrk] [-- --rows N]`:
+// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto,import,reports] [-- --connections 16] [-- --wrk] [-- --rows N]`:
 // issuance, verification and HTTP verification rates of the bank next to node:crypto's Ed25519 limit and Veramo 7's default
 // path, all measured in this run. Reports; never fails on a missed target. Exits non-zero only on a real error.
 import { cpus, loadavg } from 'node:os'
@@ -17,10 +17,11 @@ import { formatTable, jsonLine, type Figure } from './report.ts'
 import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 import { hasWrk } from './wrk.ts'
 import { importFigures } from './import.ts'
+import { reportLookupFigures } from './report-lookup.ts'
 
 /** The issue's targets for this 2-core machine. */
 const TARGETS = { issueRatio: 30, verifyRatio: 10, httpPerSecond: 8000, httpP99Ms: 20 } as const
-const SECTIONS = ['crypto', 'issue', 'verify', 'http', 'import'] as const
+const SECTIONS = ['crypto', 'issue', 'verify', 'http', 'import', 'reports'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Settings {
@@ -421,6 +422,8 @@ async function main(): Promise<void> {
     figures.push(...imported.figures)
     importNotes = imported.notes
   }
+  // The public report lookup over 1,000,000 stored credentials (100,000 with --quick); the store is filled with SQL.
+  if (s.sections.has('reports')) figures.push(...(await reportLookupFigures(s.quick ? 100_000 : 1_000_000, log)))
 
   const seconds = (Date.now() - started) / 1000
   const loadAfter = loadavg()

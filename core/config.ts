@@ -232,7 +232,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     lockoutFailures: int('CB_LOCKOUT_FAILURES', 5, 1, 100),
     lockoutMinutes: int('CB_LOCKOUT_MINUTES', 15, 1, 1440),
     signInPerMinute: int('CB_SIGN_IN_PER_MINUTE', 30, 1, 1_000_000),
-    reportLookupsPerMinute: int('CB_REPORT_LOOKUPS_PER_MINUTE', 20, 1, 1_000_000),
+    reportLookupsPerMinute: int('CB_REPORT_LOOKUPS_PER_MINUTE', 20, 1, 1_000_000_000),
     sessionHours: int('CB_SESSION_HOURS', 12, 1, 720),
     sessionIdleMinutes: int('CB_SESSION_IDLE_MINUTES', 30, 1, 1440),
     evidenceMaxBytes: int('CB_EVIDENCE_MAX_BYTES', 10 * 1024 * 1024, 1024, 100 * 1024 * 1024),
