@@ -6,7 +6,8 @@ import { AppError, type Issue } from '../../core/errors.ts'
 import type { LedgerRuleKind, LedgerRuleRecord } from './ledger-rule-store.ts'
 
 const CATEGORY = { enum: ['academic', 'non_academic'] } as const
-const CREDITS = { type: 'number', exclusiveMinimum: 0, maximum: 10_000, multipleOf: 0.01 } as const
+// Two decimals at most (checked below: JSON Schema's multipleOf 0.01 refuses 0.07 in binary floating point).
+const CREDITS = { type: 'number', exclusiveMinimum: 0, maximum: 10_000 } as const
 const FIELD = { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' } as const
 
 /**
@@ -60,8 +61,13 @@ const validators = Object.fromEntries(
 /** Throws invalid_request (issues under /parameters) when `parameters` are not what `kind` takes. */
 export function checkRuleParameters(kind: LedgerRuleKind, parameters: unknown): void {
   const validate = validators[kind]
-  if (validate(parameters)) return
-  const issues: Issue[] = toIssues(validate.errors ?? []).map((i) => ({ path: `/parameters${i.path}`, message: i.message }))
+  const issues: Issue[] = validate(parameters)
+    ? []
+    : toIssues(validate.errors ?? []).map((i) => ({ path: `/parameters${i.path}`, message: i.message }))
+  const credits = (parameters as { maxCredits?: unknown } | null)?.maxCredits
+  if (issues.length === 0 && typeof credits === 'number' && Math.abs(Math.round(credits * 100) - credits * 100) > 1e-6)
+    issues.push({ path: '/parameters/maxCredits', message: 'must have at most two decimals' })
+  if (issues.length === 0) return
   throw new AppError('invalid_request', `the parameters of a ${kind} rule are not valid: ${issues[0]!.path} ${issues[0]!.message}`, {
     issues,
   })
