@@ -43,6 +43,8 @@ export interface RuleSource {
   readonly institutionId: string
   readonly code: string
   readonly name: Bilingual
+  /** The entry's category: its outcomes' category (what excludedCategories is checked against). */
+  readonly category: Category
 }
 
 export interface RuleTarget {
@@ -70,16 +72,17 @@ export interface RuleDefinition {
   readonly active: boolean
 }
 
-/** A learner's outcome as rules see it: recognized and standing (its credential neither revoked nor suspended). */
+/**
+ * A learner's outcome as rules see it: recognized and standing (its credential neither revoked nor suspended). Its
+ * category and name are its catalogue entry's, which the rule's source snapshot holds.
+ */
 export interface UsableOutcome {
   readonly id: string
   readonly catalogueEntryId: string
-  readonly category: Category
   readonly result: string | null
   /** YYYY-MM-DD. */
   readonly awardedDate: string
   readonly credentialId: string
-  readonly name: Bilingual
 }
 
 /** Why an outcome does not count toward a source. */
@@ -162,12 +165,12 @@ export const chinaDate = (at: Date): string => new Date(at.getTime() + 8 * 3600_
 
 export const programmeKey = (institutionId: string, code: string): string => `${institutionId}\n${code}`
 
-/** What keeps `outcome` from counting under `rule` (empty: it counts). */
-export function problemsOf(rule: RuleDefinition, outcome: UsableOutcome, ctx: EvaluationContext): OutcomeProblem[] {
+/** What keeps `outcome` (of `source`'s catalogue entry) from counting under `rule` (empty: it counts). */
+export function problemsOf(rule: RuleDefinition, source: RuleSource, outcome: UsableOutcome, ctx: EvaluationContext): OutcomeProblem[] {
   const c = rule.conditions
   const problems: OutcomeProblem[] = []
   if (ctx.used.has(outcome.id)) problems.push({ kind: 'already_converted' })
-  if (c.excludedCategories?.includes(outcome.category)) problems.push({ kind: 'category_excluded', category: outcome.category })
+  if (c.excludedCategories?.includes(source.category)) problems.push({ kind: 'category_excluded', category: source.category })
   if (c.minResult && !meetsMinResult(outcome.result, c.minResult))
     problems.push({ kind: 'result_too_low', result: outcome.result, minResult: c.minResult })
   if (c.maxAgeYears !== undefined) {
@@ -199,7 +202,7 @@ export function evaluateRule(
     let counted: UsableOutcome | undefined
     let firstProblems: OutcomeProblem[] | undefined
     for (const o of candidates) {
-      const problems = problemsOf(rule, o, ctx)
+      const problems = problemsOf(rule, source, o, ctx)
       if (!problems.length) {
         counted = o
         break

@@ -18,7 +18,7 @@ import { record, type AuditActor } from '../audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
 import type { IssueRequest, IssuedCredential } from '../credentials/issue-credential.ts'
 import { DEFAULT_BANK_NAME, type Bilingual } from '../recognition/achievement-credential.ts'
-import type { OutcomePage, OutcomeView, ReasonInput } from '../recognition/recognition.ts'
+import type { OutcomeFacts, ReasonInput } from '../recognition/recognition.ts'
 import { buildConversionCredential } from './conversion-credential.ts'
 import {
   chinaDate,
@@ -31,6 +31,7 @@ import {
   type Requirement,
   type RuleConditions,
   type RuleDefinition,
+  type RuleSource,
   type UsableOutcome,
 } from './conversion-rules.ts'
 import {
@@ -123,9 +124,9 @@ export interface ApprovedConversion {
   readonly term: string | null
 }
 
-/** Recognition's use case: a learner's outcomes. */
+/** Recognition's use case: a learner's outcomes as stored (one query, no catalogue look-ups). */
 export interface LearnerOutcomes {
-  listForLearner(idHash: string, page: { after?: string; limit: number }): Promise<OutcomePage>
+  outcomeFactsForLearner(idHash: string): Promise<OutcomeFacts[]>
 }
 /** The status capability's use case: whether credentials stand. */
 export interface CredentialStatuses {
@@ -156,7 +157,6 @@ export interface ConversionDeps {
 export const NEARLY_MET_MAX_MISSING = 2
 /** Items per list of the advice. */
 export const ADVICE_MAX_ITEMS = 100
-const OUTCOME_PAGE = 500
 
 const actorRef = (a: AuditActor): string => `${a.type}:${a.id}`
 const blank = (s: string | undefined): boolean => s === undefined || !s.trim()
@@ -316,7 +316,7 @@ export class Conversion {
     const ids = [...new Set(input.sources)]
     if (ids.length !== input.sources.length) at('/sources', 'must not name an entry twice')
     if (ids.includes(target.id)) at('/sources', 'must not include the target course itself')
-    const sources = []
+    const sources: RuleSource[] = []
     for (const [i, id] of ids.entries()) {
       const entry = await this.entryOrUndefined(id)
       if (!entry) at(`/sources/${i}`, `no such catalogue entry: ${id}`)
@@ -326,6 +326,7 @@ export class Conversion {
           institutionId: entry.institutionId,
           code: entry.code,
           name: { zh: entry.nameZh, en: entry.nameEn },
+          category: entry.category,
         })
     }
     if (input.require.mode === 'any' && input.require.count > ids.length) at('/require/count', `must be at most the ${ids.length} sources`)
@@ -406,22 +407,10 @@ export class Conversion {
     return built
   }
 
-  /** Every outcome of the learner (recognition's use case, page by page). */
-  private async allOutcomes(idHash: string): Promise<OutcomeView[]> {
-    const out: OutcomeView[] = []
-    let after: string | undefined
-    do {
-      const page = await this.deps.outcomes.listForLearner(idHash, { limit: OUTCOME_PAGE, ...(after ? { after } : {}) })
-      out.push(...page.items)
-      after = page.nextCursor
-    } while (after)
-    return out
-  }
-
   /** The learner's outcomes that rules may count: recognized, of a catalogue entry, their credential neither revoked nor suspended. */
-  private async usableOutcomes(idHash: string): Promise<{ all: OutcomeView[]; usable: Map<string, UsableOutcome> }> {
-    const all = await this.allOutcomes(idHash)
-    const recognized = all.filter((o) => o.state === 'recognized' && o.credentialId !== null && o.achievement.catalogueEntryId !== null)
+  private async usableOutcomes(idHash: string): Promise<{ all: OutcomeFacts[]; usable: Map<string, UsableOutcome> }> {
+    const all = await this.deps.outcomes.outcomeFactsForLearner(idHash)
+    const recognized = all.filter((o) => o.state === 'recognized' && o.credentialId !== null && o.catalogueEntryId !== null)
     const statuses = await this.deps.statuses.credentialStatuses(recognized.map((o) => o.credentialId!))
     const usable = new Map<string, UsableOutcome>()
     for (const o of recognized) {
@@ -429,12 +418,10 @@ export class Conversion {
       if (!s || s.revoked || s.suspended) continue
       usable.set(o.id, {
         id: o.id,
-        catalogueEntryId: o.achievement.catalogueEntryId!,
-        category: o.achievement.category,
+        catalogueEntryId: o.catalogueEntryId!,
         result: o.result,
         awardedDate: o.awardedDate,
         credentialId: o.credentialId!,
-        name: o.achievement.name,
       })
     }
     return { all, usable }
@@ -523,7 +510,7 @@ export class Conversion {
           'outcome_not_usable',
           o.state !== 'recognized'
             ? `outcome ${id} is ${o.state}; only recognized outcomes convert`
-            : o.achievement.catalogueEntryId === null
+            : o.catalogueEntryId === null
               ? `outcome ${id} is outside the catalogue; conversion rules name catalogue entries`
               : `the credential of outcome ${id} is revoked or suspended`,
         )
@@ -560,7 +547,7 @@ export class Conversion {
         credentialId: u.credentialId,
         result: u.result,
         awardedDate: u.awardedDate,
-        name: u.name,
+        name: def.sources.find((s) => s.catalogueEntryId === u.catalogueEntryId)!.name,
       })),
       state: 'pending',
       reasonZh: null,

@@ -156,7 +156,15 @@ describe('conversion (转换): rules, advice, applications', function () {
     assert.equal(created.body.version, 1)
     assert.deepEqual(created.body.definition, {
       name: { zh: '数据结构互认', en: 'Data structures' },
-      sources: [{ catalogueEntryId: cs.id, institutionId: 'uni-a', code: 'CS201', name: { zh: '课程CS201', en: 'Course CS201' } }],
+      sources: [
+        {
+          catalogueEntryId: cs.id,
+          institutionId: 'uni-a',
+          code: 'CS201',
+          name: { zh: '课程CS201', en: 'Course CS201' },
+          category: 'academic',
+        },
+      ],
       require: { mode: 'all' },
       target: {
         catalogueEntryId: to.id,
