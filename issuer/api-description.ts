@@ -35,6 +35,7 @@ const TAGS = [
   { name: 'recognition', description: '认定 · Recognition', operations: ['recognition'] },
   { name: 'outcomes', description: '学习成果 · Learning outcomes', operations: ['outcomes'] },
   { name: 'ledger', description: '学分积累 · The credit ledger and its policy caps', operations: ['ledger', 'ledger-rules'] },
+  { name: 'conversion', description: '学分转换 · Conversion: rules, advice, applications', operations: ['conversion'] },
   {
     name: 'credentials',
     description: '凭证签发与状态 · Issuing and status (W3C VC API)',
