@@ -7,7 +7,9 @@ import { ConfigError } from './errors.ts'
 import { didWebFromUrl } from './did/did-web-url.ts'
 import type { LogLevel } from './log.ts'
 
-export type DbConfig = { readonly type: 'sqlite'; readonly database: string } | { readonly type: 'postgres'; readonly url: string }
+/** `cacheMb` (CB_SQLITE_CACHE_MB): SQLite's page cache per database; unset, openDataSource's SQLITE_CACHE_MB. */
+export type DbConfig =
+  { readonly type: 'sqlite'; readonly database: string; readonly cacheMb?: number } | { readonly type: 'postgres'; readonly url: string }
 
 /** Sign-in through an external OpenID Connect provider (issuer/accounts/oidc.ts). */
 export interface OidcConfig {
@@ -252,6 +254,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
 
   const oidc = oidcConfig(env, publicUrl, allowInsecureLocalhost, problems)
 
+  const sqliteCacheMb = env.CB_SQLITE_CACHE_MB ? int('CB_SQLITE_CACHE_MB', 0, 1, 4096) : undefined
   if (problems.length) throw new ConfigError(problems)
 
   if (!kmsSecretKey) kmsSecretKey = developmentSecret(dataDir)
@@ -262,8 +265,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: env.CB_HOST || '127.0.0.1',
     ports: Object.freeze(ports),
     dataDir,
-    issuerDb: dbConfig(pgUrl, path.join(dataDir, 'issuer.sqlite')),
-    verifierDb: dbConfig(verifierPgUrl, path.join(dataDir, 'verifier.sqlite')),
+    issuerDb: dbConfig(pgUrl, path.join(dataDir, 'issuer.sqlite'), sqliteCacheMb),
+    verifierDb: dbConfig(verifierPgUrl, path.join(dataDir, 'verifier.sqlite'), sqliteCacheMb),
     publicUrl,
     bankDid,
     verifierUrl,
@@ -322,8 +325,8 @@ function oidcConfig(env: Env, publicUrl: URL, allowInsecureLocalhost: boolean, p
   })
 }
 
-function dbConfig(pgUrl: string | undefined, sqliteFile: string): DbConfig {
-  return pgUrl ? { type: 'postgres', url: pgUrl } : { type: 'sqlite', database: sqliteFile }
+function dbConfig(pgUrl: string | undefined, sqliteFile: string, cacheMb: number | undefined): DbConfig {
+  return pgUrl ? { type: 'postgres', url: pgUrl } : { type: 'sqlite', database: sqliteFile, ...(cacheMb === undefined ? {} : { cacheMb }) }
 }
 
 /** Development only: a key-encryption secret generated once and kept in the data dir (mode 0600). */
