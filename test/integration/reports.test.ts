@@ -302,6 +302,18 @@ describe('certification reports (HTTP)', () => {
     })
     assert.equal((await verify(sys, fresh.body.verifiableCredential)).body.verified, true)
   })
+
+  it('when a report is reissued twice at once, then one reissue wins and the other is 409 report_revoked: one new report', async () => {
+    const current = (await li.post<ReportView>('/me/reports', {})).body
+    assert.equal(current.outcomeIds.length, 2)
+    const outcome = (await li.get(`/me/outcomes/${current.outcomeIds[0]}`)).body as { credentialId: string }
+    await sys.issuer.statusLists.setStatus(outcome.credentialId, 'revocation', true, { clientId: 'test-admin', admin: true })
+    const before = (await li.get<{ items: ReportView[] }>('/me/reports?limit=100')).body.items.length
+    const answers = await Promise.all([1, 2].map(() => li.post(`/me/reports/${current.number}/reissue`)))
+    assert.deepEqual(answers.map((a) => a.status).sort(), [201, 409])
+    assert.equal((answers.find((a) => a.status === 409)!.body as { code: string }).code, 'report_revoked')
+    assert.equal((await li.get<{ items: ReportView[] }>('/me/reports?limit=100')).body.items.length, before + 1)
+  })
 })
 
 describe('certification reports: guessing numbers', () => {
