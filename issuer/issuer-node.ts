@@ -151,14 +151,6 @@ export async function createIssuerNode(
       publicUrl: config.publicUrl,
       limits: { maxFileBytes: config.evidenceMaxBytes, maxFiles: config.evidenceMaxFiles },
     })
-    const personalDataRights = new PersonalDataRights({
-      ds,
-      clock: deps.clock,
-      accounts,
-      identity: learnerIdentity,
-      outcomes: recognition,
-      deposits,
-    })
     const ledger = new Ledger({ ds, clock: deps.clock, outcomes: recognition, statuses: statusLists })
     const conversion = new Conversion({
       ds,
@@ -195,6 +187,15 @@ export async function createIssuerNode(
       verifierUrl: config.verifierUrl,
     })
     const reportLookupLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.reportLookupsPerMinute, deps.clock)
+    const personalDataRights = new PersonalDataRights({
+      ds,
+      clock: deps.clock,
+      accounts,
+      identity: learnerIdentity,
+      outcomes: recognition,
+      deposits,
+      consultations: consultation,
+    })
     return {
       config,
       log: deps.log,

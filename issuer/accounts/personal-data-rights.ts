@@ -1,7 +1,7 @@
 // A learner's rights over their personal information (PIPL arts. 45, 47; GB/T 35273 §8): download everything the bank
 // holds about them, and close their account, which erases or anonymizes their personal data and keeps what the privacy
 // notice says is kept (signed credentials, imported outcomes, the audit chain, consent records).
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import { transaction } from '../../core/store/sql.ts'
@@ -23,6 +23,12 @@ export interface LearnerDeposits {
   listForUser(userId: string): Promise<readonly { readonly id: string; readonly status: string }[]>
   withdraw(id: string, userId: string, actor: AuditActor): Promise<unknown>
   eraseEvidenceForUser(userId: string, actor: AuditActor, onlyDeposits?: readonly string[]): Promise<number>
+}
+
+/** The consultation capability's use cases: a learner's threads with their messages; erasing the texts. */
+export interface LearnerConsultations {
+  exportFor(userId: string): Promise<readonly unknown[]>
+  eraseForUser(m: EntityManager, userId: string, actor: AuditActor): Promise<{ threads: number; messages: number }>
 }
 
 /** Deposit states that still wait for a decision: closing the account withdraws them. */
@@ -53,6 +59,7 @@ export class PersonalDataRights {
   private readonly identity: LearnerIdentity
   private readonly outcomes: LearnerOutcomes | undefined
   private readonly deposits: LearnerDeposits | undefined
+  private readonly consultations: LearnerConsultations | undefined
 
   constructor(deps: {
     ds: DataSource
@@ -61,6 +68,7 @@ export class PersonalDataRights {
     identity: LearnerIdentity
     outcomes?: LearnerOutcomes
     deposits?: LearnerDeposits
+    consultations?: LearnerConsultations
   }) {
     this.ds = deps.ds
     this.clock = deps.clock
@@ -68,6 +76,7 @@ export class PersonalDataRights {
     this.identity = deps.identity
     this.outcomes = deps.outcomes
     this.deposits = deps.deposits
+    this.consultations = deps.consultations
   }
 
   /**
@@ -111,6 +120,7 @@ export class PersonalDataRights {
       oidcLinks: await store.oidcLinksOf(userId),
       outcomes: idHash ? outcomes : [],
       deposits: this.deposits ? await this.deposits.listForUser(userId) : [],
+      consultations: this.consultations ? await this.consultations.exportFor(userId) : [],
       audit,
     }
   }
@@ -173,6 +183,7 @@ export class PersonalDataRights {
       const oidcLinks = (await users.oidcLinksOf(userId)).length
       await users.deleteOidcLinksOf(userId)
       await users.deleteSessionsOf(userId)
+      const consultation = this.consultations ? await this.consultations.eraseForUser(m, userId, actor) : { threads: 0, messages: 0 }
       await users.update({
         ...current,
         username: `closed-${current.id}`,
@@ -196,6 +207,7 @@ export class PersonalDataRights {
           oidcLinksDeleted: oidcLinks,
           depositsWithdrawn,
           evidenceErased,
+          consultationMessagesErased: consultation.messages,
         },
       })
       return {
@@ -210,6 +222,7 @@ export class PersonalDataRights {
           ...(oidcLinks ? ['OpenID Connect links'] : []),
           ...(depositsWithdrawn ? ['deposits waiting for a decision (withdrawn)'] : []),
           ...(evidenceErased ? ['evidence of withdrawn deposits'] : []),
+          ...(consultation.messages ? ['consultation messages'] : []),
         ],
         kept: [
           'signed credentials and their status',

@@ -189,6 +189,11 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
   it('when the learner closes their account, then identity, name, sessions and sign-in are erased or anonymized (the rows say so), and credentials, outcomes and the audit chain stay', async () => {
     const credentialsBefore = await new CredentialStore(sys.issuer.ds).count()
     const idHash = learnerOf(ZHANG.idNumber).idHash
+    // A consultation thread: the export holds it; closing erases its texts.
+    const asked = await learner.post<{ id: string }>('/consultations', { subject: '学分转换咨询', message: '我的数据结构课程可以转换吗？' })
+    assert.equal(asked.status, 201, asked.text)
+    const exported = (await exportOf(learner)).text
+    assert.ok(exported.includes('我的数据结构课程可以转换吗？'), 'the export holds the consultation')
     const res = await learner.post<Record<string, unknown>>('/me/close', { confirm: true, password: TEST_PASSWORD })
     assert.equal(res.status, 200, res.text)
     const closedAt = sys.clock().toISOString()
@@ -205,6 +210,7 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
         'sessions',
         'deposits waiting for a decision (withdrawn)',
         'evidence of withdrawn deposits',
+        'consultation messages',
       ],
       kept: [
         'signed credentials and their status',
@@ -240,6 +246,8 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
       (await sys.issuer.deposits.listForUser(learner.user.id)).map((d) => d.status),
       ['withdrawn'],
     )
+    const texts = JSON.stringify(await sql(sys.issuer.ds, 'SELECT * FROM cb_consultation_message'))
+    assert.ok(!texts.includes('我的数据结构课程可以转换吗？'), 'the consultation text is erased')
     // The withdrawn deposit's evidence is gone, rows and file.
     const [withdrawnDeposit] = await sys.issuer.deposits.listForUser(learner.user.id)
     assert.deepEqual(await rowsOf('cb_evidence', 'deposit_id', withdrawnDeposit!.id), [])
@@ -265,6 +273,7 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
       oidcLinksDeleted: 0,
       depositsWithdrawn: 1,
       evidenceErased: 1,
+      consultationMessagesErased: 1,
     })
 
     // The account is gone for signing in; the old cookie no longer works.
