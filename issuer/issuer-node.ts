@@ -185,6 +185,7 @@ export async function createIssuerNode(
       learners: { verifiedIdHash: (id) => accounts.verifiedIdHash(id), revealOwn: (id) => learnerIdentity.revealOwn(id) },
       bank: { did: identity.did, publicUrl: config.publicUrl },
       verifierUrl: config.verifierUrl,
+      ledger,
     })
     const reportLookupLimiter = new RateLimiter(new RateLimitStore(ds, 'cb_rate_limit'), config.reportLookupsPerMinute, deps.clock)
     const personalDataRights = new PersonalDataRights({

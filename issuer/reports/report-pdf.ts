@@ -41,6 +41,8 @@ const TEXT = {
     revoked: '本报告已撤销，不再有效。',
     columns: ['学习成果', '颁发机构', '级别', '学分', '获得日期'],
     totals: '学分合计',
+    ledger: '其中计入学分账户',
+    heldBack: '受学分账户政策上限限制，未计入账户',
     academic: '学历教育',
     nonAcademic: '非学历教育',
     level: (n: string) => `${n}级`,
@@ -56,6 +58,8 @@ const TEXT = {
     revoked: 'This report has been revoked and is no longer valid.',
     columns: ['Learning outcome', 'Institution', 'Level', 'Credits', 'Awarded'],
     totals: 'Credit totals',
+    ledger: 'Of which counted in the credit ledger',
+    heldBack: 'held back from the credit ledger by a policy cap',
     academic: 'Academic',
     nonAcademic: 'Non-academic',
     level: (n: string) => `Level ${n}`,
@@ -123,17 +127,31 @@ export async function renderReportPdf(input: ReportPdfInput, lang: ReportLanguag
   for (const o of d.outcomes) {
     if (doc.y > doc.page.height - 200) doc.addPage()
     row(
-      [o.name[lang] || o.name.zh, o.institution[lang] || o.institution.zh, t.level(String(o.level)), fmt(o.credits), o.awardedDate],
+      [
+        `${o.name[lang] || o.name.zh}${o.heldBackBy ? ' *' : ''}`,
+        o.institution[lang] || o.institution.zh,
+        t.level(String(o.level)),
+        fmt(o.credits),
+        o.awardedDate,
+      ],
       'body',
     )
   }
 
+  const rules = [...new Set(d.outcomes.flatMap((o) => (o.heldBackBy ? [o.heldBackBy[lang] || o.heldBackBy.zh] : [])))]
+  if (rules.length)
+    doc
+      .moveDown(0.3)
+      .font('body')
+      .fontSize(8.5)
+      .text(`* ${t.heldBack}: ${rules.join('; ')}`, left, doc.y, { width })
   doc
     .moveDown(0.8)
     .font('bold')
     .fontSize(11)
     .text(`${t.totals}: ${fmt(d.totals.totalCredits)}`, left)
   doc.font('body').fontSize(10)
+  if (d.ledgerCredits !== undefined) doc.text(`${t.ledger}: ${fmt(d.ledgerCredits)}`)
   doc.text(`${t.academic}: ${fmt(d.totals.byCategory.academic)}    ${t.nonAcademic}: ${fmt(d.totals.byCategory.non_academic)}`)
   const levels = Object.entries(d.totals.byLevel)
     .filter(([, v]) => v > 0)

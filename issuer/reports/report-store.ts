@@ -13,6 +13,8 @@ export interface ReportOutcomeLine {
   readonly credits: number
   /** YYYY-MM-DD. */
   readonly awardedDate: string
+  /** The credit ledger's policy cap that holds this outcome's credits back (kept and shown, not counted there). */
+  readonly heldBackBy?: { readonly zh: string; readonly en: string }
 }
 
 /** What a report shows people, kept with it: the learner's name and masked identity number, outcomes, totals. */
@@ -26,6 +28,8 @@ export interface ReportDetails {
     readonly byCategory: { readonly academic: number; readonly non_academic: number }
     readonly byLevel: Readonly<Record<string, number>>
   }
+  /** Of the totals, the credits the learner's credit ledger counts (the rest held back by its caps); absent without a ledger. */
+  readonly ledgerCredits?: number
 }
 
 export interface ReportRecord {

@@ -39,6 +39,16 @@ export interface ReportLearners {
   revealOwn(userId: string): Promise<{ readonly name: string; readonly idNumber: string; readonly idNumberMasked: string } | null>
 }
 
+/** The credit ledger's use case: which of the learner's outcomes its policy caps hold back. */
+export interface ReportLedger {
+  ledgerOf(idHash: string): Promise<{
+    readonly heldBack: readonly {
+      readonly entry: { readonly id: string; readonly source: 'outcome' | 'conversion' }
+      readonly rule: { readonly name: { readonly zh: string; readonly en: string } }
+    }[]
+  }>
+}
+
 export interface ReportsDeps {
   readonly ds: DataSource
   readonly clock: Clock
@@ -47,6 +57,12 @@ export interface ReportsDeps {
   readonly statuses: ReportCredentialStatus
   readonly institutions: { get(id: string): Promise<InstitutionRecord> }
   readonly learners: ReportLearners
+  /**
+   * The credit ledger, when there is one: the report's PDF and page mark a covered outcome its caps hold back and give
+   * the credits the ledger counts. The signed totals stay the sum of what the report covers, so a verifier can add them
+   * up from the covered credentials it pins.
+   */
+  readonly ledger?: ReportLedger
   /** The bank's DID, name and public URL (lookup URLs live under it). */
   readonly bank: { readonly did: string; readonly publicUrl: URL; readonly name?: Bilingual }
   /** The verifier service's public URL (the public page hands the report to it). */
@@ -146,8 +162,9 @@ export class Reports {
         'no_reportable_outcomes',
         '您还没有可写入报告的已认定学习成果。You have no recognized learning outcome (with a standing credential) to report.',
       )
+    const heldBack = await this.heldBack(learner.idHash)
     return transaction(this.deps.ds, async (m) => {
-      const created = await this.issueReport(m, userId, learner, chosen)
+      const created = await this.issueReport(m, userId, learner, chosen, heldBack)
       await record(m, {
         at: this.deps.clock(),
         actor,
@@ -250,11 +267,12 @@ export class Reports {
     const chosen = all.filter((o) => report.outcomeIds.includes(o.id) && standing.has(o.id))
     if (!chosen.length)
       throw new AppError('no_reportable_outcomes', '该报告覆盖的学习成果均已失效。No outcome the report covers still stands.')
+    const heldBack = await this.heldBack(learner.idHash)
     const created = await transaction(this.deps.ds, async (m) => {
       const store = new ReportStore(m)
       const old = await store.find(number, { lock: true })
       if (!old || old.revokedAt !== null) throw new AppError('report_revoked', `report ${number} was revoked meanwhile`)
-      const fresh = await this.issueReport(m, userId, learner, chosen)
+      const fresh = await this.issueReport(m, userId, learner, chosen, heldBack)
       const at = this.deps.clock().toISOString()
       await store.markRevoked(number, at, actorRef(actor), fresh.number)
       await record(m, {
@@ -340,12 +358,20 @@ export class Reports {
     )
   }
 
+  /** The outcomes the credit ledger's caps hold back, by outcome id, with the rule's name (none without a ledger). */
+  private async heldBack(idHash: string): Promise<ReadonlyMap<string, Bilingual> | undefined> {
+    if (!this.deps.ledger) return undefined
+    const ledger = await this.deps.ledger.ledgerOf(idHash)
+    return new Map(ledger.heldBack.filter((h) => h.entry.source === 'outcome').map((h) => [h.entry.id, h.rule.name]))
+  }
+
   /** Signs and stores a report over `chosen`, in `m`; newest awarded first on the PDF. */
   private async issueReport(
     m: Parameters<TransactionalIssuer['issueManyIn']>[0],
     userId: string,
     learner: { idHash: string; name: string; idNumber: string; idNumberMasked: string },
     chosen: readonly OutcomeView[],
+    heldBack: ReadonlyMap<string, Bilingual> | undefined,
   ): Promise<ReportRecord> {
     const sorted = [...chosen].sort((a, b) =>
       a.awardedDate === b.awardedDate ? a.id.localeCompare(b.id) : b.awardedDate.localeCompare(a.awardedDate),
@@ -372,6 +398,7 @@ export class Reports {
           category: o.achievement.category,
           credits: o.creditsEarned,
           awardedDate: o.awardedDate,
+          ...(heldBack?.has(o.id) ? { heldBackBy: heldBack.get(o.id)! } : {}),
         },
         document: issued.document,
         format: issued.format,
@@ -400,7 +427,14 @@ export class Reports {
       credentialId,
       outcomeIds: lines.map((l) => l.outcomeId),
       coveredCredentialIds: lines.map((l) => l.credentialId),
-      details: { learnerName: learner.name, idNumberMasked: learner.idNumberMasked, bankName: this.bankName, outcomes: lines, totals },
+      details: {
+        learnerName: learner.name,
+        idNumberMasked: learner.idNumberMasked,
+        bankName: this.bankName,
+        outcomes: lines,
+        totals,
+        ...(heldBack ? { ledgerCredits: creditTotals(lines.filter((l) => !l.heldBackBy)).totalCredits } : {}),
+      },
       createdAt: this.deps.clock().toISOString(),
       revokedAt: null,
       revokedBy: null,

@@ -371,3 +371,42 @@ describe('certification reports: demo data', () => {
     assert.deepEqual([pdf.status, pdf.headers.get('content-type')], [200, 'application/pdf'])
   })
 })
+
+describe('certification reports: the credit ledger’s caps', () => {
+  let sys: TestSystem
+  before(async () => {
+    entries = undefined
+    sys = await startTestSystem({ CB_REPORT_LOOKUPS_PER_MINUTE: '100000' })
+    await importOutcomes(sys, ZHANG, 'z')
+  })
+  after(() => sys.close())
+
+  it('when a cap holds an outcome back, then the report still covers and totals it, and its PDF and page mark it with the rule', async () => {
+    const cap = { zh: '每所机构最多 5 学分', en: 'At most 5 credits from one institution' }
+    await sys.issuer.ledger.createRule({ kind: 'per_institution', name: cap, parameters: { maxCredits: 5 } }, BANK_ACTOR)
+    const zhang = await signUp(sys)
+    await verifyLearner(sys, zhang, ZHANG)
+    const report = (await zhang.post<ReportView>('/me/reports', {})).body
+    assert.equal(report.totals.totalCredits, 6.5)
+    const found = await request<{ details: { ledgerCredits: number; outcomes: { credits: number; heldBackBy?: unknown }[] } }>(
+      sys,
+      'GET',
+      `/reports/${report.number}`,
+      { headers: { accept: 'application/json' } },
+    )
+    assert.equal(found.body.details.ledgerCredits, 4)
+    assert.deepEqual(
+      found.body.details.outcomes.map((o) => [o.credits, o.heldBackBy ?? null]),
+      [
+        [2.5, cap],
+        [4, null],
+      ],
+    )
+    const zh = await renderPdfPage(Buffer.from(await (await fetch(report.pdfUrl.zh)).arrayBuffer()))
+    for (const text of ['焊工证书（四级） *', '每所机构最多 5 学分', '其中计入学分账户: 4'])
+      assert.ok(zh.text.includes(text), `${text} in ${zh.text}`)
+    const page = await request(sys, 'GET', `/reports/${report.number}?lang=en`)
+    for (const text of ['At most 5 credits from one institution', 'Of which counted in the credit ledger: 4'])
+      assert.ok(page.text.includes(text), text)
+  })
+})

@@ -104,14 +104,12 @@ export const reportsLookup = (reports: Reports): RequestHandler[] => [
       }
       const found = await reports.lookup(number)
       if (format === 'json' || format === 'application/json')
-        return void res
-          .set('Cache-Control', 'no-store')
-          .json({
-            verifiableCredential: found.verifiableCredential,
-            report: found.report,
-            details: found.details,
-            verifyUrl: found.verifyUrl,
-          })
+        return void res.set('Cache-Control', 'no-store').json({
+          verifiableCredential: found.verifiableCredential,
+          report: found.report,
+          details: found.details,
+          verifyUrl: found.verifyUrl,
+        })
       const nonce = randomBytes(16).toString('base64')
       res
         .set({
@@ -245,6 +243,8 @@ const PAGE_TEXT = {
     idNumber: '身份证号',
     columns: ['学习成果', '颁发机构', '级别', '学分', '获得日期'],
     total: '学分合计',
+    ledger: '其中计入学分账户',
+    heldBack: '受学分账户政策上限限制，未计入账户',
     verify: '交由核验服务核验签名与状态',
     verifyNote: '核验服务检查报告的签名、出具机构及撤销状态；无需信任本页面。',
     pdf: '下载 PDF',
@@ -260,6 +260,8 @@ const PAGE_TEXT = {
     idNumber: 'Identity number',
     columns: ['Learning outcome', 'Institution', 'Level', 'Credits', 'Awarded'],
     total: 'Total credits',
+    ledger: 'Of which counted in the credit ledger',
+    heldBack: 'held back from the credit ledger by a policy cap',
     verify: 'Check its signature and status with the verifier service',
     verifyNote: 'The verifier checks the report’s signature, issuer and revocation status: nobody has to trust this page.',
     pdf: 'Download the PDF',
@@ -275,7 +277,7 @@ function reportPage(found: ReportLookup, lang: ReportLanguage, nonce: string): s
   const rows = details.outcomes
     .map(
       (o) =>
-        `<tr><td>${escapeHtml(o.name[lang] || o.name.zh)}</td><td>${escapeHtml(o.institution[lang] || o.institution.zh)}</td><td>${o.level}</td><td>${o.credits}</td><td>${escapeHtml(o.awardedDate)}</td></tr>`,
+        `<tr><td>${escapeHtml(o.name[lang] || o.name.zh)}${o.heldBackBy ? ` * <small>(${t.heldBack}: ${escapeHtml(o.heldBackBy[lang] || o.heldBackBy.zh)})</small>` : ''}</td><td>${escapeHtml(o.institution[lang] || o.institution.zh)}</td><td>${o.level}</td><td>${o.credits}</td><td>${escapeHtml(o.awardedDate)}</td></tr>`,
     )
     .join('')
   const other: ReportLanguage = lang === 'zh' ? 'en' : 'zh'
@@ -291,7 +293,7 @@ function reportPage(found: ReportLookup, lang: ReportLanguage, nonce: string): s
 <p>${t.statusLabel}: <span class="${report.status}">${t.status[report.status]}</span></p>
 <p>${t.learner}: ${escapeHtml(details.learnerName)} · ${t.idNumber}: ${escapeHtml(details.idNumberMasked)}</p>
 <table><thead><tr>${t.columns.map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>
-<p>${t.total}: <strong>${details.totals.totalCredits}</strong></p>
+<p>${t.total}: <strong>${details.totals.totalCredits}</strong>${details.ledgerCredits === undefined ? '' : ` · ${t.ledger}: ${details.ledgerCredits}`}</p>
 <p><a href="?format=pdf&amp;lang=${lang}">${t.pdf}</a> · <a href="?format=json">${t.json}</a></p>
 <p><button id="verify" type="button">${t.verify}</button> <span id="result"></span></p>
 <p><small>${t.verifyNote} (${escapeHtml(found.verifyUrl)})</small></p>
