@@ -155,6 +155,12 @@ export interface ConversionDeps {
 
 /** "Nearly met": at most this many things missing. */
 export const NEARLY_MET_MAX_MISSING = 2
+/**
+ * How long an instance trusts the rule generation it last read before reading it again: another instance's rule change
+ * reaches this one's advice within it (this instance's own changes at once). Applications are always judged by the
+ * database's versions, never by the index.
+ */
+export const GENERATION_CHECK_MS = 1000
 /** Items per list of the advice. */
 export const ADVICE_MAX_ITEMS = 100
 
@@ -200,6 +206,8 @@ export class Conversion {
   private readonly bank: { did: string; publicUrl: URL; name: Bilingual }
   private cached?: { generation: number; byEntry: Map<string, RuleVersionRecord[]>; rules: number }
   private building?: Promise<{ generation: number; byEntry: Map<string, RuleVersionRecord[]>; rules: number }>
+  /** When (performance.now) the database's generation was last read: read again after GENERATION_CHECK_MS. */
+  private checkedAt = -Infinity
 
   constructor(deps: ConversionDeps) {
     this.ds = deps.ds
@@ -241,6 +249,7 @@ export class Conversion {
         after: { version: 1, definition },
       })
     })
+    this.checkedAt = -Infinity
     return ruleView(rule, version)
   }
 
@@ -252,7 +261,7 @@ export class Conversion {
     const target = await this.deps.catalogue.get(seen.targetEntryId)
     const definition = await this.definitionOf(input, target)
     const actor = actorOf(principal)
-    return transaction(this.ds, async (m) => {
+    const revised = await transaction(this.ds, async (m) => {
       const store = new ConversionStore(m)
       const rule = (await store.findRule(id, { lock: true }))!
       const now = this.clock().toISOString()
@@ -276,6 +285,8 @@ export class Conversion {
       })
       return ruleView({ ...rule, currentVersion: version.version, active: definition.active, updatedAt: now }, version)
     })
+    this.checkedAt = -Infinity
+    return revised
   }
 
   async getRule(id: string): Promise<RuleView & { readonly versions: number }> {
@@ -383,11 +394,14 @@ export class Conversion {
 
   /**
    * The active rules' current versions by source catalogue entry, rebuilt when the database's generation is not the one
-   * held (one small read per call; a rebuild reads every active rule once).
+   * held (read at most once per GENERATION_CHECK_MS, and at once after this instance changed a rule; a rebuild reads
+   * every active rule once).
    */
   private async index(): Promise<{ generation: number; byEntry: Map<string, RuleVersionRecord[]>; rules: number }> {
     const store = new ConversionStore(this.ds)
+    if (this.cached && performance.now() - this.checkedAt < GENERATION_CHECK_MS) return this.cached
     const generation = await store.generation()
+    this.checkedAt = performance.now()
     if (this.cached?.generation === generation) return this.cached
     if (!this.building)
       this.building = (async () => {
@@ -410,21 +424,8 @@ export class Conversion {
   /** The learner's outcomes that rules may count: recognized, of a catalogue entry, their credential neither revoked nor suspended. */
   private async usableOutcomes(idHash: string): Promise<{ all: OutcomeFacts[]; usable: Map<string, UsableOutcome> }> {
     const all = await this.deps.outcomes.outcomeFactsForLearner(idHash)
-    const recognized = all.filter((o) => o.state === 'recognized' && o.credentialId !== null && o.catalogueEntryId !== null)
-    const statuses = await this.deps.statuses.credentialStatuses(recognized.map((o) => o.credentialId!))
-    const usable = new Map<string, UsableOutcome>()
-    for (const o of recognized) {
-      const s = statuses.get(o.credentialId!)
-      if (!s || s.revoked || s.suspended) continue
-      usable.set(o.id, {
-        id: o.id,
-        catalogueEntryId: o.catalogueEntryId!,
-        result: o.result,
-        awardedDate: o.awardedDate,
-        credentialId: o.credentialId!,
-      })
-    }
-    return { all, usable }
+    const recognized = recognizedOf(all)
+    return { all, usable: usableOf(recognized, await this.deps.statuses.credentialStatuses(recognized.map((o) => o.credentialId!))) }
   }
 
   /** What a learner's applications hold: credits per programme (pending and approved, or approved only) and rules applied for. */
@@ -452,8 +453,19 @@ export class Conversion {
    */
   async advice(idHash: string): Promise<Advice> {
     const store = new ConversionStore(this.ds)
-    const [index, { usable }, apps] = await Promise.all([this.index(), this.usableOutcomes(idHash), store.applicationsOf(idHash)])
-    const used = new Set((await store.usesAmong([...usable.keys()])).keys())
+    const [index, facts, apps] = await Promise.all([
+      this.index(),
+      this.deps.outcomes.outcomeFactsForLearner(idHash),
+      store.applicationsOf(idHash),
+    ])
+    const recognized = recognizedOf(facts)
+    const ids = recognized.map((o) => o.id)
+    const [statuses, uses] = await Promise.all([
+      this.deps.statuses.credentialStatuses(recognized.map((o) => o.credentialId!)),
+      store.usesAmong(ids),
+    ])
+    const usable = usableOf(recognized, statuses)
+    const used = new Set(uses.keys())
     const { programmeCredits, appliedRules, appliedTargets } = Conversion.applicationsSummary(apps, ['pending', 'approved'])
     const byEntry = groupByEntry(usable.values())
     const candidates = new Set<RuleVersionRecord>()
@@ -762,6 +774,28 @@ export class Conversion {
       }),
     )
   }
+}
+
+const recognizedOf = (facts: readonly OutcomeFacts[]): OutcomeFacts[] =>
+  facts.filter((o) => o.state === 'recognized' && o.credentialId !== null && o.catalogueEntryId !== null)
+
+function usableOf(
+  recognized: readonly OutcomeFacts[],
+  statuses: ReadonlyMap<string, { readonly revoked: boolean; readonly suspended: boolean }>,
+): Map<string, UsableOutcome> {
+  const usable = new Map<string, UsableOutcome>()
+  for (const o of recognized) {
+    const s = statuses.get(o.credentialId!)
+    if (!s || s.revoked || s.suspended) continue
+    usable.set(o.id, {
+      id: o.id,
+      catalogueEntryId: o.catalogueEntryId!,
+      result: o.result,
+      awardedDate: o.awardedDate,
+      credentialId: o.credentialId!,
+    })
+  }
+  return usable
 }
 
 function groupByEntry(outcomes: Iterable<UsableOutcome>): Map<string, UsableOutcome[]> {

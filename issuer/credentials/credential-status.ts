@@ -36,6 +36,6 @@ export async function credentialStatusesOf(
   db: Db,
   ids: readonly string[],
 ): Promise<Map<string, { readonly revoked: boolean; readonly suspended: boolean }>> {
-  const found = await new CredentialStore(db).findMany([...new Set(ids)])
+  const found = await new CredentialStore(db).statusBitsOf([...new Set(ids)])
   return new Map(found.map((c) => [c.id, { revoked: c.revoked, suspended: c.suspended }]))
 }

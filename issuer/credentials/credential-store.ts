@@ -86,6 +86,21 @@ export class CredentialStore {
     return out
   }
 
+  /** The status bits of the stored credentials among `ids` (no documents read: the ledger and the conversion advice ask often). */
+  async statusBitsOf(ids: readonly string[]): Promise<{ id: string; revoked: boolean; suspended: boolean }[]> {
+    const out: { id: string; revoked: boolean; suspended: boolean }[] = []
+    for (let i = 0; i < ids.length; i += IDS_PER_SELECT) {
+      const chunk = ids.slice(i, i + IDS_PER_SELECT)
+      const rows = await sql<{ id: string; revoked: number | string; suspended: number | string }>(
+        this.db,
+        `SELECT id, revoked, suspended FROM cb_credential WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      )
+      for (const r of rows) out.push({ id: r.id, revoked: Number(r.revoked) === 1, suspended: Number(r.suspended) === 1 })
+    }
+    return out
+  }
+
   /** Which of `ids` are already taken. */
   async existingIds(ids: readonly string[]): Promise<string[]> {
     const out: string[] = []

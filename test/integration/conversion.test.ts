@@ -265,7 +265,7 @@ describe('conversion (转换): rules, advice, applications', function () {
     assert.equal(res.body.counts.nearlyMet, res.body.nearlyMet.length)
     assert.ok(res.body.counts.rulesConsidered >= 5)
 
-    // A rule added (another instance may have added it): the next answer sees it.
+    // A rule added: the next answer sees it (this instance's own change at once; another instance's within a second).
     const r6 = await rule(expert, await target(6), { sources: [cs.id] })
     const again = await l.agent.get<Advice>('/me/conversion-advice')
     assert.ok(again.body.met.some((m) => m.ruleId === r6.id))
