@@ -5,6 +5,7 @@
 // each call), evaluation and ranking. p50 and p99 against the issue's target (≤ 50 ms p99). Run alone:
 //   npx tsx bench/conversion-advice.ts [--rules N] [--outcomes N] [--calls N] [--json]
 // `npm run bench` runs it through `conversionAdviceFigures`.
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { startTestSystem } from '../fixtures/test-system.ts'
 import { BANK_ACTOR } from '../issuer/audit/audit-trail.ts'
@@ -23,6 +24,10 @@ export interface AdviceRun {
   readonly p50Ms: number
   readonly p99Ms: number
   readonly maxMs: number
+  /** CPU time of this process (all its threads, SQLite's included) per call: what the latency costs on an idle machine. */
+  readonly cpuMsPerCall: number
+  /** The machine's one-minute load average at the end (2 cores here: above 2, the calls waited for a core). */
+  readonly loadAverage: number
   /** The first call after the rules were written: the index built from the database. */
   readonly firstCallMs: number
   readonly seedSeconds: number
@@ -145,11 +150,13 @@ export async function runAdviceBench(opts: { rules: number; outcomes: number; ca
     const firstCallMs = performance.now() - t
     for (let i = 0; i < 20; i++) await node.conversion.advice(idHash)
     const times: number[] = []
+    const cpuBefore = process.cpuUsage()
     for (let i = 0; i < opts.calls; i++) {
       t = performance.now()
       await node.conversion.advice(idHash)
       times.push(performance.now() - t)
     }
+    const cpu = process.cpuUsage(cpuBefore)
     times.sort((a, b) => a - b)
     return {
       rules: opts.rules,
@@ -159,6 +166,8 @@ export async function runAdviceBench(opts: { rules: number; outcomes: number; ca
       p50Ms: percentile(times, 0.5),
       p99Ms: percentile(times, 0.99),
       maxMs: times.at(-1)!,
+      cpuMsPerCall: (cpu.user + cpu.system) / 1000 / opts.calls,
+      loadAverage: loadavg()[0]!,
       firstCallMs,
       seedSeconds,
       answer: { rulesConsidered: first.counts.rulesConsidered, met: first.counts.met, nearlyMet: first.counts.nearlyMet },
@@ -190,7 +199,8 @@ export async function conversionAdviceFigures(
     ],
     notes: [
       `conversion advice: ${run.answer.rulesConsidered} of ${run.rules} rules touch the learner's outcomes (${run.answer.met} met, ${run.answer.nearlyMet} nearly met); ` +
-        `first call after the rules were written (index built) ${run.firstCallMs.toFixed(1)} ms; max ${run.maxMs.toFixed(1)} ms over ${run.calls} calls; seeding ${run.seedSeconds.toFixed(0)} s`,
+        `first call after the rules were written (index built) ${run.firstCallMs.toFixed(1)} ms; max ${run.maxMs.toFixed(1)} ms over ${run.calls} calls; ` +
+        `${run.cpuMsPerCall.toFixed(1)} ms of CPU per call; load average ${run.loadAverage.toFixed(1)} at the end; seeding ${run.seedSeconds.toFixed(0)} s`,
     ],
   }
 }
@@ -221,7 +231,8 @@ async function main(): Promise<void> {
     values.json
       ? JSON.stringify(run) + '\n'
       : `advice: p50 ${run.p50Ms.toFixed(2)} ms, p99 ${run.p99Ms.toFixed(2)} ms (target ≤ ${ADVICE_TARGET.p99Ms} ms), max ${run.maxMs.toFixed(2)} ms; ` +
-          `first call ${run.firstCallMs.toFixed(1)} ms; ${JSON.stringify(run.answer)}; seeding ${run.seedSeconds.toFixed(0)} s\n`,
+          `first call ${run.firstCallMs.toFixed(1)} ms; CPU ${run.cpuMsPerCall.toFixed(1)} ms a call; load average ${run.loadAverage.toFixed(1)}; ` +
+          `${JSON.stringify(run.answer)}; seeding ${run.seedSeconds.toFixed(0)} s\n`,
   )
 }
 

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto,import,reports] [-- --connections 16] [-- --wrk] [-- --rows N]`:
+// `npm run bench [-- --quick] [-- --only issue,verify,http,crypto,import,reports,conversion] [-- --connections 16] [-- --wrk] [-- --rows N]`:
 // issuance, verification and HTTP verification rates of the bank next to node:crypto's Ed25519 limit and Veramo 7's default
 // path, all measured in this run. Reports; never fails on a missed target. Exits non-zero only on a real error.
 import { cpus, loadavg } from 'node:os'
@@ -18,10 +18,11 @@ import { startVeramoBaseline, veramoIssueAndStore } from './veramo-baseline.ts'
 import { hasWrk } from './wrk.ts'
 import { importFigures } from './import.ts'
 import { reportLookupFigures } from './report-lookup.ts'
+import { conversionAdviceFigures } from './conversion-advice.ts'
 
 /** The issue's targets for this 2-core machine. */
 const TARGETS = { issueRatio: 30, verifyRatio: 10, httpPerSecond: 8000, httpP99Ms: 20 } as const
-const SECTIONS = ['crypto', 'issue', 'verify', 'http', 'import', 'reports'] as const
+const SECTIONS = ['crypto', 'issue', 'verify', 'http', 'import', 'reports', 'conversion'] as const
 type Section = (typeof SECTIONS)[number]
 
 interface Settings {
@@ -424,13 +425,21 @@ async function main(): Promise<void> {
   }
   // The public report lookup over 1,000,000 stored credentials (100,000 with --quick); the store is filled with SQL.
   if (s.sections.has('reports')) figures.push(...(await reportLookupFigures(s.quick ? 100_000 : 1_000_000, log)))
+  // The conversion advice: a learner with 200 outcomes against 10,000 rules (the issue's figure; --quick times fewer calls).
+  let conversionNotes: string[] = []
+  if (s.sections.has('conversion')) {
+    const advice = await conversionAdviceFigures({ rules: 10_000, outcomes: 200, calls: s.quick ? 200 : 1000 }, log)
+    figures.push(...advice.figures)
+    conversionNotes = advice.notes
+  }
 
   const seconds = (Date.now() - started) / 1000
   const loadAfter = loadavg()
   console.log('')
   console.log(formatTable(figures))
   console.log('')
-  for (const note of [...boundNotes(new Map(figures.map((x) => [x.id, x])), httpNotes), ...importNotes]) console.log(`- ${note}`)
+  for (const note of [...boundNotes(new Map(figures.map((x) => [x.id, x])), httpNotes), ...importNotes, ...conversionNotes])
+    console.log(`- ${note}`)
   console.log(
     `- ${cpus().length} cores, node ${process.version}; load average before ${loadBefore[0]!.toFixed(2)}, after ${loadAfter[0]!.toFixed(2)}; ${seconds.toFixed(0)} s`,
   )

@@ -106,6 +106,32 @@ const CATALOGUE: readonly NewEntry[] = [
     field: 'management',
     name: { zh: '项目管理实务培训', en: 'Project Management in Practice (training)' },
   }),
+  // Courses the demo's conversion rules convert into (转换).
+  entry('jsou', 'CS305', {
+    achievementType: 'Course',
+    credits: 3,
+    level: 5,
+    category: 'academic',
+    field: 'computer-science',
+    name: { zh: 'Web 程序设计', en: 'Web Programming' },
+    description: { zh: 'HTML、CSS、JavaScript 与前端框架。', en: 'HTML, CSS, JavaScript and front-end frameworks.' },
+  }),
+  entry('jsou', 'CS310', {
+    achievementType: 'Course',
+    credits: 3,
+    level: 5,
+    category: 'academic',
+    field: 'computer-science',
+    name: { zh: 'Python 数据分析', en: 'Data Analysis with Python' },
+  }),
+  entry('njcit', 'MATH-IT', {
+    achievementType: 'Course',
+    credits: 3,
+    level: 4,
+    category: 'academic',
+    field: 'mathematics',
+    name: { zh: '信息技术数学基础', en: 'Mathematics for IT' },
+  }),
   entry('njcit', 'WEB-3', {
     achievementType: 'Certificate',
     credits: 6,
@@ -331,4 +357,70 @@ export async function seedLedgerCap(node: IssuerNode, expertUsername: string): P
   if (existing.some((r) => r.kind === DEMO_LEDGER_CAP.kind && r.nameEn === DEMO_LEDGER_CAP.name.en)) return
   const expert = (await node.accounts.findByUsername(expertUsername))!
   await node.ledger.createRule(DEMO_LEDGER_CAP, { type: 'user', id: expert.id, name: expert.username })
+}
+
+/**
+ * Conversion (转换), once: the registrar of the demo institution converts the vocational Web front-end certificate into
+ * its Web Programming course (Li Hua applies and the registrar approves: the course's credential is signed); the expert
+ * committee converts Advanced Mathematics into Nanjing's Mathematics for IT (Li Hua meets it: the advice shows it) and
+ * Data Structures with the association's Python course into Data Analysis with Python (nearly met: the Python course is
+ * missing). Found again by the Web Programming rule on later starts.
+ */
+export async function seedConversion(node: IssuerNode, usernames: { learner: string; staff: string; expert: string }): Promise<void> {
+  const code = async (institutionId: string, c: string) => (await node.catalogue.findByCode(institutionId, c))!
+  const web = await code('jsou', 'CS305')
+  const existing = await node.conversion.listRules({ targetInstitutionId: DEMO_INSTITUTION, limit: 100 })
+  if (existing.items.some((r) => r.definition.target.catalogueEntryId === web.id)) return
+  const principal = async (username: string) => {
+    const u = (await node.accounts.findByUsername(username))!
+    return { kind: 'user', id: u.id, username: u.username, role: u.role, institutionId: u.institutionId, sessionId: 'demo' } as const
+  }
+  const staff = await principal(usernames.staff)
+  const expert = await principal(usernames.expert)
+  const webRule = await node.conversion.createRule(
+    {
+      targetEntryId: web.id,
+      name: { zh: 'Web 前端证书转换为 Web 程序设计', en: 'Web front-end certificate into Web Programming' },
+      sources: [(await code('njcit', 'WEB-3')).id],
+      require: { mode: 'all' },
+      conditions: { minResult: { kind: 'pass' }, maxAgeYears: 5, programme: { code: 'JSOU-CS-BSC', totalCredits: 80, maxShare: 0.5 } },
+    },
+    staff,
+  )
+  await node.conversion.createRule(
+    {
+      targetEntryId: (await code('njcit', 'MATH-IT')).id,
+      name: { zh: '高等数学转换为信息技术数学基础', en: 'Advanced Mathematics into Mathematics for IT' },
+      sources: [(await code('jsou', 'MA101')).id],
+      require: { mode: 'all' },
+      conditions: { minResult: { kind: 'mark', min: 60 }, maxAgeYears: 5 },
+    },
+    expert,
+  )
+  await node.conversion.createRule(
+    {
+      targetEntryId: (await code('jsou', 'CS310')).id,
+      name: { zh: '数据结构与 Python 课程转换为 Python 数据分析', en: 'Data Structures and Python into Data Analysis with Python' },
+      sources: [(await code('jsou', 'CS201')).id, (await code('js-software-association', 'PY-MOOC')).id],
+      require: { mode: 'all' },
+      conditions: { minResult: { kind: 'pass' } },
+    },
+    expert,
+  )
+  const learner = (await node.accounts.findByUsername(usernames.learner))!
+  const idHash = await node.accounts.verifiedIdHash(learner.id)
+  const advice = idHash === null ? undefined : await node.conversion.advice(idHash)
+  const met = advice?.met.find((m) => m.ruleId === webRule.id)
+  if (!met) return
+  const application = await node.conversion.apply(
+    learner.id,
+    { ruleId: webRule.id, outcomeIds: met.outcomeIds },
+    { type: 'user', id: learner.id, name: learner.username },
+  )
+  await node.conversion.decide(
+    application.id,
+    'approve',
+    { zh: '证书内容覆盖本课程要求，准予转换。', en: 'The certificate covers what the course requires: converted.' },
+    staff,
+  )
 }

@@ -10,6 +10,7 @@ import {
   DEMO_IDENTITIES,
   DEMO_INSTITUTION,
   seedAlliance,
+  seedConversion,
   seedDeposits,
   seedImport,
   seedLedgerCap,
@@ -121,6 +122,7 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
   await seedImport(node, accounts.staff!.username)
   await seedDeposits(node, accounts.learner!.username, accounts.reviewer!.username)
   await seedLedgerCap(node, accounts.expert!.username)
+  await seedConversion(node, { learner: accounts.learner!.username, staff: accounts.staff!.username, expert: accounts.expert!.username })
   const sampleReport = await seedReport(node, accounts.learner!.username)
   const issuerBase = urls.issuer.replace(/\/$/, '')
   const file = path.join(node.config.dataDir, 'demo.json')
