@@ -196,6 +196,7 @@ export async function createIssuerNode(
       outcomes: recognition,
       deposits,
       consultations: consultation,
+      reports,
     })
     return {
       config,

@@ -31,6 +31,13 @@ export interface LearnerConsultations {
   eraseForUser(m: EntityManager, userId: string, actor: AuditActor): Promise<{ threads: number; messages: number }>
 }
 
+/** The reports capability's use cases: a learner's certification reports; revoking them; erasing their name from them. */
+export interface LearnerReports {
+  exportFor(userId: string): Promise<readonly unknown[]>
+  revokeAllFor(userId: string, actor: AuditActor): Promise<number>
+  eraseForUser(m: EntityManager, userId: string, actor: AuditActor): Promise<number>
+}
+
 /** Deposit states that still wait for a decision: closing the account withdraws them. */
 const UNDECIDED = new Set(['pending', 'referred'])
 
@@ -60,6 +67,7 @@ export class PersonalDataRights {
   private readonly outcomes: LearnerOutcomes | undefined
   private readonly deposits: LearnerDeposits | undefined
   private readonly consultations: LearnerConsultations | undefined
+  private readonly reports: LearnerReports | undefined
 
   constructor(deps: {
     ds: DataSource
@@ -69,6 +77,7 @@ export class PersonalDataRights {
     outcomes?: LearnerOutcomes
     deposits?: LearnerDeposits
     consultations?: LearnerConsultations
+    reports?: LearnerReports
   }) {
     this.ds = deps.ds
     this.clock = deps.clock
@@ -77,6 +86,7 @@ export class PersonalDataRights {
     this.outcomes = deps.outcomes
     this.deposits = deps.deposits
     this.consultations = deps.consultations
+    this.reports = deps.reports
   }
 
   /**
@@ -121,6 +131,7 @@ export class PersonalDataRights {
       outcomes: idHash ? outcomes : [],
       deposits: this.deposits ? await this.deposits.listForUser(userId) : [],
       consultations: this.consultations ? await this.consultations.exportFor(userId) : [],
+      reports: this.reports ? await this.reports.exportFor(userId) : [],
       audit,
     }
   }
@@ -170,6 +181,8 @@ export class PersonalDataRights {
     }
     // A withdrawn deposit's evidence grounds no decision: its files go (decided deposits keep theirs, as the notice says).
     const evidenceErased = withdrawn.length && this.deposits ? await this.deposits.eraseEvidenceForUser(userId, actor, withdrawn) : 0
+    // Certification reports are revoked (their credentials' status bits, so verifiers see it) before the closing commits.
+    const reportsRevoked = this.reports ? await this.reports.revokeAllFor(userId, actor) : 0
     const closedAt = this.clock().toISOString()
     return transaction(this.ds, async (m) => {
       const users = new UserStore(m)
@@ -184,6 +197,7 @@ export class PersonalDataRights {
       await users.deleteOidcLinksOf(userId)
       await users.deleteSessionsOf(userId)
       const consultation = this.consultations ? await this.consultations.eraseForUser(m, userId, actor) : { threads: 0, messages: 0 }
+      const reportsErased = this.reports ? await this.reports.eraseForUser(m, userId, actor) : 0
       await users.update({
         ...current,
         username: `closed-${current.id}`,
@@ -208,6 +222,9 @@ export class PersonalDataRights {
           depositsWithdrawn,
           evidenceErased,
           consultationMessagesErased: consultation.messages,
+          // Only when there were any (the shape of a closing without reports is unchanged).
+          ...(reportsRevoked ? { reportsRevoked } : {}),
+          ...(reportsErased ? { reportsErased } : {}),
         },
       })
       return {
@@ -223,6 +240,7 @@ export class PersonalDataRights {
           ...(depositsWithdrawn ? ['deposits waiting for a decision (withdrawn)'] : []),
           ...(evidenceErased ? ['evidence of withdrawn deposits'] : []),
           ...(consultation.messages ? ['consultation messages'] : []),
+          ...(reportsErased ? ['your name on your certification reports (revoked; their numbers no longer find them)'] : []),
         ],
         kept: [
           'signed credentials and their status',

@@ -30,6 +30,8 @@ export interface ReportDetails {
   }
   /** Of the totals, the credits the learner's credit ledger counts (the rest held back by its caps); absent without a ledger. */
   readonly ledgerCredits?: number
+  /** Set when the learner closed their account: their name and masked number are gone, and the number no longer finds it. */
+  readonly erasedAt?: string
 }
 
 export interface ReportRecord {
@@ -128,6 +130,21 @@ export class ReportStore {
           [idHash, limit],
         )
     return rows.map(fromRow)
+  }
+
+  /** Every report an account asked for, newest first (their export; closing their account). */
+  async listForUser(userId: string): Promise<ReportRecord[]> {
+    const rows = await sql<ReportRow>(
+      this.db,
+      `SELECT ${COLUMNS} FROM cb_certification_report WHERE user_id = ? ORDER BY created_at DESC, number DESC`,
+      [userId],
+    )
+    return rows.map(fromRow)
+  }
+
+  /** Replaces what a report shows (closing the learner's account erases their name from it). */
+  async setDetails(number: string, details: ReportDetails): Promise<void> {
+    await sql(this.db, 'UPDATE cb_certification_report SET details = ? WHERE number = ?', [JSON.stringify(details), number])
   }
 
   /** Marks a report revoked (once: a revoked report keeps its first revocation). */

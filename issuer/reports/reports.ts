@@ -4,7 +4,7 @@
 // check character before the database is asked); the learner lists theirs; the learner or an admin revokes one (its
 // credential's status bit, so verifiers see it); a report over an outcome whose credential was revoked is reissued
 // under a new number, the old one revoked.
-import type { DataSource } from 'typeorm'
+import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import type { Issue } from '../../core/errors.ts'
 import { AppError } from '../../core/errors.ts'
@@ -215,10 +215,15 @@ export class Reports {
     const number = reportNumberOrThrow(numberInput)
     const admin = isAdmin(principal)
     const idHash = admin || principal.kind !== 'user' ? null : await this.deps.learners.verifiedIdHash(principal.id)
+    return this.view(await this.revokeNumber(number, actor, (r) => admin || (idHash !== null && r.idHash === idHash)))
+  }
+
+  /** Revokes `number` if `mayRevoke` says the caller may (404 otherwise): the row and audit entry, then the status bit. */
+  private async revokeNumber(number: string, actor: AuditActor, mayRevoke: (r: ReportRecord) => boolean): Promise<ReportRecord> {
     const revoked = await transaction(this.deps.ds, async (m) => {
       const store = new ReportStore(m)
       const report = await store.find(number, { lock: true })
-      if (!report || (!admin && report.idHash !== idHash)) throw new AppError('not_found', `you have no report ${number} (没有此报告)`)
+      if (!report || !mayRevoke(report)) throw new AppError('not_found', `you have no report ${number} (没有此报告)`)
       if (report.revokedAt !== null) return report
       const at = this.deps.clock().toISOString()
       await store.markRevoked(number, at, actorRef(actor), null)
@@ -233,7 +238,7 @@ export class Reports {
       return { ...report, revokedAt: at, revokedBy: actorRef(actor) }
     })
     await this.deps.statuses.setStatus(revoked.credentialId, 'revocation', true, BANK_CALLER)
-    return this.view(revoked)
+    return revoked
   }
 
   /**
@@ -315,10 +320,49 @@ export class Reports {
     }
   }
 
+  /** The learner's reports with what they show (their data export), by account. */
+  async exportFor(userId: string): Promise<readonly { readonly report: ReportView; readonly details: ReportDetails }[]> {
+    return (await new ReportStore(this.deps.ds).listForUser(userId)).map((r) => ({ report: this.view(r), details: r.details }))
+  }
+
+  /**
+   * Closing an account, before its transaction: every valid report of the account is revoked (its credential's status
+   * bit, so verifiers holding it see it). Idempotent. Returns how many were revoked now.
+   */
+  async revokeAllFor(userId: string, actor: AuditActor): Promise<number> {
+    let revoked = 0
+    for (const r of await new ReportStore(this.deps.ds).listForUser(userId)) {
+      if (r.revokedAt === null) revoked++
+      await this.revokeNumber(r.number, actor, (x) => x.userId === userId)
+    }
+    return revoked
+  }
+
+  /**
+   * Closing an account, in its transaction `m`: the learner's name and masked number are erased from what each report
+   * shows, and the public lookup no longer finds the report (404). The signed credentials stay, revoked, as the notice says.
+   */
+  async eraseForUser(m: EntityManager, userId: string, actor: AuditActor): Promise<number> {
+    const store = new ReportStore(m)
+    const reports = (await store.listForUser(userId)).filter((r) => r.details.erasedAt === undefined)
+    const at = this.deps.clock().toISOString()
+    for (const r of reports) await store.setDetails(r.number, { ...r.details, learnerName: '', idNumberMasked: '', erasedAt: at })
+    if (reports.length)
+      await record(m, {
+        at: this.deps.clock(),
+        actor,
+        action: 'certification_reports_erased',
+        subject: { type: 'user', id: userId },
+        after: { reports: reports.map((r) => r.number) },
+      })
+    return reports.length
+  }
+
   private async find(numberInput: string): Promise<ReportRecord> {
     const number = reportNumberOrThrow(numberInput)
     const report = await new ReportStore(this.deps.ds).find(number)
-    if (!report) throw new AppError('not_found', `没有编号为 ${number} 的报告。No report has the number ${number}.`)
+    if (!report || report.details.erasedAt !== undefined)
+      throw new AppError('not_found', `没有编号为 ${number} 的报告。No report has the number ${number}.`)
     return report
   }
 

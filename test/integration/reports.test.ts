@@ -410,3 +410,39 @@ describe('certification reports: the credit ledger’s caps', () => {
       assert.ok(page.text.includes(text), text)
   })
 })
+
+describe('certification reports: the learner’s personal data', () => {
+  let sys: TestSystem
+  before(async () => {
+    entries = undefined
+    sys = await startTestSystem({ CB_REPORT_LOOKUPS_PER_MINUTE: '100000' })
+    await importOutcomes(sys, ZHANG, 'z')
+  })
+  after(() => sys.close())
+
+  it('when a learner exports their data, then their reports are in it; when they close their account, then the reports are revoked and no longer found', async () => {
+    const zhang = await signUp(sys)
+    await verifyLearner(sys, zhang, ZHANG)
+    const report = (await zhang.post<ReportView>('/me/reports', {})).body
+    const exported = await zhang.get<{ reports: { report: ReportView; details: { learnerName: string } }[] }>('/me/export')
+    assert.deepEqual(
+      exported.body.reports.map((r) => [r.report.number, r.details.learnerName]),
+      [[report.number, ZHANG.name]],
+    )
+    const json = { headers: { accept: 'application/json' } }
+    const credential = (await request<{ verifiableCredential: unknown }>(sys, 'GET', `/reports/${report.number}`, json)).body
+      .verifiableCredential
+
+    const closed = await zhang.post<{ erased: string[] }>('/me/close', { confirm: true, password: 'correct horse battery staple' })
+    assert.equal(closed.status, 200, closed.text)
+    assert.ok(closed.body.erased.some((e) => e.includes('certification reports')))
+    assertProblem(await request(sys, 'GET', `/reports/${report.number}`, json), 404, 'not_found')
+    assertProblem(await request(sys, 'GET', `/reports/${report.number}?format=pdf`), 404, 'not_found')
+    sys.clock.advance(sys.config.statusListTtlSeconds + 1)
+    const verified = await verify(sys, credential)
+    assert.equal(check(verified.body, 'status'), 'failed:revoked')
+    const audit = (await listAudit(sys.issuer.ds, 0, 1000)).entries
+    assert.ok(audit.some((e) => e.action === 'certification_reports_erased' && e.subject.id === zhang.user.id))
+    assert.ok(!JSON.stringify(audit).includes(ZHANG.name), 'the name is in no audit entry')
+  })
+})
