@@ -9,7 +9,9 @@ import { decodeJwt } from 'jose'
 import { validateCredential } from '../../core/credentials/validate-credential.ts'
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
+import { isUniqueViolation } from '../../core/store/sql.ts'
 import { BANK_ACTOR } from '../../issuer/audit/audit-trail.ts'
+import { ConversionStore } from '../../issuer/conversion/conversion-store.ts'
 import type { CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import type { Advice, ApplicationView, RuleView } from '../../issuer/conversion/conversion.ts'
 import type { OutcomeLearner } from '../../issuer/recognition/recognition.ts'
@@ -514,5 +516,11 @@ describe('conversion (转换): rules, advice, applications', function () {
       'application_already_decided',
     )
     assert.equal((await sys.issuer.conversion.approvedFor(l.idHash)).length, 1)
+    // What holds it: the outcome's key in cb_conversion_use, whatever a use case checked before.
+    const second = await new ConversionStore(sys.issuer.ds).insertUses(id, [csO.id]).then(
+      () => undefined,
+      (err: unknown) => err,
+    )
+    assert.ok(isUniqueViolation(second), `a second use of the outcome is a unique violation, not ${String(second)}`)
   })
 })
