@@ -15,7 +15,8 @@ export function createVerifierApp(node: VerifierNode): express.Express {
   app.disable('x-powered-by')
   app.set('etag', false) // reports are never revalidated; hashing every answer costs throughput
   app.use(requestContext(log))
-  app.use(cors([config.walletUrl.origin, config.verifierUrl.origin]))
+  // The wallet, the verifier's own page, and the bank's public report pages (GET /reports/{number} hands a report here).
+  app.use(cors([config.walletUrl.origin, config.verifierUrl.origin, config.publicUrl.origin]))
 
   const limit = rateLimit(node.limiter, (req) => `ip:${clientAddress(req)}`)
   const body = jsonBody({ maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth })

@@ -224,6 +224,16 @@ describe('certification reports (HTTP)', () => {
     for (const text of [report.number, '数据结构', '有效', `${sys.verifierUrl}/credentials/verify`])
       assert.ok(page.text.includes(text), text)
     assert.match(String(page.headers.get('content-security-policy')), /script-src 'nonce-/)
+    // The page's button posts the credential to the verifier from the bank's origin: the verifier allows it (CORS).
+    const preflight = await fetch(`${sys.verifierUrl}/credentials/verify`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: new URL(sys.issuerUrl).origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    })
+    assert.deepEqual([preflight.status, preflight.headers.get('access-control-allow-origin')], [204, new URL(sys.issuerUrl).origin])
     const en = await request(sys, 'GET', `/reports/${report.number}?lang=en`)
     for (const text of ['Learning-outcome certification report', 'Data Structures', 'valid']) assert.ok(en.text.includes(text), text)
   })
