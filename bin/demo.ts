@@ -147,6 +147,9 @@ export async function seedDemo(node: IssuerNode, urls: { issuer: string; verifie
       signIn: `curl -s -c cookies.txt -X POST ${issuerBase}/session -H 'content-type: application/json' -d '{"username":"${accounts.learner!.username}","password":"${accounts.learner!.password}"}'`,
       myOutcomes: `curl -s -b cookies.txt ${issuerBase}/me/outcomes`,
       myLedger: `curl -s -b cookies.txt ${issuerBase}/me/ledger`,
+      myConversionAdvice: `curl -s -b cookies.txt ${issuerBase}/me/conversion-advice`,
+      myConversions: `curl -s -b cookies.txt ${issuerBase}/me/conversion-applications`,
+      conversionRules: `curl -s '${issuerBase}/conversion/rules'`,
       ...(sampleReport
         ? {
             lookupReport: `curl -s -H 'accept: application/json' ${sampleReport.lookupUrl}`,
