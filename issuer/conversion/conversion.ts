@@ -122,6 +122,8 @@ export interface ApprovedConversion {
   /** YYYY-MM-DD (China): the day it was approved. */
   readonly awardedDate: string
   readonly term: string | null
+  /** The learner's outcomes it converted (counted through it, not beside it). */
+  readonly sourceOutcomeIds: readonly string[]
 }
 
 /** Recognition's use case: a learner's outcomes as stored (one query, no catalogue look-ups). */
@@ -770,6 +772,7 @@ export class Conversion {
           credits: a.creditsCenti / 100,
           awardedDate: chinaDate(new Date(a.decidedAt!)),
           term: null,
+          sourceOutcomeIds: a.outcomes.map((o) => o.id),
         }
       }),
     )

@@ -436,6 +436,7 @@ describe('conversion (转换): rules, advice, applications', function () {
         credits: 4,
         awardedDate: '2026-03-01',
         term: null,
+        sourceOutcomeIds: [csO.id, maO.id],
       },
     ])
     assert.deepEqual(await sys.issuer.conversion.approvedFor(other.idHash), [])
