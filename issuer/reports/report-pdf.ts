@@ -63,7 +63,7 @@ const TEXT = {
     academic: 'Academic',
     nonAcademic: 'Non-academic',
     level: (n: string) => `Level ${n}`,
-    scan: 'Scan the QR code or open this address to check the report (the credit bank’s signed, verifiable credential):',
+    scan: "Scan the QR code or open this address to check the report (the credit bank's signed, verifiable credential):",
     footer: 'Issued and digitally signed by the credit bank; the verifiable credential found by lookup is authoritative.',
   },
 } as const
@@ -125,7 +125,13 @@ export async function renderReportPdf(input: ReportPdfInput, lang: ReportLanguag
   doc.moveDown(1)
   row(t.columns, 'bold')
   for (const o of d.outcomes) {
-    if (doc.y > doc.page.height - 200) doc.addPage()
+    // A row starts with room for three lines; a new page repeats the report number and the column heads.
+    if (doc.y > doc.page.height - doc.page.margins.bottom - 45) {
+      doc.addPage()
+      doc.font('body').fontSize(9).fillColor('#555555').text(`${t.title} · ${input.number}`, left).fillColor('black')
+      doc.moveDown(0.5)
+      row(t.columns, 'bold')
+    }
     row(
       [
         `${o.name[lang] || o.name.zh}${o.heldBackBy ? ' *' : ''}`,
