@@ -20,6 +20,7 @@ import {
   recognitionQueue,
 } from './recognition/routes/recognition.ts'
 import { myOutcome, myOutcomes } from './recognition/routes/my-outcomes.ts'
+import { myReportsCreate, myReportsList, myReportsReissue, reportsLookup, reportsRevoke } from './reports/routes/reports.ts'
 import { ClientIssuingPolicy } from './credentials/client-issuing-policy.ts'
 import { credentialsGet } from './credentials/routes/credentials-get.ts'
 import { credentialsIssue } from './credentials/routes/credentials-issue.ts'
@@ -161,6 +162,15 @@ export function createIssuerApp(node: IssuerNode): express.Express {
   )
   api.get('/me/outcomes', allow('outcomes.read-own'), myOutcomes(node.recognition, node.accounts))
   api.get('/me/outcomes/:id', allow('outcomes.read-own'), myOutcome(node.recognition, node.accounts))
+  // Certification reports: the public lookup by number (its own, stricter limit per address: numbers are not guessed),
+  // a learner's reports, revocation by the learner or the bank.
+  const reportLookupLimit = rateLimit(node.reportLookupLimiter, (req) => `report-lookup:${clientAddress(req)}`)
+  api.get('/reports/:number', open('reports.lookup'), reportLookupLimit, reportsLookup(node.reports))
+  api.post('/reports/:number/revoke', allow('reports.revoke'), reportsRevoke(node.reports))
+  api.post('/me/reports', allow('reports.create'), body, myReportsCreate(node.reports))
+  api.get('/me/reports', allow('reports.read-own'), myReportsList(node.reports))
+  api.post('/me/reports/:number/revoke', allow('reports.revoke-own'), reportsRevoke(node.reports))
+  api.post('/me/reports/:number/reissue', allow('reports.revoke-own'), myReportsReissue(node.reports))
 
   // Conversion (转换): rules public to read, authored by the target institution's staff or experts (each edit a version);
   // the learner's advice and applications; the target institution's staff decide.
@@ -209,6 +219,8 @@ export function createIssuerApp(node: IssuerNode): express.Express {
         recognition:
           'GET /recognition/queue, GET /recognition/outcomes/{id}, POST /recognition/outcomes/{id}/decision (reviewer), POST /recognition/outcomes/{id}/expert-decision (expert)',
         outcomes: 'GET /me/outcomes, GET /me/outcomes/{id} (learner)',
+        reports:
+          'GET /reports/{number} (public: JSON, PDF or page), POST /reports/{number}/revoke (admin), POST /me/reports, GET /me/reports, POST /me/reports/{number}/revoke, POST /me/reports/{number}/reissue (learner)',
         conversion:
           'GET /conversion/rules, GET /conversion/rules/{id}, GET /conversion/rules/{id}/versions/{v}, POST /conversion/rules, PUT /conversion/rules/{id} (staff, expert), GET /me/conversion-advice, POST /conversion/applications, GET /me/conversion-applications (learner), GET /conversion/applications, POST /conversion/applications/{id}/decision (staff)',
         ledger:

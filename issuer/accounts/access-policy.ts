@@ -140,6 +140,13 @@ export const ACCESS = {
     own: 'institution',
   },
 
+  // Certification reports (学习成果认证报告).
+  'reports.lookup': { summary: 'Look a certification report up by its number (rate-limited per address)', public: true },
+  'reports.create': { summary: 'Ask for a certification report over my recognized outcomes', roles: ['learner'], own: 'self' },
+  'reports.read-own': { summary: 'My certification reports', roles: ['learner'], own: 'self' },
+  'reports.revoke-own': { summary: 'Revoke or reissue one of my certification reports', roles: ['learner'], own: 'self' },
+  'reports.revoke': { summary: "Revoke anyone's certification report (the bank)", roles: ['admin'], scopes: ['admin'] },
+
   // The audit trail.
   'audit.read': { summary: 'Read the audit trail', roles: ['admin'], scopes: ['admin'] },
 } as const satisfies Record<string, Access>
