@@ -10,7 +10,7 @@ import { validateCredential } from '../../core/credentials/validate-credential.t
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { isUniqueViolation } from '../../core/store/sql.ts'
-import { BANK_ACTOR } from '../../issuer/audit/audit-trail.ts'
+import { BANK_ACTOR, listAudit } from '../../issuer/audit/audit-trail.ts'
 import { ConversionStore } from '../../issuer/conversion/conversion-store.ts'
 import type { CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import type { Advice, ApplicationView, RuleView } from '../../issuer/conversion/conversion.ts'
@@ -26,7 +26,7 @@ interface Learner {
   readonly idNumber: string
 }
 
-type Problem = { code: string; issues?: { path: string; message: string }[] }
+type Problem = { code: string; title: string; issues?: { path: string; message: string }[] }
 
 describe('conversion (转换): rules, advice, applications', function () {
   this.timeout(60_000)
@@ -52,6 +52,10 @@ describe('conversion (转换): rules, advice, applications', function () {
     if (!parsed.ok) throw new Error(parsed.code)
     return { agent, idHash, idNumber: person.idNumber, outcomeLearner: { idHash, identityObject: residentIdIdentityObject(parsed.id) } }
   }
+
+  /** A learner who never applies for anything: someone else, for the tests of what one learner cannot reach. */
+  let bystander: Learner | undefined
+  const otherLearner = async (): Promise<Learner> => (bystander ??= await learner())
 
   /** A recognized outcome of `entry` for the learner (an import within the institution's accreditation). */
   async function outcome(l: Learner, entry: CatalogueEntryRecord, result: string, awardedDate = '2025-06-01') {
@@ -337,7 +341,7 @@ describe('conversion (转换): rules, advice, applications', function () {
     const mine = await l.agent.get<{ items: ApplicationView[] }>('/me/conversion-applications')
     assert.deepEqual(mine.body.items.map((a) => a.ruleId).sort(), [first.id, grade.id].sort())
     // Outcomes that are not the learner's, not of the rule, or not recognized.
-    const other = await learner()
+    const other = await otherLearner()
     assertProblem(await apply(other, twice.id, [maO.id]), 404, 'not_found')
     const mismatch = await apply(l, twice.id, [maO.id])
     assertProblem(mismatch, 400, 'invalid_request')
@@ -348,7 +352,7 @@ describe('conversion (转换): rules, advice, applications', function () {
 
   it('when staff approve an application, then the target course’s credential is signed, links its source outcomes and verifies; others cannot see or decide it', async () => {
     const l = await learner()
-    const other = await learner()
+    const other = await otherLearner()
     const csO = await outcome(l, cs, '87')
     const maO = await outcome(l, ma, '92')
     const to = await target(4)
@@ -440,6 +444,46 @@ describe('conversion (转换): rules, advice, applications', function () {
       },
     ])
     assert.deepEqual(await sys.issuer.conversion.approvedFor(other.idHash), [])
+    // Audited in the changes' own transactions: who applied and who approved, never the learner's identity.
+    const { entries } = await listAudit(sys.issuer.ds, 0, 100_000)
+    const about = entries.filter((e) => e.subject.type === 'conversion_application' && e.subject.id === applied.body.id)
+    assert.deepEqual(
+      about.map((e) => [e.action, e.actor.id]),
+      [
+        ['conversion_applied', l.agent.user.id],
+        ['conversion_approved', staffB.user.id],
+      ],
+    )
+    assert.ok(!JSON.stringify(about).includes(l.idHash), 'no identity hash in the audit trail')
+  })
+
+  it('when staff page through their applications, then by creation in pages of `limit`, filtered by state', async () => {
+    const l = await learner()
+    const ids: string[] = []
+    for (const entry of [cs, ma, en]) {
+      const o = await outcome(l, entry, '88')
+      const r = await rule(staffB, await target(1), { sources: [entry.id] })
+      ids.push((await apply(l, r.id, [o.id])).body.id)
+      sys.clock.advance(1)
+    }
+    await staffB.post(`/conversion/applications/${ids[1]}/decision`, { decision: 'reject', reason: 'no' })
+    const seen: string[] = []
+    let cursor: string | undefined
+    do {
+      const page = await staffB.get<{ items: ApplicationView[]; nextCursor?: string }>(
+        `/conversion/applications?state=pending&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      )
+      assert.equal(page.status, 200, page.text)
+      assert.ok(page.body.items.length <= 1)
+      seen.push(...page.body.items.map((a) => a.id))
+      cursor = page.body.nextCursor
+    } while (cursor)
+    assert.deepEqual(
+      seen.filter((id) => ids.includes(id)),
+      [ids[0], ids[2]],
+    )
+    assert.ok(seen.every((id) => !ids.includes(id) || id !== ids[1]))
+    assertProblem(await staffB.get('/conversion/applications?cursor=not-ours'), 400, 'invalid_request')
   })
 
   it('when staff reject an application, then a reason is required and its outcomes are free again; a revoked outcome cannot be applied with', async () => {
@@ -468,6 +512,39 @@ describe('conversion (转换): rules, advice, applications', function () {
     )
     const r2 = await rule(staffB, await target(3), { sources: [cs.id] })
     assertProblem(await apply(l, r2.id, [csO.id]), 409, 'outcome_not_usable')
+    // An outcome still waiting for recognition (a level-7 course is beyond University A's accreditation) does not convert.
+    const doctoral = await sys.issuer.catalogue.create(
+      {
+        institutionId: 'uni-a',
+        code: `RM7-${keys}`,
+        achievementType: 'Course',
+        credits: 2,
+        level: 7,
+        category: 'academic',
+        field: 'research',
+        name: { zh: '研究方法', en: 'Research methods' },
+      },
+      BANK_ACTOR,
+    )
+    const [queued] = await sys.issuer.recognition.recordImportBatch(
+      [
+        {
+          institutionId: 'uni-a',
+          recordKey: `K-${++keys}`,
+          learner: l.outcomeLearner,
+          catalogueEntryId: doctoral.id,
+          creditsEarned: 2,
+          result: '90',
+          awardedDate: '2025-06-01',
+        },
+      ],
+      BANK_ACTOR,
+    )
+    assert.equal(queued!.status, 'to_review')
+    const r3 = await rule(staffB, await target(2), { sources: [doctoral.id] })
+    const pending = await apply(l, r3.id, [queued!.outcomeId])
+    assertProblem(pending, 409, 'outcome_not_usable')
+    assert.match(pending.body.title, /is pending; only recognized outcomes convert/)
   })
 
   it('when a rule is edited after an application, then the application is judged by the version it was made under', async () => {
