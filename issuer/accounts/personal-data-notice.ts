@@ -70,7 +70,7 @@ export const PRIVACY_NOTICE: PrivacyNotice = {
       {
         heading: '六、注销账户后删除什么、保留什么',
         paragraphs: [
-          '删除：号码密文、姓名密文、号码的带密钥哈希、登录会话、与统一身份认证平台的关联、密码；用户名和显示名称替换为匿名值，账户状态改为“已注销”，您的同意记录标记为已撤回；尚在审核中的存入申请自动撤回，已撤回的存入申请的证明材料文件一并删除；您在学习咨询中发出的消息内容被删除。',
+          '删除：号码密文、姓名密文、号码的带密钥哈希、登录会话、与统一身份认证平台的关联、密码；用户名和显示名称替换为匿名值，账户状态改为“已注销”，您的同意记录标记为已撤回；尚在审核中的存入申请自动撤回，已撤回的存入申请的证明材料文件一并删除；您在学习咨询中发出的消息内容被删除；您的学习成果认证报告全部撤销，报告中的姓名删除。',
           '不保留号码哈希的理由：保留它虽能阻止同一号码反复注册，但它仍是个人信息，且会使您日后无法重新注册；因此我们选择删除，您日后可以重新注册并实名认证。',
           '保留（依照《个人信息保护法》第四十七条和 GB/T 35273 所允许的范围）：已签发并可能已被他人验证的学分凭证及其状态（凭证中只有加盐哈希，没有号码原文）；合作机构导入的学习成果记录（以号码的带密钥哈希登记，属于机构委托的业务记录）；已作出认定决定的存入申请及其证明材料（作为认定决定的依据）；不可篡改的审计链（其中个人信息均已掩码，条目只能保留以维持链的完整性）；您的同意记录（不含个人信息，用于证明处理的合法性）。',
         ],
@@ -118,7 +118,7 @@ export const PRIVACY_NOTICE: PrivacyNotice = {
       {
         heading: '6. What closing your account erases, and what stays',
         paragraphs: [
-          'Erased: the encrypted number and name, the keyed hash of the number, your sessions, your link to the identity service, your password; your username and display name are replaced by anonymous values, the account is marked closed and your consents withdrawn; deposits still waiting for a decision are withdrawn, the evidence files of every withdrawn deposit are erased, and the texts of your consultation messages are erased.',
+          'Erased: the encrypted number and name, the keyed hash of the number, your sessions, your link to the identity service, your password; your username and display name are replaced by anonymous values, the account is marked closed and your consents withdrawn; deposits still waiting for a decision are withdrawn, the evidence files of every withdrawn deposit are erased, the texts of your consultation messages are erased, and your certification reports are revoked and your name removed from them.',
           'Why the keyed hash is not kept: keeping it would stop the same number from registering again and again, but it is still personal information, and it would stop you from ever coming back; so it is erased, and you may register and verify again later.',
           "Kept, as PIPL article 47 and GB/T 35273 allow: credentials already signed and possibly verified by others, and their status (they hold only a salted hash, never the number); learning outcomes imported by member institutions (recorded under the keyed hash, as the institutions' records); deposits already decided, with their evidence files (the grounds of the recognition decision); the tamper-evident audit chain (personal data in it is masked, and its entries cannot be removed without breaking the chain); your consent records (no personal data in them; they show the processing was lawful).",
         ],
