@@ -117,6 +117,8 @@ export interface Evaluation {
 export interface EvaluationContext {
   /** YYYY-MM-DD: the day ages are counted to (the application's, or today's in China). */
   readonly asOf: string
+  /** The oldest accepted date by maximum age, filled as rules ask (one advice call shares it). */
+  readonly oldest?: Map<number, string>
   /** Outcomes a pending or approved application already uses. */
   readonly used: ReadonlySet<string>
   /** Credits already converted (or pending) into each programme of the target institution: key `${institutionId}\n${code}`. */
@@ -125,10 +127,18 @@ export interface EvaluationContext {
 
 const PASS_WORDS = new Set(['合格', '通过', '及格', '中等', '良好', '优秀', 'pass', 'passed', 'merit', 'distinction'])
 
+/** Results seen, read once (a bank's results are a small set of texts: "87", "合格", "B"); emptied when it grows large. */
+const marks = new Map<string, number | undefined>()
+
 /** The numeric mark a result text holds ("87", "87.5", " 92 分"), or undefined. */
 export function markOf(result: string | null): number | undefined {
-  const m = result === null ? null : /^\s*(\d{1,3}(?:\.\d+)?)\s*(分|points?)?\s*$/i.exec(result)
-  return m ? Number(m[1]) : undefined
+  if (result === null) return undefined
+  if (marks.has(result)) return marks.get(result)
+  const m = /^\s*(\d{1,3}(?:\.\d+)?)\s*(分|points?)?\s*$/i.exec(result)
+  const mark = m ? Number(m[1]) : undefined
+  if (marks.size >= 10_000) marks.clear()
+  marks.set(result, mark)
+  return mark
 }
 
 /** Whether a result meets the minimum. */
@@ -174,11 +184,60 @@ export function problemsOf(rule: RuleDefinition, source: RuleSource, outcome: Us
   if (c.minResult && !meetsMinResult(outcome.result, c.minResult))
     problems.push({ kind: 'result_too_low', result: outcome.result, minResult: c.minResult })
   if (c.maxAgeYears !== undefined) {
-    const oldestAccepted = yearsBefore(ctx.asOf, c.maxAgeYears)
+    const oldestAccepted = oldestAcceptedOf(ctx, c.maxAgeYears)
     if (outcome.awardedDate < oldestAccepted)
       problems.push({ kind: 'too_old', awardedDate: outcome.awardedDate, oldestAccepted, maxAgeYears: c.maxAgeYears })
   }
   return problems
+}
+
+function oldestAcceptedOf(ctx: EvaluationContext, years: number): string {
+  let date = ctx.oldest?.get(years)
+  if (date === undefined) {
+    date = yearsBefore(ctx.asOf, years)
+    ctx.oldest?.set(years, date)
+  }
+  return date
+}
+
+/** Whether `outcome` counts under `rule` for `source`: problemsOf's judgement, without allocating. */
+export function counts(rule: RuleDefinition, source: RuleSource, outcome: UsableOutcome, ctx: EvaluationContext): boolean {
+  const c = rule.conditions
+  if (ctx.used.has(outcome.id)) return false
+  if (c.excludedCategories?.includes(source.category)) return false
+  if (c.minResult && !meetsMinResult(outcome.result, c.minResult)) return false
+  return c.maxAgeYears === undefined || outcome.awardedDate >= oldestAcceptedOf(ctx, c.maxAgeYears)
+}
+
+/**
+ * {@link evaluateRule}'s missingCount alone, without allocating: the advice counts every candidate rule with it and
+ * evaluates in full only the ones it shows.
+ */
+export function missingCountOf(
+  rule: RuleDefinition,
+  byEntry: ReadonlyMap<string, readonly UsableOutcome[]>,
+  ctx: EvaluationContext,
+): number {
+  let satisfied = 0
+  for (const source of rule.sources) {
+    const candidates = byEntry.get(source.catalogueEntryId)
+    if (!candidates) continue
+    for (const o of candidates)
+      if (counts(rule, source, o, ctx)) {
+        satisfied++
+        break
+      }
+  }
+  const needed = rule.require.mode === 'all' ? rule.sources.length : Math.min(rule.require.count, rule.sources.length)
+  return Math.max(0, needed - satisfied) + (programmeExceeded(rule, ctx) ? 1 : 0)
+}
+
+function programmeExceeded(rule: RuleDefinition, ctx: EvaluationContext): { converted: number; limit: number } | undefined {
+  const programme = rule.conditions.programme
+  if (!programme) return undefined
+  const converted = ctx.programmeCredits.get(programmeKey(rule.target.institutionId, programme.code)) ?? 0
+  const limit = Math.floor(programme.totalCredits * programme.maxShare * 100) / 100
+  return toCenti(converted) + toCenti(rule.target.credits) > toCenti(limit) ? { converted, limit } : undefined
 }
 
 /**
@@ -217,19 +276,15 @@ export function evaluateRule(
   const missing: Missing[] = []
   if (rule.require.mode === 'all') missing.push(...failing)
   else if (short > 0) missing.push({ kind: 'more_sources', count: short }, ...failing)
-  const programme = rule.conditions.programme
-  if (programme) {
-    const converted = ctx.programmeCredits.get(programmeKey(rule.target.institutionId, programme.code)) ?? 0
-    const limit = Math.floor(programme.totalCredits * programme.maxShare * 100) / 100
-    if (toCenti(converted) + toCenti(rule.target.credits) > toCenti(limit))
-      missing.push({
-        kind: 'programme_share',
-        programme: programme.code,
-        convertedCredits: converted,
-        limitCredits: limit,
-        credits: rule.target.credits,
-      })
-  }
+  const exceeded = programmeExceeded(rule, ctx)
+  if (exceeded)
+    missing.push({
+      kind: 'programme_share',
+      programme: rule.conditions.programme!.code,
+      convertedCredits: exceeded.converted,
+      limitCredits: exceeded.limit,
+      credits: rule.target.credits,
+    })
   const missingCount = short + missing.filter((m) => m.kind === 'programme_share').length
   return { met: missingCount === 0, missingCount, missing, outcomeIds: missingCount === 0 ? satisfied.slice(0, needed) : [] }
 }

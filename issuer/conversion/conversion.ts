@@ -23,6 +23,7 @@ import { buildConversionCredential } from './conversion-credential.ts'
 import {
   chinaDate,
   evaluateRule,
+  missingCountOf,
   programmeKey,
   toCenti,
   type Category,
@@ -472,22 +473,26 @@ export class Conversion {
     const byEntry = groupByEntry(usable.values())
     const candidates = new Set<RuleVersionRecord>()
     for (const entryId of byEntry.keys()) for (const v of index.byEntry.get(entryId) ?? []) candidates.add(v)
-    const ctx = { asOf: chinaDate(this.clock()), used, programmeCredits }
-    const met: AdviceItem[] = []
-    const nearly: AdviceItem[] = []
+    const ctx = { asOf: chinaDate(this.clock()), used, programmeCredits, oldest: new Map<number, string>() }
+    // Every candidate counted without allocating; only the rules shown are evaluated in full (what is missing).
+    type Ranked = { readonly v: RuleVersionRecord; readonly missing: number; readonly credits: number }
+    const met: Ranked[] = []
+    const nearly: Ranked[] = []
     for (const v of candidates) {
       if (appliedRules.has(v.ruleId) || appliedTargets.has(v.definition.target.catalogueEntryId)) continue
-      const e = evaluateRule(v.definition, byEntry, ctx)
-      if (e.met) met.push(adviceItem(v, e))
-      else if (e.missingCount <= NEARLY_MET_MAX_MISSING) nearly.push(adviceItem(v, e))
+      const missing = missingCountOf(v.definition, byEntry, ctx)
+      if (missing === 0) met.push({ v, missing, credits: v.definition.target.credits })
+      else if (missing <= NEARLY_MET_MAX_MISSING) nearly.push({ v, missing, credits: v.definition.target.credits })
     }
-    const byCredits = (a: AdviceItem, b: AdviceItem) =>
-      b.target.credits - a.target.credits || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)
-    met.sort(byCredits)
-    nearly.sort((a, b) => a.missingCount - b.missingCount || byCredits(a, b))
+    // Met: most credits first; nearly met: fewest missing, then most credits; ties by rule id (a stable answer).
+    const rank = (a: Ranked, b: Ranked) =>
+      a.missing - b.missing || b.credits - a.credits || (a.v.ruleId < b.v.ruleId ? -1 : a.v.ruleId > b.v.ruleId ? 1 : 0)
+    met.sort(rank)
+    nearly.sort(rank)
+    const shown = (v: RuleVersionRecord) => adviceItem(v, evaluateRule(v.definition, byEntry, ctx))
     return {
-      met: met.slice(0, ADVICE_MAX_ITEMS),
-      nearlyMet: nearly.slice(0, ADVICE_MAX_ITEMS),
+      met: met.slice(0, ADVICE_MAX_ITEMS).map((m) => shown(m.v)),
+      nearlyMet: nearly.slice(0, ADVICE_MAX_ITEMS).map((n) => shown(n.v)),
       counts: { met: met.length, nearlyMet: nearly.length, rulesConsidered: candidates.size },
     }
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import {
   evaluateRule,
   markOf,
+  missingCountOf,
   meetsMinResult,
   yearsBefore,
   type RuleDefinition,
@@ -120,5 +121,35 @@ describe('conversion rules', () => {
       evaluateRule(r, byEntry(outcome('c', 'cs', '90')), { ...ctx, programmeCredits: new Map([['uni-b\nP', converted]]) })
     assert.equal(at(1).met, true, '1 + 4 = 5 = 50 % of 10')
     assert.deepEqual(at(1.5).missing, [{ kind: 'programme_share', programme: 'P', convertedCredits: 1.5, limitCredits: 5, credits: 4 }])
+  })
+
+  it('when the advice counts what a rule misses without evaluating it in full, then the count is evaluateRule’s, rule by rule', () => {
+    let seed = 7
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const entries = ['cs', 'ma', 'en', 'py', 'tr']
+    const outcomes = byEntry(
+      outcome('a', 'cs', '91', '2024-01-01'),
+      outcome('b', 'cs', '52', '2025-01-01'),
+      outcome('c', 'ma', 'B', '2019-01-01'),
+      outcome('d', 'en', '合格', '2010-05-05'),
+      outcome('e', 'tr', '70', '2023-03-03'),
+    )
+    const used = { ...ctx, used: new Set(['e']), programmeCredits: new Map([['uni-b\nP', 3]]), oldest: new Map<number, string>() }
+    const results = [{ kind: 'mark', min: 60 }, { kind: 'pass' }, { kind: 'grade', scale: ['A', 'B', 'C'], min: 'B' }] as const
+    for (let i = 0; i < 500; i++) {
+      const sources = entries.filter(() => rnd() < 0.5).map((e) => source(e, e === 'tr' ? 'non_academic' : 'academic'))
+      if (!sources.length) continue
+      const r = rule({
+        sources,
+        require: rnd() < 0.5 ? { mode: 'all' } : { mode: 'any', count: 1 + Math.floor(rnd() * sources.length) },
+        conditions: {
+          ...(rnd() < 0.5 ? { minResult: results[Math.floor(rnd() * 3)]! } : {}),
+          ...(rnd() < 0.5 ? { maxAgeYears: 1 + Math.floor(rnd() * 10) } : {}),
+          ...(rnd() < 0.3 ? { excludedCategories: ['non_academic' as const] } : {}),
+          ...(rnd() < 0.3 ? { programme: { code: 'P', totalCredits: 10 + Math.floor(rnd() * 10), maxShare: 0.5 } } : {}),
+        },
+      })
+      assert.equal(missingCountOf(r, outcomes, used), evaluateRule(r, outcomes, used).missingCount, JSON.stringify(r))
+    }
   })
 })
