@@ -76,7 +76,7 @@ const WORKER_URL = new URL('./canonicalize-worker.ts', import.meta.url)
  * tsx's ESM API (`tsx/esm/api`, import condition) as a URL for the worker's bootstrap. Read from tsx's exports map,
  * not with import.meta.resolve, which is missing when a test runner loads this module as CommonJS.
  */
-export function tsxEsmApiUrl(): string {
+function tsxEsmApiUrl(): string {
   const require = createRequire(import.meta.url)
   const manifest = require.resolve('tsx/package.json')
   const { exports } = require(manifest) as { exports: Record<string, { import: { default: string } }> }

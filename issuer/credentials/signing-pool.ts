@@ -6,7 +6,6 @@
 import type { KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { tsxEsmApiUrl } from '../../core/proofs/canonicalizer.ts'
 import { compactJws, type JwsTyp } from './compact-jws.ts'
 
 /** Signs payloads as compact JWSs with the bank's key, in order. */
@@ -36,7 +35,36 @@ interface Thread {
   readonly pending: Map<number, Pending>
 }
 
-const WORKER_URL = new URL('./signing-worker.ts', import.meta.url)
+/**
+ * A thread's code: plain JavaScript over node:crypto, evaluated as it is. Unlike the canonicalizer's threads it needs
+ * none of this project's TypeScript, so it does without the tsx bootstrap (which gives each thread a module-hooks
+ * thread and loader of its own: tens of MB a thread). The same bytes as {@link compactJws} (its unit test compares).
+ * Messages in: { key: { kid, privateKey } } | { id, kid, typ, payloads }; out: { id, jws } | { id, error }.
+ */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads')
+const { sign } = require('node:crypto')
+const base64url = (text) => Buffer.from(text, 'utf8').toString('base64url')
+const keys = new Map()
+parentPort.on('message', (m) => {
+  if (m.key) return void keys.set(m.key.kid, m.key.privateKey)
+  try {
+    const key = keys.get(m.kid)
+    if (!key) throw new Error('no signing key ' + m.kid + ' was handed to this thread')
+    const header = base64url(JSON.stringify({ alg: 'EdDSA', kid: m.kid, typ: m.typ }))
+    const jws = m.payloads.map((payload) => {
+      const signingInput = header + '.' + base64url(JSON.stringify(payload))
+      return signingInput + '.' + sign(null, Buffer.from(signingInput, 'latin1'), key).toString('base64url')
+    })
+    parentPort.postMessage({ id: m.id, jws })
+  } catch (err) {
+    parentPort.postMessage({ id: m.id, error: err instanceof Error ? err.message : String(err) })
+  }
+})
+`
+
+/** A thread holds a part of one chunk at a time (a few MB): a small heap, collected early, keeps the pool's memory flat. */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 }
 
 /**
  * `workers` threads (default: the cores), started on first use, each handed the bank's private KeyObject (node:crypto
@@ -85,19 +113,13 @@ export class SigningPool implements JwsSigner {
   }
 
   private spawn(): Thread {
-    // The worker runs this project's TypeScript through tsx, as the main thread does (module hooks are per thread).
-    const boot = `import { register } from ${JSON.stringify(tsxEsmApiUrl())}; register(); await import(${JSON.stringify(WORKER_URL.href)})`
-    const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`))
+    const worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: RESOURCE_LIMITS })
     const thread: Thread = { worker, kids: new Set(), pending: new Map() }
     worker.unref()
-    worker.on('message', (message: { ready?: true; id?: number; jws?: string[]; error?: string }) => {
-      if (message.ready) {
-        if (!thread.pending.size) worker.unref() // the unref before the thread came online does not hold once it is up
-        return
-      }
-      const job = thread.pending.get(message.id!)
+    worker.on('message', (message: { id: number; jws?: string[]; error?: string }) => {
+      const job = thread.pending.get(message.id)
       if (!job) return
-      thread.pending.delete(message.id!)
+      thread.pending.delete(message.id)
       if (!thread.pending.size) worker.unref()
       if (message.jws) job.resolve(message.jws)
       else job.reject(new Error(`signing failed: ${message.error}`))
