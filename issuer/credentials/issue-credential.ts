@@ -224,7 +224,7 @@ export class CredentialIssuer {
           after: { format: c.format, statusListId: slots[i]!.listId, statusIndex: slots[i]!.index, clientId },
         })),
       )
-    else
+    else if (issued.length)
       await recordMany(m, [
         {
           at: now,

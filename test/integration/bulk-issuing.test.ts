@@ -110,6 +110,12 @@ describe('bulk issuing (the bank’s own path)', () => {
     )
   })
 
+  it('issues nothing and audits nothing for an empty batch', async () => {
+    const before = await totals()
+    assert.deepEqual(await issueIn([], { trustedShape: true }), [])
+    assert.deepEqual(await totals(), before)
+  })
+
   it('refuses a batch whose builder output is malformed: the first credential of its shape is validated fully; nothing is written', async () => {
     const before = await totals()
     const err = await refusal(() =>
