@@ -15,6 +15,7 @@ import {
 } from './catalogue-store.ts'
 import type { FrameworkLevels } from './framework-levels.ts'
 import { indexTokens, queryTokens } from './search-tokens.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 export interface NewEntry {
   readonly institutionId: string
@@ -61,20 +62,6 @@ export interface Page<T> {
 /** Member institutions, asked through the alliance's use case. */
 export interface InstitutionDirectory {
   exists(id: string): Promise<boolean>
-}
-
-export const encodeCursor = (after: { code: string; id: string }): string =>
-  Buffer.from(JSON.stringify([after.code, after.id])).toString('base64url')
-
-/** The position a cursor names, or undefined when it is not one of ours. */
-export function decodeCursor(cursor: string): { code: string; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { code: v[0], id: v[1] }
-  } catch {
-    // not JSON: answered below
-  }
-  return undefined
 }
 
 const toCenti = (credits: number): number => Math.round(credits * 100)
@@ -179,8 +166,8 @@ export class Catalogue {
   }
 
   async browse(query: BrowseQuery): Promise<Page<CatalogueEntryRecord>> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
-    if (query.cursor !== undefined && !after) throw invalid([{ path: '/query/cursor', message: 'is not a cursor this service gave' }])
+    const key = query.cursor === undefined ? undefined : decodeCursor(query.cursor)
+    const after = key && { code: key[0], id: key[1] }
     const search = query.q === undefined ? undefined : queryTokens(query.q)
     if (search && !search.tokens.length) throw invalid([{ path: '/query/q', message: 'must hold a letter, digit or Chinese character' }])
     const filter: CatalogueFilter = {
@@ -196,7 +183,7 @@ export class Catalogue {
     const rows = await new CatalogueStore(this.ds).search(filter, query.limit + 1)
     const items = rows.slice(0, query.limit)
     const last = items.at(-1)
-    return rows.length > query.limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+    return rows.length > query.limit && last ? { items, nextCursor: encodeCursor([last.code, last.id]) } : { items }
   }
 
   private async check(e: { level?: number; credits?: number }): Promise<Issue[]> {

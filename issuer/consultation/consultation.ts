@@ -19,6 +19,7 @@ import {
   type ThreadRecord,
   type ThreadScope,
 } from './consultation-store.ts'
+import { decodeCursor, encodeCursor, type CursorKey } from '../../core/store/cursor.ts'
 
 /** The longest message, in characters. */
 export const MAX_MESSAGE_CHARS = 4000
@@ -136,19 +137,7 @@ const threadView = (t: ThreadRecord): ThreadView => ({
   updatedAt: t.updatedAt,
 })
 
-const encodeCursor = (p: ThreadPosition): string => Buffer.from(JSON.stringify([p.updatedAt, p.id])).toString('base64url')
-
-function decodeCursor(cursor: string): ThreadPosition {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { updatedAt: v[0], id: v[1] }
-  } catch {
-    // not JSON: answered below
-  }
-  throw new AppError('invalid_request', 'cursor is not one this service gave', {
-    issues: [{ path: '/query/cursor', message: 'is not a cursor this service gave' }],
-  })
-}
+const threadPosition = ([updatedAt, id]: CursorKey): ThreadPosition => ({ updatedAt, id })
 
 /** A text the learner or staff typed: trimmed, and within the limits (the request schema checks the same). */
 function text(value: string, max: number, path: string): string {
@@ -276,12 +265,12 @@ export class Consultation {
     const scope = this.scopeOf(principal)
     const rows = await new ConsultationStore(this.ds).listThreads(
       scope,
-      page.after === undefined ? undefined : decodeCursor(page.after),
+      page.after === undefined ? undefined : threadPosition(decodeCursor(page.after)),
       page.limit + 1,
     )
     const items = rows.slice(0, page.limit).map(threadView)
     const last = items.at(-1)
-    return rows.length > page.limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+    return rows.length > page.limit && last ? { items, nextCursor: encodeCursor([last.updatedAt, last.id]) } : { items }
   }
 
   /**

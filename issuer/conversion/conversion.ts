@@ -43,6 +43,7 @@ import {
   type RuleRecord,
   type RuleVersionRecord,
 } from './conversion-store.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 /** A rule as authors write it (each write of it is a version). */
 export interface RuleInput {
@@ -622,11 +623,8 @@ export class Conversion {
     filter: { state?: ApplicationState; after?: string; limit: number },
   ): Promise<{ items: ApplicationView[]; nextCursor?: string }> {
     const institutionId = staffInstitution(principal)
-    const after = filter.after === undefined ? undefined : decodeCursor(filter.after)
-    if (filter.after !== undefined && !after)
-      throw new AppError('invalid_request', 'cursor is not one this service gave', {
-        issues: [{ path: '/query/cursor', message: 'is not a cursor this service gave' }],
-      })
+    const key = filter.after === undefined ? undefined : decodeCursor(filter.after)
+    const after = key && { createdAt: key[0], id: key[1] }
     const store = new ConversionStore(this.ds)
     const rows = await store.applicationsFor(
       institutionId,
@@ -638,7 +636,7 @@ export class Conversion {
       shown.map(async (a) => applicationView(a, (await store.findVersion(a.ruleId, a.ruleVersion))!.definition)),
     )
     const last = shown.at(-1)
-    return rows.length > filter.limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+    return rows.length > filter.limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items }
   }
 
   /**
@@ -898,16 +896,3 @@ const auditState = (a: ApplicationRecord) => ({
   credits: a.creditsCenti / 100,
   outcomeIds: a.outcomes.map((o) => o.id),
 })
-
-const encodeCursor = (a: { createdAt: string; id: string }): string =>
-  Buffer.from(JSON.stringify([a.createdAt, a.id])).toString('base64url')
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] }
-  } catch {
-    // not JSON: answered by the caller
-  }
-  return undefined
-}

@@ -17,6 +17,7 @@ import { record, type AuditActor } from '../audit/audit-trail.ts'
 import { DepositStore, type DepositPosition, type DepositRecord, type DepositSubmission, type EvidenceRecord } from './deposit-store.ts'
 import { EvidenceStore, sanitizeFileName, typeOfName, type EvidenceMediaType } from './evidence-store.ts'
 import type { UploadedEvidence, UploadLimits } from './receive-upload.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 /** Where a deposit stands: its outcome's state in recognition. */
 export type DepositStatus = OutcomeView['state']
@@ -107,18 +108,11 @@ export interface OpenedEvidence {
 
 export const DEFAULT_EVIDENCE_LIMITS: UploadLimits = { maxFileBytes: 10 * 1024 * 1024, maxFiles: 5 }
 
-const encodeCursor = (p: DepositPosition): string => Buffer.from(JSON.stringify([p.createdAt, p.id])).toString('base64url')
+const encodeDepositCursor = (p: DepositPosition): string => encodeCursor([p.createdAt, p.id])
 
-function decodeCursor(cursor: string): DepositPosition {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] }
-  } catch {
-    // answered below
-  }
-  throw new AppError('invalid_request', 'the cursor is not one this service gave', {
-    issues: [{ path: '/query/cursor', message: 'is not a cursor this service gave' }],
-  })
+function decodeDepositCursor(cursor: string): DepositPosition {
+  const [createdAt, id] = decodeCursor(cursor)
+  return { createdAt, id }
 }
 
 const notYours = (id: string) => new AppError('not_found', `no deposit ${id} of yours (未找到该存入记录)`)
@@ -274,12 +268,12 @@ export class Deposits {
 
   /** The learner's deposits, newest first. */
   async list(userId: string, page: { cursor?: string; limit: number }): Promise<DepositPage> {
-    const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor)
+    const after = page.cursor === undefined ? undefined : decodeDepositCursor(page.cursor)
     const rows = await new DepositStore(this.ds).listForUser(userId, after, page.limit + 1)
     const shown = rows.slice(0, page.limit)
     const items = await this.views(shown)
     const last = shown.at(-1)
-    return rows.length > page.limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+    return rows.length > page.limit && last ? { items, nextCursor: encodeDepositCursor(last) } : { items }
   }
 
   /** Every deposit of a user with its evidence (list, not content): the PIPL export. */

@@ -22,6 +22,7 @@ import { ImportStore, NO_COUNTS, type ImportCounts, type ImportFormat, type Impo
 import { checkFile, ImportFileError, readRows, type ImportSource, type SourceRow } from './read-rows.ts'
 import { isSealed, openSealed, SEALED_SUFFIX, sealingStream } from './sealed-file.ts'
 import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, todayCst, validateRow, type ImportRow } from './validate-row.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 /** What recognition answers for each row of a batch (issuer/recognition's ImportRowOutcome). */
 export type ImportRowOutcome =
@@ -231,18 +232,12 @@ export class Imports {
 
   /** An institution's jobs, newest first; `cursor` from the previous page. */
   async list(institutionId: string, cursor: string | undefined, limit: number): Promise<{ items: ImportJobRecord[]; nextCursor?: string }> {
-    let after: { createdAt: string; id: string } | undefined
-    if (cursor !== undefined) {
-      after = decodeCursor(cursor)
-      if (!after)
-        throw new AppError('invalid_request', 'cursor is not one this service gave', {
-          issues: [{ path: '/query/cursor', message: 'unknown cursor' }],
-        })
-    }
+    const key = cursor === undefined ? undefined : decodeCursor(cursor)
+    const after = key && { createdAt: key[0], id: key[1] }
     const rows = await new ImportStore(this.o.ds).list(institutionId, after, limit + 1)
     const items = rows.slice(0, limit)
     const last = items.at(-1)
-    return rows.length > limit && last ? { items, nextCursor: encodeCursor(last) } : { items }
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items }
   }
 
   /** A job's rejected rows, in (row, column) order, page by page (for the error report). */
@@ -608,17 +603,4 @@ export function csvLine(cells: readonly (string | number)[]): string {
 function exampleIdNumber(): string {
   const body = '11010519900101001'
   return body + mod11_2CheckCharacter(body)
-}
-
-const encodeCursor = (j: { createdAt: string; id: string }): string =>
-  Buffer.from(JSON.stringify([j.createdAt, j.id])).toString('base64url')
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] }
-  } catch {
-    // answered below
-  }
-  return undefined
 }

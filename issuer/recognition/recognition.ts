@@ -22,6 +22,7 @@ import {
   type OutcomeAchievementSource,
 } from './achievement-credential.ts'
 import { OutcomeStore, type OutcomeClaim, type OutcomePosition, type OutcomeRecord, type OutcomeState } from './outcome-store.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 export interface OutcomeLearner {
   /** The keyed hash of the resident identity number (PersonalDataProtector.idNumberHash). */
@@ -166,19 +167,6 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/
 const WITHIN_ACCREDITATION = {
   zh: '该成果在机构的认证范围内，导入时自动认定。',
   en: "Within the institution's accreditation: recognized when it was imported.",
-}
-
-export const encodeOutcomeCursor = (p: OutcomePosition): string => Buffer.from(JSON.stringify([p.createdAt, p.id])).toString('base64url')
-
-/** The position a cursor names, or undefined when it is not one of ours. */
-export function decodeOutcomeCursor(cursor: string): OutcomePosition | undefined {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] }
-  } catch {
-    // not JSON: answered below
-  }
-  return undefined
 }
 
 const actorRef = (a: AuditActor): string => `${a.type}:${a.id}`
@@ -686,9 +674,8 @@ export class Recognition {
 
   private cursor(after: string | undefined): OutcomePosition | undefined {
     if (after === undefined) return undefined
-    const position = decodeOutcomeCursor(after)
-    if (!position) throw invalid([{ path: '/query/after', message: 'is not a cursor this service gave' }])
-    return position
+    const [createdAt, id] = decodeCursor(after, '/query/after')
+    return { createdAt, id }
   }
 
   private async page(rows: OutcomeRecord[], limit: number): Promise<OutcomePage> {
@@ -706,7 +693,7 @@ export class Recognition {
       }),
     )
     const last = shown.at(-1)
-    return rows.length > limit && last ? { items, nextCursor: encodeOutcomeCursor(last) } : { items }
+    return rows.length > limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.id]) } : { items }
   }
 
   private view(o: OutcomeRecord, source: OutcomeAchievementSource): OutcomeView {

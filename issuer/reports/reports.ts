@@ -23,6 +23,7 @@ import { buildReportCredential, creditTotals, type CoveredOutcome } from './repo
 import { newReportNumber, parseReportNumber } from './report-number.ts'
 import { renderReportPdf, type ReportLanguage } from './report-pdf.ts'
 import { ReportStore, type ReportDetails, type ReportOutcomeLine, type ReportRecord } from './report-store.ts'
+import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 /** The learner's outcomes, through recognition's use case. */
 export interface ReportableOutcomes {
@@ -184,26 +185,13 @@ export class Reports {
   async listForLearner(userId: string, page: { after?: string; limit: number }): Promise<{ items: ReportView[]; nextCursor?: string }> {
     const idHash = await this.deps.learners.verifiedIdHash(userId)
     if (idHash === null) return { items: [] }
-    let after: { createdAt: string; number: string } | undefined
-    if (page.after !== undefined) {
-      try {
-        const v: unknown = JSON.parse(Buffer.from(page.after, 'base64url').toString('utf8'))
-        if (Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') after = { createdAt: v[0], number: v[1] }
-      } catch {
-        // answered below
-      }
-      if (!after)
-        throw new AppError('invalid_request', 'cursor is not one this service gave', {
-          issues: [{ path: '/query/cursor', message: 'unknown cursor' }],
-        })
-    }
+    const key = page.after === undefined ? undefined : decodeCursor(page.after)
+    const after = key && { createdAt: key[0], number: key[1] }
     const rows = await new ReportStore(this.deps.ds).listForLearner(idHash, after, page.limit + 1)
     const shown = rows.slice(0, page.limit)
     const last = shown.at(-1)
     const items = shown.map((r) => this.view(r))
-    return rows.length > page.limit && last
-      ? { items, nextCursor: Buffer.from(JSON.stringify([last.createdAt, last.number])).toString('base64url') }
-      : { items }
+    return rows.length > page.limit && last ? { items, nextCursor: encodeCursor([last.createdAt, last.number]) } : { items }
   }
 
   /**
