@@ -99,18 +99,16 @@ function checkCsrf(deps: AuthorizeDeps, req: Request, expected: string): void {
 
 /**
  * The guard of one operation of the access table: sets req.principal, or answers 401 (no caller) / 403 (a caller the
- * table does not allow). Public operations pass anyone, and still note a caller who identified themselves.
+ * table does not allow). A public operation passes anyone without looking the caller up: no public route reads a
+ * principal, and the hot public paths (status lists, report lookups, the DID document) stay free of session reads.
  */
 export function authorize(deps: AuthorizeDeps, operation: Operation): RequestHandler {
   const access: Access = ACCESS[operation]
+  if (access.public) return describe((_req, _res, next) => next(), { operation })
   return describe(
     async (req, _res, next) => {
-      const principal = await authenticate(deps, req).catch((err: unknown) => {
-        if (access.public) return undefined
-        throw err
-      })
+      const principal = await authenticate(deps, req)
       if (!principal) {
-        if (access.public) return next()
         const how = access.roles?.length ? 'sign in' : 'send an API token: Authorization: Bearer <token>'
         return next(new AppError('unauthorized', `${how} to ${access.summary.toLowerCase()}`, { headers: BEARER_CHALLENGE }))
       }

@@ -1,5 +1,5 @@
 // Who is calling: a person signed in with a browser session, or an API client with a bearer token. Every route that
-// needs a caller reads `req.principal`, set by authenticate() (issuer/accounts/authenticate.ts).
+// needs a caller reads `req.principal`, set by authorize() (issuer/accounts/authorize.ts).
 import type { AuditActor } from '../audit/audit-trail.ts'
 import type { Scope } from '../clients/api-clients.ts'
 
