@@ -50,7 +50,9 @@ describe('credit-bank import (child processes)', function () {
   after(() => sys?.close())
 
   it('when the import process is killed with SIGKILL at a random row and run again, then every valid row is there exactly once', async () => {
-    const N = 6000
+    // Enough rows that the job runs for seconds past the kill point, whatever the machine's speed: the poller below
+    // must see the job still running when it kills (at 6,000 rows a fast run could finish between two polls).
+    const N = 30_000
     const bad = new Set([10, 2500, 5999])
     const outOfScope = new Set([11, 4000])
     const rows: ImportFields[] = []
