@@ -4,13 +4,11 @@
 // records each message without its text.
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
-import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { transaction } from '../../core/store/sql.ts'
 import { BANK_ACTOR, listAudit } from '../../issuer/audit/audit-trail.ts'
 import { ERASED } from '../../issuer/consultation/consultation.ts'
 import type { OutcomeLearner } from '../../issuer/recognition/recognition.ts'
-import { signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
+import { signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent, outcomeLearner } from '../../fixtures/accounts.ts'
 import { assertProblem, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
 
 interface MessageBody {
@@ -49,11 +47,7 @@ describe('consultation (issue 8 item 4)', function () {
   let outcomeOfOther: string
   let learnerIdHash: string
 
-  const learnerOf = (idNumber: string): OutcomeLearner => {
-    const parsed = parseResidentId(idNumber, sys.clock)
-    if (!parsed.ok) throw new Error(parsed.code)
-    return { idHash: sys.issuer.personalData.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
-  }
+  const learnerOf = (idNumber: string): OutcomeLearner => outcomeLearner(sys.issuer.personalData, idNumber)
   const open = async (agent: SessionAgent, body: Record<string, unknown>) => {
     const res = await agent.post<ThreadWithMessages>('/consultations', body)
     assert.equal(res.status, 201, res.text)

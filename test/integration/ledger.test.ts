@@ -3,14 +3,12 @@
 // manage (audited, versioned), and hold back exactly the outcomes beyond them, naming the rule; a non-transferable
 // category never counts; a revoked credential's outcome leaves; nobody sees another learner's ledger.
 import assert from 'node:assert/strict'
-import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
-import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { BANK_ACTOR, listAudit } from '../../issuer/audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import { createApiClient } from '../../issuer/clients/api-clients.ts'
 import type { ImportedOutcome, OutcomeLearner } from '../../issuer/recognition/recognition.ts'
 import { VERIFY_FIRST_HINT } from '../../issuer/recognition/routes/my-outcomes.ts'
-import { signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
+import { signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent, outcomeLearner } from '../../fixtures/accounts.ts'
 import { assertProblem, auth, post, startTestSystem, type TestSystem } from '../../fixtures/test-system.ts'
 
 interface Total<K> {
@@ -54,11 +52,7 @@ describe('credit ledger (issue 8 item 1)', function () {
   const ids: Record<string, string> = {}
   const credentials: Record<string, string> = {}
 
-  const learnerOf = (idNumber: string): OutcomeLearner => {
-    const parsed = parseResidentId(idNumber, sys.clock)
-    if (!parsed.ok) throw new Error(parsed.code)
-    return { idHash: sys.issuer.personalData.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
-  }
+  const learnerOf = (idNumber: string): OutcomeLearner => outcomeLearner(sys.issuer.personalData, idNumber)
   const row = (
     key: string,
     entry: CatalogueEntryRecord,

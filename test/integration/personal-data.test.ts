@@ -2,15 +2,14 @@
 // everything the bank holds about them; POST /me/close erases or anonymizes it (checked in the database rows) and keeps
 // what the privacy notice says is kept: signed credentials, imported outcomes, the audit chain, withdrawn consents.
 import assert from 'node:assert/strict'
-import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
-import { maskIdNumber, parseResidentId } from '../../core/identity/resident-id.ts'
+import { maskIdNumber } from '../../core/identity/resident-id.ts'
 import { sql } from '../../core/store/sql.ts'
 import { NOTICE_DIGEST, PRIVACY_NOTICE } from '../../issuer/accounts/personal-data-notice.ts'
 import { BANK_ACTOR, verifyAuditTrail } from '../../issuer/audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../../issuer/catalogue/catalogue-store.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import type { OutcomeLearner } from '../../issuer/recognition/recognition.ts'
-import { request, signIn, signUp, TEST_PASSWORD, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
+import { request, signIn, signUp, TEST_PASSWORD, verifyLearner, type SessionAgent, outcomeLearner } from '../../fixtures/accounts.ts'
 import { assertProblem, startTestSystem, TEST_IDENTITIES, type TestSystem } from '../../fixtures/test-system.ts'
 
 const dbName = process.env.CB_TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite'
@@ -45,11 +44,7 @@ describe(`personal data: export and closing an account on ${dbName} (issue 7 ite
   let learner: SessionAgent
   let credentialId: string
 
-  const learnerOf = (idNumber: string): OutcomeLearner => {
-    const parsed = parseResidentId(idNumber, sys.clock)
-    if (!parsed.ok) throw new Error(parsed.code)
-    return { idHash: sys.issuer.personalData.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
-  }
+  const learnerOf = (idNumber: string): OutcomeLearner => outcomeLearner(sys.issuer.personalData, idNumber)
   const exportOf = async (agent: SessionAgent) => {
     const res = await agent.get<ExportJson>('/me/export')
     assert.equal(res.status, 200, res.text)

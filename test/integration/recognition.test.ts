@@ -2,12 +2,10 @@
 // import batches recognized within accreditation and signed in their transaction, queued outside it, idempotent by
 // record key, atomic on failure; deposits; reviewer and expert decisions, one winner of two at once.
 import assert from 'node:assert/strict'
-import { fixedClock } from '../../core/clock.ts'
 import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/types.ts'
 import { AppError } from '../../core/errors.ts'
-import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
 import { createPersonalDataProtector } from '../../core/identity/personal-data.ts'
-import { mod11_2CheckCharacter, parseResidentId } from '../../core/identity/resident-id.ts'
+import { mod11_2CheckCharacter } from '../../core/identity/resident-id.ts'
 import { transaction } from '../../core/store/sql.ts'
 import type { UserPrincipal } from '../../issuer/accounts/principal.ts'
 import { BANK_ACTOR, listAudit, type AuditActor } from '../../issuer/audit/audit-trail.ts'
@@ -18,7 +16,7 @@ import type { ImportedOutcome, OutcomeLearner, OutcomeView } from '../../issuer/
 import { VERIFY_FIRST_HINT } from '../../issuer/recognition/routes/my-outcomes.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { assertProblem, startTestSystem, TEST_KMS_SECRET, verify, type TestSystem } from '../../fixtures/test-system.ts'
-import { request, signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent } from '../../fixtures/accounts.ts'
+import { request, signUp, TEST_IDENTITIES, verifyLearner, type SessionAgent, outcomeLearner } from '../../fixtures/accounts.ts'
 
 const complete = (base17: string): string => base17 + mod11_2CheckCharacter(base17)
 const STAFF: AuditActor = { type: 'user', id: 'staff-1', name: 'staff' }
@@ -45,12 +43,7 @@ describe('recognition (use cases)', () => {
   let wrongField: CatalogueEntryRecord
   let otherInstitutionEntry: CatalogueEntryRecord
   const pii = createPersonalDataProtector({ kmsSecretKey: TEST_KMS_SECRET })
-  const clock = fixedClock('2026-03-01T00:00:00Z')
-  const learner = (base17: string): OutcomeLearner => {
-    const parsed = parseResidentId(complete(base17), clock)
-    if (!parsed.ok) throw new Error(parsed.code)
-    return { idHash: pii.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
-  }
+  const learner = (base17: string): OutcomeLearner => outcomeLearner(pii, complete(base17))
   const ZHANG = learner('32010219900307123')
   const LI = learner('11010520010911456')
 
@@ -681,11 +674,7 @@ describe('recognition (HTTP)', () => {
   let inScope: CatalogueEntryRecord
   let outOfScope: CatalogueEntryRecord
   const pii = createPersonalDataProtector({ kmsSecretKey: TEST_KMS_SECRET })
-  const learnerOf = (idNumber: string): OutcomeLearner => {
-    const parsed = parseResidentId(idNumber, fixedClock('2026-03-01T00:00:00Z'))
-    if (!parsed.ok) throw new Error(parsed.code)
-    return { idHash: pii.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
-  }
+  const learnerOf = (idNumber: string): OutcomeLearner => outcomeLearner(pii, idNumber)
   const [zhang, li] = TEST_IDENTITIES
   const row = (recordKey: string, entry: CatalogueEntryRecord, who: { readonly idNumber: string } = zhang): ImportedOutcome => ({
     institutionId: entry.institutionId,
