@@ -21,6 +21,7 @@ import { LedgerRules1797000000000 } from './migrations/1797000000000-ledger-rule
 import { Conversion1797100000000 } from './migrations/1797100000000-conversion.ts'
 import { CertificationReports1797200000000 } from './migrations/1797200000000-certification-reports.ts'
 import { Consultation1797300000000 } from './migrations/1797300000000-consultation.ts'
+import { PartialOutcomeIndexes1797400000000 } from './migrations/1797400000000-partial-outcome-indexes.ts'
 
 export type DatabaseRole = 'issuer' | 'verifier'
 
@@ -44,6 +45,7 @@ const migrationsFor = (role: DatabaseRole) =>
         Conversion1797100000000,
         CertificationReports1797200000000,
         Consultation1797300000000,
+        PartialOutcomeIndexes1797400000000,
       ]
     : [CreateVerifierTables1732900000001]
 

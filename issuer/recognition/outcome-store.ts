@@ -290,11 +290,14 @@ export class OutcomeStore {
     return rows.map(toRecord)
   }
 
-  /** Outcomes in `state`, oldest first, strictly after `after` in (created_at, id) order. */
-  async listInState(state: OutcomeState, after: OutcomePosition | undefined, limit: number): Promise<OutcomeRecord[]> {
+  /**
+   * A recognition queue's outcomes, oldest first, strictly after `after` in (created_at, id) order. The literal IN is the
+   * queue index's own predicate (it covers only these states), so that either database can prove the index applies.
+   */
+  async listInQueue(state: 'pending' | 'referred', after: OutcomePosition | undefined, limit: number): Promise<OutcomeRecord[]> {
     const rows = await sql<OutcomeRow>(
       this.db,
-      `SELECT ${COLUMNS} FROM cb_learning_outcome WHERE state = ?${after ? ' AND (created_at > ? OR (created_at = ? AND id > ?))' : ''}
+      `SELECT ${COLUMNS} FROM cb_learning_outcome WHERE state IN ('pending', 'referred') AND state = ?${after ? ' AND (created_at > ? OR (created_at = ? AND id > ?))' : ''}
        ORDER BY created_at, id LIMIT ?`,
       [state, ...(after ? [after.createdAt, after.createdAt, after.id] : []), limit],
     )

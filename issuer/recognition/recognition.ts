@@ -647,7 +647,7 @@ export class Recognition {
     const state = queueStateOf(principal)
     if (!state) throw new AppError('forbidden', 'only reviewers and experts work the recognition queue')
     const after = this.cursor(page.after)
-    const rows = await new OutcomeStore(this.ds).listInState(state, after, page.limit + 1)
+    const rows = await new OutcomeStore(this.ds).listInQueue(state, after, page.limit + 1)
     return this.page(rows, page.limit)
   }
 
