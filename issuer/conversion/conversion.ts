@@ -12,6 +12,7 @@ import { residentIdIdentityObject } from '../../core/identity/identity-object.ts
 import type { ResidentId } from '../../core/identity/resident-id.ts'
 import { AppError, type Issue } from '../../core/errors.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { newCredentialId } from '../../core/store/ids.ts'
 import { actorOf, type Principal } from '../accounts/principal.ts'
 import type { InstitutionRecord } from '../alliance/institution-store.ts'
 import { record, type AuditActor } from '../audit/audit-trail.ts'
@@ -718,7 +719,7 @@ export class Conversion {
       })
       assertMet(evaluation, app.ruleId, app.ruleVersion)
       const now = this.clock()
-      const credentialId = `urn:uuid:${randomUUID()}`
+      const credentialId = newCredentialId()
       const credential = buildConversionCredential(this.bank, {
         credentialId,
         applicationId: app.id,

@@ -1,5 +1,4 @@
 // The issuing use case: check the request, attach status, sign (vc+jwt or eddsa-rdfc-2022), store — one transaction per batch.
-import { randomUUID } from 'node:crypto'
 import type { FromSchema } from 'json-schema-to-ts'
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
@@ -11,6 +10,7 @@ import { VC_JWT_DATA_URL_PREFIX, VC_V2_CONTEXT } from '../../core/credentials/ty
 import { validateCredential } from '../../core/credentials/validate-credential.ts'
 import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-integrity.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { newCredentialId } from '../../core/store/ids.ts'
 import { clientActor, recordMany } from '../audit/audit-trail.ts'
 import type { StatusLists, StatusSlot } from '../status/status-lists.ts'
 import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
@@ -296,7 +296,7 @@ export class CredentialIssuer {
         { path: `${at}/credential/id`, message: 'expected one URL' },
       ])
     }
-    const id = (input.id as string | undefined) ?? opts.credentialId ?? `urn:uuid:${randomUUID()}`
+    const id = (input.id as string | undefined) ?? opts.credentialId ?? newCredentialId()
     if (opts.credentialId !== undefined && input.id !== undefined && input.id !== opts.credentialId) {
       throw new InvalidRequestError('options.credentialId and credential.id differ', [
         { path: `${at}/options/credentialId`, message: 'must equal credential.id' },

@@ -1,12 +1,12 @@
 // Recognition (认定): learning outcomes enter the bank by an institution's import or a learner's deposit; those within the
 // institution's accreditation are recognized at once, the others wait in the queue for a reviewer (or, referred, for the
 // expert committee). A recognized outcome has exactly one AchievementCredential, signed in the recognition's transaction.
-import { randomUUID } from 'node:crypto'
 import type { DataSource, EntityManager } from 'typeorm'
 import type { Clock } from '../../core/clock.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
 import { AppError, type Issue } from '../../core/errors.ts'
 import { transaction } from '../../core/store/sql.ts'
+import { newRowId, newCredentialId } from '../../core/store/ids.ts'
 import type { Principal } from '../accounts/principal.ts'
 import { scopesCover, scopesInForce } from '../alliance/alliance.ts'
 import type { AccreditationScopeRecord, InstitutionRecord } from '../alliance/institution-store.ts'
@@ -312,7 +312,7 @@ export class Recognition {
       if (!scopesThen) inForce.set(scopeKey, (scopesThen = scopesInForce(scopes.get(r.institutionId)!, dateInstant(r.awardedDate))))
       const accredited = scopesCover(scopesThen, { category: entry.category, level: entry.level, field: entry.field })
       const outcome: OutcomeRecord = {
-        id: randomUUID(),
+        id: newRowId(),
         source: 'import',
         institutionId: r.institutionId,
         recordKey: r.recordKey,
@@ -335,7 +335,7 @@ export class Recognition {
         referredAt: null,
         decidedBy: accredited ? actorRef(actor) : null,
         decidedAt: accredited ? now : null,
-        credentialId: accredited ? `urn:uuid:${randomUUID()}` : null,
+        credentialId: accredited ? newCredentialId() : null,
         createdAt: now,
         updatedAt: now,
       }
@@ -427,7 +427,7 @@ export class Recognition {
     if (existing) throw new AppError('already_exists', `deposit ${deposit.depositId} already has its outcome ${existing.id}`)
     const now = this.clock().toISOString()
     const outcome: OutcomeRecord = {
-      id: randomUUID(),
+      id: newRowId(),
       source: 'deposit',
       institutionId: entry?.institutionId ?? null,
       recordKey: null,
@@ -552,7 +552,7 @@ export class Recognition {
         const state = decision === 'approve' ? 'recognized' : 'rejected'
         next = { ...outcome, state, reasonZh: reason.zh, reasonEn: reason.en, decidedBy: actorRef(actor), decidedAt: now, updatedAt: now }
         if (decision === 'approve') {
-          next = { ...next, credentialId: `urn:uuid:${randomUUID()}` }
+          next = { ...next, credentialId: newCredentialId() }
           await this.issuer.issueManyIn(m, [{ credential: buildOutcomeCredential(this.bank, next, source!, next.credentialId!) }], null)
         }
       }
