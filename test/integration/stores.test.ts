@@ -5,10 +5,11 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import sqlite3 from 'sqlite3'
 import type { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
-import { openDataSource, type DatabaseRole } from '../../core/store/data-source.ts'
+import { openDataSource, SQLITE_PAGE_SIZE, type DatabaseRole } from '../../core/store/data-source.ts'
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { RateLimitStore } from '../../http/rate-limit-store.ts'
 import { AuditStore, type AuditRecord } from '../../issuer/audit/audit-store.ts'
@@ -400,3 +401,49 @@ for (const db of DATABASES) {
     })
   })
 }
+
+describe('SQLite files', () => {
+  it('when a database file is new, then it has 16 KiB pages and WAL; a file made with other pages keeps them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-pages-'))
+    try {
+      const fresh = await openDataSource({ type: 'sqlite', database: path.join(dir, 'new.sqlite') }, 'issuer')
+      assert.deepEqual(await fresh.query('PRAGMA page_size'), [{ page_size: SQLITE_PAGE_SIZE }])
+      assert.deepEqual(await fresh.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }])
+      await fresh.destroy()
+      // A database an earlier version made with SQLite's default pages opens as it is.
+      const old = path.join(dir, 'old.sqlite')
+      await new Promise<void>((resolve, reject) => {
+        const db = new sqlite3.Database(old, (err) =>
+          err ? reject(err) : db.exec('CREATE TABLE t (x integer)', (e) => db.close(() => (e ? reject(e) : resolve()))),
+        )
+      })
+      const reopened = await openDataSource({ type: 'sqlite', database: old }, 'issuer')
+      assert.deepEqual(await reopened.query('PRAGMA page_size'), [{ page_size: 4096 }])
+      await reopened.destroy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('when the recognition queue is read, then SQLite uses its partial index (it holds only pending and referred outcomes)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-plan-'))
+    const ds = await openDataSource({ type: 'sqlite', database: path.join(dir, 'issuer.sqlite') }, 'issuer')
+    try {
+      const plan = async (sqlText: string) =>
+        ((await ds.query(`EXPLAIN QUERY PLAN ${sqlText}`, ['pending'])) as { detail: string }[]).map((r) => r.detail).join('; ')
+      assert.match(
+        await plan(
+          "SELECT id FROM cb_learning_outcome WHERE state IN ('pending', 'referred') AND state = ? ORDER BY created_at, id LIMIT 10",
+        ),
+        /USING (COVERING )?INDEX cb_learning_outcome_queue\b/,
+      )
+      assert.match(
+        await plan('SELECT id FROM cb_learning_outcome WHERE deposit_id = ?'),
+        /USING (COVERING )?INDEX cb_learning_outcome_deposit\b/,
+      )
+    } finally {
+      await ds.destroy()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
