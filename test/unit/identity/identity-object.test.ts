@@ -38,6 +38,12 @@ describe('hashed IdentityObject (Open Badges 3.0)', () => {
     assert.ok(!identityObjectMatches({ ...a, identityHash: a.identityHash.replace('sha256$', 'sha512$') }, ID_NUMBER))
   })
 
+  it('when many objects are made (salts come from a pooled random buffer, refilled every 256), then every salt is new', () => {
+    const salts = Array.from({ length: 1000 }, () => hashedIdentityObject('x', 'nationalIdentityNumber').salt)
+    assert.equal(new Set(salts).size, salts.length)
+    for (const salt of salts) assert.match(salt, /^[A-Za-z0-9_-]{22}$/)
+  })
+
   it("when it names the learner in a credit-bank AchievementCredential, then the bank's profile accepts it", () => {
     const parsed = parseResidentId(ID_NUMBER, fixedClock('2026-06-15T00:00:00Z'))
     assert.ok(parsed.ok)
