@@ -2,8 +2,9 @@
 // 48 bits are the time in milliseconds. Each such id is a key of a B-tree index (the primary key's), and a random one
 // lands on a random leaf: an import's chunk of a thousand rows then rewrites a thousand index pages per index at its
 // commit. Time-ordered ids append at the index's right edge instead — measured on the import benchmark (200,000 rows,
-// SQLite): SQLite's work per row 125 -> 90 µs, a third of it in system calls. Still 74 random bits, unguessable; the
-// creation time they show is in the credential anyway (validFrom).
+// SQLite): SQLite's work per row 125 -> 90 µs, most of the difference system calls. The other 74 bits are random (the
+// `uuid` package counts up from a random start within one millisecond, to keep its ids in order); the creation time an
+// id shows is in its credential anyway (validFrom).
 import { v7 } from 'uuid'
 
 /** A new time-ordered UUID (`0193…-7…`), unique and monotonic within this process. */

@@ -1,7 +1,7 @@
 // The recognition queue's and the deposits' indexes over the outcomes that can be in them, not over every outcome: an
 // institution's import adds outcomes by the million, each recognized at once and never deposited, and every index entry
 // is a page written at each chunk's commit (the queue's key, ordered by a random id, lands on a random leaf). Measured on
-// the import benchmark: these two indexes and the learner's were ~40 % of SQLite's work per row.
+// the import benchmark (50,000 rows): SQLite's work per row 119 -> 91 µs.
 import type { MigrationInterface, QueryRunner } from 'typeorm'
 
 export class PartialOutcomeIndexes1797400000000 implements MigrationInterface {
@@ -9,7 +9,7 @@ export class PartialOutcomeIndexes1797400000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query('DROP INDEX cb_learning_outcome_queue')
-    // The queue is read only with this predicate (OutcomeStore.listInState), which lets either database use the index.
+    // The queue is read only with this predicate (OutcomeStore.listInQueue), which lets either database use the index.
     await q.query(
       "CREATE INDEX cb_learning_outcome_queue ON cb_learning_outcome (state, created_at, id) WHERE state IN ('pending', 'referred')",
     )
