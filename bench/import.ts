@@ -5,7 +5,7 @@
 //   npx tsx bench/import.ts [--rows N] [--json]
 // `npm run bench` runs it in a child process (so its peak memory is the import's own) through `importFigures`.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -31,6 +31,12 @@ export interface ImportRun {
   readonly fileMb: number
   /** Where the time went, from the engine's own phases (seconds). */
   readonly phases: Readonly<Record<string, number>>
+  /**
+   * CPU a row, in microseconds, over the import: the whole process (every thread: the event loop, the signing threads,
+   * SQLite's, the collector's; a PostgreSQL server's work is not in it), and the event loop's thread alone (Linux);
+   * `coresBusy` is the process's CPU over the wall time.
+   */
+  readonly cpu: { readonly usPerRow: number; readonly eventLoopUsPerRow: number | null; readonly coresBusy: number }
 }
 
 const SIGNER = `
@@ -72,11 +78,13 @@ export async function runImportBench(rows: number, databaseUrl?: string): Promis
     const file = path.join(dir, 'outcomes.csv')
     await writeCsvFile(file, rows, (i) => validRow(i, inst.courseCode))
     const before = await rawTwoCoreSigning()
+    const cpuBefore = cpuNow()
     const started = performance.now()
     const { sha256, size } = await node.imports.hashFile(file)
     const job = await node.imports.create({ institutionId: inst.institutionId, format: 'csv', file, sha256, size }, CLI_ACTOR)
     const done = await node.imports.run(job.id, 'bench')
     const seconds = (performance.now() - started) / 1000
+    const cpuAfter = cpuNow()
     if (!done || done.state !== 'done') throw new Error(`the import did not finish: ${JSON.stringify(done)}`)
     if (done.counts.imported !== rows) throw new Error(`expected ${rows} imported, got ${JSON.stringify(done.counts)}`)
     const after = await rawTwoCoreSigning()
@@ -91,11 +99,33 @@ export async function runImportBench(rows: number, databaseUrl?: string): Promis
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       fileMb: statSync(file).size / 1e6,
       phases: node.imports.phaseSeconds(),
+      cpu: {
+        usPerRow: (cpuAfter.process - cpuBefore.process) / rows,
+        eventLoopUsPerRow:
+          cpuAfter.eventLoop === null || cpuBefore.eventLoop === null ? null : (cpuAfter.eventLoop - cpuBefore.eventLoop) / rows,
+        coresBusy: (cpuAfter.process - cpuBefore.process) / 1e6 / seconds,
+      },
     }
   } finally {
     await sys.close()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** CPU time so far, in microseconds: the process's, and its event-loop thread's (from /proc on Linux, else null). */
+function cpuNow(): { process: number; eventLoop: number | null } {
+  const { user, system } = process.cpuUsage()
+  let eventLoop: number | null = null
+  try {
+    // Fields 14 and 15 of /proc/<pid>/task/<tid>/stat (after the command name): user and system time in clock ticks,
+    // 100 a second on Linux. The main thread's tid is the pid.
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    eventLoop = (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    // not Linux: the process's figure only
+  }
+  return { process: user + system, eventLoop }
 }
 
 /** Runs the benchmark in a child process (its own peak RSS), on SQLite, then on CB_BENCH_DATABASE_URL when it is set. */
@@ -119,15 +149,22 @@ export async function importFigures(rows: number, log: (line: string) => void): 
         ...(run.database === 'sqlite'
           ? { target: `≥ ${IMPORT_TARGETS.ofTwoCoreSigning * 100}% of two-core signing, ≤ ${IMPORT_TARGETS.maxRssMb} MB`, met }
           : {}),
-        details: { seconds: run.seconds, maxRssMb: run.maxRssMb, fileMb: run.fileMb, phases: run.phases },
+        details: { seconds: run.seconds, maxRssMb: run.maxRssMb, fileMb: run.fileMb, phases: run.phases, cpu: run.cpu },
       },
     )
     notes.push(
       `import (${run.database}): ${Math.round(run.rowsPerSecond).toLocaleString('en-US')} rows/s = ${(ratio * 100).toFixed(1)}% of two-core raw signing ` +
-        `(${Math.round(run.rawTwoCoreSign).toLocaleString('en-US')}/s); peak RSS ${Math.round(run.maxRssMb)} MB; ${boundOf(run)}`,
+        `(${Math.round(run.rawTwoCoreSign).toLocaleString('en-US')}/s); peak RSS ${Math.round(run.maxRssMb)} MB; ${cpuOf(run)}; ${boundOf(run)}`,
     )
   }
   return { figures, notes }
+}
+
+/** A row's CPU: the process's and the event loop's, and how many of the cores were busy. */
+function cpuOf(run: ImportRun): string {
+  const { usPerRow, eventLoopUsPerRow, coresBusy } = run.cpu
+  const eventLoop = eventLoopUsPerRow === null ? '' : ` (the event loop ${Math.round(eventLoopUsPerRow)})`
+  return `CPU a row ${Math.round(usPerRow)} µs${eventLoop}, ${coresBusy.toFixed(2)} of ${cpus().length} cores busy`
 }
 
 /** What the phases say bounds the rate: each phase's share of the import's wall time (validation overlaps the database). */
@@ -184,7 +221,8 @@ async function main(): Promise<void> {
     values.json
       ? JSON.stringify(run) + '\n'
       : `${Math.round(run.rowsPerSecond)} rows/s (${((run.rowsPerSecond / run.rawTwoCoreSign) * 100).toFixed(1)}% of two-core raw signing, ` +
-          `${Math.round(run.rawTwoCoreSign)}/s), ${run.seconds.toFixed(1)} s, peak RSS ${Math.round(run.maxRssMb)} MB\n${JSON.stringify(run.phases)}\n`,
+          `${Math.round(run.rawTwoCoreSign)}/s), ${run.seconds.toFixed(1)} s, peak RSS ${Math.round(run.maxRssMb)} MB; ${cpuOf(run)}\n` +
+          `${JSON.stringify(run.phases)}\n`,
   )
 }
 
