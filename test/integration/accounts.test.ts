@@ -250,7 +250,10 @@ describe('passwords (scrypt)', () => {
   })
 })
 
-describe('credit-bank users create', () => {
+describe('credit-bank users create', function () {
+  // Four runs of the command, each a fresh Node process loading the project through tsx (3–5 s on a busy 2-core
+  // machine), as the other CLI suites allow for.
+  this.timeout(60_000)
   it('when the operator creates the first admin with --password-stdin, then it can sign in; a second run with the same username fails with exit 1', async () => {
     const sys = await startTestSystem()
     try {
