@@ -16,6 +16,7 @@ import { AuditStore, type AuditRecord } from '../../issuer/audit/audit-store.ts'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
 import { CredentialStore, type NewCredential } from '../../issuer/credentials/credential-store.ts'
 import { ownedCredential } from '../../issuer/credentials/ownership.ts'
+import { OutcomeStore } from '../../issuer/recognition/outcome-store.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { ChallengeStore } from '../../verifier/challenge-store.ts'
 import { resetPostgres } from '../../fixtures/test-system.ts'
@@ -425,22 +426,27 @@ describe('SQLite files', () => {
     }
   })
 
-  it('when the recognition queue is read, then SQLite uses its partial index (it holds only pending and referred outcomes)', async () => {
+  it('when the recognition queue or a deposit’s outcome is read, then SQLite plans the store’s own query through its partial index', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-plan-'))
     const ds = await openDataSource({ type: 'sqlite', database: path.join(dir, 'issuer.sqlite') }, 'issuer')
     try {
-      const plan = async (sqlText: string) =>
-        ((await ds.query(`EXPLAIN QUERY PLAN ${sqlText}`, ['pending'])) as { detail: string }[]).map((r) => r.detail).join('; ')
-      assert.match(
-        await plan(
-          "SELECT id FROM cb_learning_outcome WHERE state IN ('pending', 'referred') AND state = ? ORDER BY created_at, id LIMIT 10",
-        ),
-        /USING (COVERING )?INDEX cb_learning_outcome_queue\b/,
-      )
-      assert.match(
-        await plan('SELECT id FROM cb_learning_outcome WHERE deposit_id = ?'),
-        /USING (COVERING )?INDEX cb_learning_outcome_deposit\b/,
-      )
+      // The store runs on a stand-in that plans each of its queries instead of running it.
+      const plans: string[] = []
+      const planning = {
+        options: ds.options,
+        async query(text: string, params: unknown[]) {
+          const rows = (await ds.query(`EXPLAIN QUERY PLAN ${text}`, params)) as { detail: string }[]
+          plans.push(rows.map((r) => r.detail).join('; '))
+          return []
+        },
+      } as unknown as DataSource
+      await new OutcomeStore(planning).listInQueue('pending', undefined, 10)
+      await new OutcomeStore(planning).listInQueue('referred', { createdAt: NOW.toISOString(), id: 'x' }, 10)
+      await new OutcomeStore(planning).findByDeposit('deposit-1')
+      assert.equal(plans.length, 3)
+      assert.match(plans[0]!, /USING (COVERING )?INDEX cb_learning_outcome_queue\b/)
+      assert.match(plans[1]!, /USING (COVERING )?INDEX cb_learning_outcome_queue\b/)
+      assert.match(plans[2]!, /USING (COVERING )?INDEX cb_learning_outcome_deposit\b/)
     } finally {
       await ds.destroy()
       rmSync(dir, { recursive: true, force: true })
