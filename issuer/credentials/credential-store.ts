@@ -1,5 +1,5 @@
 // The only SQL over cb_credential: what the bank issued, in which status slot, with which status bits, for whom.
-import { forUpdate, sql, type Db } from '../../core/store/sql.ts'
+import { forUpdate, insertRows, sql, type Db } from '../../core/store/sql.ts'
 import type { StatusPurpose, StatusSlot } from '../status/status-lists.ts'
 import type { ProofFormat } from './issue-credential.ts'
 
@@ -44,6 +44,18 @@ interface CredentialRow {
   client_id: string | null
 }
 
+const INSERT_COLUMNS = [
+  'id',
+  'issuer',
+  'types',
+  'subject',
+  'format',
+  'document',
+  'status_list_id',
+  'status_index',
+  'client_id',
+  'issued_at',
+]
 const COLUMNS = 'id, format, document, status_list_id, status_index, revoked, suspended, client_id'
 const STATUS_COLUMN: Record<StatusPurpose, 'revoked' | 'suspended'> = { revocation: 'revoked', suspension: 'suspended' }
 
@@ -118,26 +130,22 @@ export class CredentialStore {
 
   /** Inserts new credentials (a unique violation on the id or the status slot throws; see isUniqueViolation). */
   async insert(credentials: readonly NewCredential[]): Promise<void> {
-    for (let i = 0; i < credentials.length; i += ROWS_PER_INSERT) {
-      const part = credentials.slice(i, i + ROWS_PER_INSERT)
-      const values = part.flatMap((c) => [
-        c.id,
-        c.issuer,
-        JSON.stringify(c.types),
-        c.subject,
-        c.format,
-        c.document,
-        c.slot.listId,
-        c.slot.index,
-        c.clientId,
-        c.issuedAt.toISOString(),
-      ])
-      await sql(
-        this.db,
-        `INSERT INTO cb_credential (id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at) VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        values,
-      )
-    }
+    const rows = credentials.map((c) => [
+      c.id,
+      c.issuer,
+      JSON.stringify(c.types),
+      c.subject,
+      c.format,
+      c.document,
+      c.slot.listId,
+      c.slot.index,
+      c.clientId,
+      c.issuedAt.toISOString(),
+    ])
+    await insertRows(this.db, 'cb_credential', INSERT_COLUMNS, rows, {
+      rowsPerStatement: ROWS_PER_INSERT,
+      integers: ['status_list_id', 'status_index'],
+    })
   }
 
   /** Sets one status bit of one credential. */

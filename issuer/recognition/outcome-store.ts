@@ -1,5 +1,5 @@
 // The only SQL over cb_learning_outcome: learning outcomes, imported or deposited, and where their recognition stands.
-import { forUpdate, sql, type Db } from '../../core/store/sql.ts'
+import { forUpdate, insertRows, sql, type Db } from '../../core/store/sql.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
 
 export const OUTCOME_SOURCES = ['import', 'deposit'] as const
@@ -121,7 +121,6 @@ const COLUMN_LIST = [
   'updated_at',
 ] as const
 const COLUMNS = COLUMN_LIST.join(', ')
-const ROW_PLACEHOLDERS = `(${COLUMN_LIST.map(() => '?').join(', ')})`
 /** 26 parameters a row: 200 rows stay far under SQLite's (32,766) and PostgreSQL's (65,535) parameter limits. */
 export const OUTCOMES_PER_INSERT = 200
 /** Keys per `IN (…)` look-up. */
@@ -197,14 +196,10 @@ export class OutcomeStore {
 
   /** Multi-row inserts; a taken (institution, record key) or deposit id is a unique violation. */
   async insert(outcomes: readonly OutcomeRecord[]): Promise<void> {
-    for (let i = 0; i < outcomes.length; i += OUTCOMES_PER_INSERT) {
-      const part = outcomes.slice(i, i + OUTCOMES_PER_INSERT)
-      await sql(
-        this.db,
-        `INSERT INTO cb_learning_outcome (${COLUMNS}) VALUES ${part.map(() => ROW_PLACEHOLDERS).join(', ')}`,
-        part.flatMap(values),
-      )
-    }
+    await insertRows(this.db, 'cb_learning_outcome', COLUMN_LIST, outcomes.map(values), {
+      rowsPerStatement: OUTCOMES_PER_INSERT,
+      integers: ['credits_centi'],
+    })
   }
 
   /** The outcome ids of an institution's record keys that are already stored, by record key. */

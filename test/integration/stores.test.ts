@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import { openDataSource, SQLITE_PAGE_SIZE, type DatabaseRole } from '../../core/store/data-source.ts'
-import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { insertRows, isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { RateLimitStore } from '../../http/rate-limit-store.ts'
 import { AuditStore, type AuditRecord } from '../../issuer/audit/audit-store.ts'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
@@ -123,6 +123,62 @@ for (const db of DATABASES) {
         assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c1', 1, 12)]))), 'the same id')
         assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c3', 1, 10)]))), 'the same slot')
         assert.equal(await store.count(), 2)
+      })
+
+      it('when rows share some columns and not others, then insertRows binds the shared ones once and every row reads back whole', async () => {
+        // Statements of 3 rows: the first shares all but id and index (one list, one owner, no subject), the second
+        // differs in list, subject and owner (nulls among values), the last is a single row (plain VALUES).
+        const rows = Array.from({ length: 7 }, (_, i) => ({
+          ...credential(`urn:uuid:rows-${i}`, i < 3 ? 7 : 7 + (i % 2), 500 + i, i === 4 ? null : 'client-a'),
+          subject: i === 5 ? 'did:key:z6MkOther' : null,
+        }))
+        await transaction(ds, (m) =>
+          insertRows(
+            m,
+            'cb_credential',
+            ['id', 'issuer', 'types', 'subject', 'format', 'document', 'status_list_id', 'status_index', 'client_id', 'issued_at'],
+            rows.map((c) => [
+              c.id,
+              c.issuer,
+              JSON.stringify(c.types),
+              c.subject,
+              c.format,
+              c.document,
+              c.slot.listId,
+              c.slot.index,
+              c.clientId,
+              NOW.toISOString(),
+            ]),
+            { rowsPerStatement: 3, integers: ['status_list_id', 'status_index'] },
+          ),
+        )
+        const stored = await ds.query(
+          `SELECT id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at, revoked FROM cb_credential WHERE id LIKE 'urn:uuid:rows-%' ORDER BY id`,
+        )
+        assert.deepEqual(
+          (stored as Record<string, unknown>[]).map((r) => ({
+            ...r,
+            status_list_id: Number(r.status_list_id),
+            status_index: Number(r.status_index),
+            revoked: Number(r.revoked),
+          })),
+          rows.map((c) => ({
+            id: c.id,
+            issuer: c.issuer,
+            types: '["VerifiableCredential"]',
+            subject: c.subject,
+            format: 'vc+jwt',
+            document: c.document,
+            status_list_id: c.slot.listId,
+            status_index: c.slot.index,
+            client_id: c.clientId,
+            issued_at: NOW.toISOString(),
+            revoked: 0,
+          })),
+        )
+        // The integer columns come back as integers on both databases (the CAST: PostgreSQL types a VALUES list's
+        // parameters as text).
+        for (const r of stored as Record<string, unknown>[]) assert.equal(typeof r.status_index, 'number')
       })
 
       it('when more ids are asked for than one query takes, then existingIds and findMany answer over all of them', async () => {
