@@ -6,11 +6,21 @@
 import type { KeyObject } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { compactJws, type JwsTyp } from './compact-jws.ts'
+import { compactJws, compactJwsOfText, type JwsTyp } from './compact-jws.ts'
+import { renderTemplate, type TemplatedPayload } from './payload-template.ts'
+
+/** A payload to sign: an object, or a templated payload of the batch's `templates` (payload-template.ts). */
+export type SigningPayload = object | TemplatedPayload
 
 /** Signs payloads as compact JWSs with the bank's key, in order. */
 export interface JwsSigner {
-  sign(payloads: readonly object[], key: { readonly kid: string; readonly privateKey: KeyObject }, typ: JwsTyp): Promise<string[]>
+  /** `templates`: the segments of each template the templated payloads name. */
+  sign(
+    payloads: readonly SigningPayload[],
+    key: { readonly kid: string; readonly privateKey: KeyObject },
+    typ: JwsTyp,
+    templates?: readonly (readonly string[])[],
+  ): Promise<string[]>
   close(): Promise<void>
 }
 
@@ -19,7 +29,12 @@ export const INLINE_BELOW = 64
 
 /** Signs on the calling thread (no pool: CB_SIGNING_WORKERS=0, and unit tests). */
 export const inlineSigner: JwsSigner = {
-  sign: async (payloads, key, typ) => payloads.map((p) => compactJws(p, key.kid, key.privateKey, typ)),
+  sign: async (payloads, key, typ, templates = []) =>
+    payloads.map((p) =>
+      Array.isArray(p)
+        ? compactJwsOfText(renderTemplate(templates[p[0] as number]!, p as TemplatedPayload), key.kid, key.privateKey, typ)
+        : compactJws(p, key.kid, key.privateKey, typ),
+    ),
   close: async () => undefined,
 }
 
@@ -39,12 +54,18 @@ interface Thread {
  * A thread's code: plain JavaScript over node:crypto, evaluated as it is. Unlike the canonicalizer's threads it needs
  * none of this project's TypeScript, so it does without the tsx bootstrap (which gives each thread a module-hooks
  * thread and loader of its own: tens of MB a thread). The same bytes as {@link compactJws} (its unit test compares).
- * Messages in: { key: { kid, privateKey } } | { id, kid, typ, payloads }; out: { id, jws } | { id, error }.
+ * Messages in: { key: { kid, privateKey } } | { id, kid, typ, payloads, templates }; out: { id, jws } | { id, error }.
+ * A payload that is an array is a templated payload: [template, ...leaves] (payload-template.ts renderTemplate).
  */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
 const { sign } = require('node:crypto')
 const base64url = (text) => Buffer.from(text, 'utf8').toString('base64url')
+const render = (segments, p) => {
+  let text = segments[0]
+  for (let i = 1; i < segments.length; i++) text += JSON.stringify(p[i]) + segments[i]
+  return text
+}
 const keys = new Map()
 parentPort.on('message', (m) => {
   if (m.key) return void keys.set(m.key.kid, m.key.privateKey)
@@ -53,7 +74,8 @@ parentPort.on('message', (m) => {
     if (!key) throw new Error('no signing key ' + m.kid + ' was handed to this thread')
     const header = base64url(JSON.stringify({ alg: 'EdDSA', kid: m.kid, typ: m.typ }))
     const jws = m.payloads.map((payload) => {
-      const signingInput = header + '.' + base64url(JSON.stringify(payload))
+      const json = Array.isArray(payload) ? render(m.templates[payload[0]], payload) : JSON.stringify(payload)
+      const signingInput = header + '.' + base64url(json)
       return signingInput + '.' + sign(null, Buffer.from(signingInput, 'latin1'), key).toString('base64url')
     })
     parentPort.postMessage({ id: m.id, jws })
@@ -81,13 +103,18 @@ export class SigningPool implements JwsSigner {
     this.size = Math.max(1, opts.workers ?? availableParallelism())
   }
 
-  async sign(payloads: readonly object[], key: { readonly kid: string; readonly privateKey: KeyObject }, typ: JwsTyp): Promise<string[]> {
-    if (payloads.length < INLINE_BELOW) return inlineSigner.sign(payloads, key, typ)
+  async sign(
+    payloads: readonly SigningPayload[],
+    key: { readonly kid: string; readonly privateKey: KeyObject },
+    typ: JwsTyp,
+    templates: readonly (readonly string[])[] = [],
+  ): Promise<string[]> {
+    if (payloads.length < INLINE_BELOW) return inlineSigner.sign(payloads, key, typ, templates)
     if (this.closed) throw new Error('the signing pool is closed')
     while (this.threads.length < this.size) this.threads.push(this.spawn())
     // One contiguous part per thread: each answers its part in order, so the parts concatenate back in order.
     const per = Math.ceil(payloads.length / this.threads.length)
-    const parts = this.threads.map((t, i) => this.post(t, payloads.slice(i * per, (i + 1) * per), key, typ))
+    const parts = this.threads.map((t, i) => this.post(t, payloads.slice(i * per, (i + 1) * per), key, typ, templates))
     return (await Promise.all(parts)).flat()
   }
 
@@ -98,7 +125,13 @@ export class SigningPool implements JwsSigner {
     await Promise.all(threads.map((t) => t.worker.terminate()))
   }
 
-  private post(thread: Thread, payloads: readonly object[], key: { kid: string; privateKey: KeyObject }, typ: JwsTyp): Promise<string[]> {
+  private post(
+    thread: Thread,
+    payloads: readonly SigningPayload[],
+    key: { kid: string; privateKey: KeyObject },
+    typ: JwsTyp,
+    templates: readonly (readonly string[])[],
+  ): Promise<string[]> {
     if (!payloads.length) return Promise.resolve([])
     if (!thread.kids.has(key.kid)) {
       thread.worker.postMessage({ key: { kid: key.kid, privateKey: key.privateKey } })
@@ -108,7 +141,7 @@ export class SigningPool implements JwsSigner {
     return new Promise((resolve, reject) => {
       thread.pending.set(id, { resolve, reject })
       thread.worker.ref() // a thread with work keeps the process alive until it answers
-      thread.worker.postMessage({ id, kid: key.kid, typ, payloads })
+      thread.worker.postMessage({ id, kid: key.kid, typ, payloads, templates })
     })
   }
 

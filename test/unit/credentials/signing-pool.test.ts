@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
 import { decodeJws, verifyJwsSignature } from '../../../core/proofs/jws.ts'
 import { compactJws } from '../../../issuer/credentials/compact-jws.ts'
-import { INLINE_BELOW, SigningPool } from '../../../issuer/credentials/signing-pool.ts'
+import { templatePayloads } from '../../../issuer/credentials/payload-template.ts'
+import { INLINE_BELOW, inlineSigner, SigningPool } from '../../../issuer/credentials/signing-pool.ts'
 
 const keyPair = (kid: string) => ({ kid, ...generateKeyPairSync('ed25519') })
 const payloads = (n: number, tag: string) =>
@@ -29,6 +30,22 @@ describe('signing pool', () => {
     assert.deepEqual(decoded.header, { alg: 'EdDSA', kid: key.kid, typ: 'vc+jwt' })
     assert.deepEqual(decoded.payload, batch.at(-1))
     assert.equal(verifyJwsSignature(decoded, key.publicKey), true)
+  })
+
+  it('signs templated payloads byte for byte as their objects, in its threads and on the calling thread', async () => {
+    const key = keyPair('did:web:bank.example#key-1')
+    const shared = { id: 'https://bank.example/catalogue/c1', name: [{ '@value': '数据结构', '@language': 'zh' }] }
+    const objects = Array.from({ length: INLINE_BELOW * 2 }, (_, i) => ({ jti: `urn:uuid:t-${i}`, achievement: shared, credits: i / 4 }))
+    // The last one has a member more: it stays an object among the templated ones.
+    objects.push({ jti: 'urn:uuid:t-last', achievement: shared, credits: 1, exp: 2 } as never)
+    const { payloads: batch, templates } = templatePayloads(
+      objects,
+      objects.map(() => 'shape'),
+    )
+    assert.equal(batch.filter((p) => Array.isArray(p)).length, INLINE_BELOW * 2)
+    const expected = objects.map((p) => compactJws(p, key.kid, key.privateKey, 'vc+jwt'))
+    assert.deepEqual(await pool.sign(batch, key, 'vc+jwt', templates), expected)
+    assert.deepEqual(await inlineSigner.sign(batch, key, 'vc+jwt', templates), expected)
   })
 
   it('hands a rotated key to its threads: each batch is signed with the key it names', async () => {
