@@ -1,6 +1,7 @@
 // Resident identity numbers (公民身份号码, GB 11643-1999): validation, the check character, masking.
 // A parsed number is a ResidentId whose JSON, string and inspected forms are masked, so logging one cannot leak it.
 import { inspect } from 'node:util'
+import { chinaToday, isCalendarDay } from '../calendar.ts'
 import type { Clock } from '../clock.ts'
 import { AppError } from '../errors.ts'
 
@@ -115,9 +116,6 @@ export type ResidentIdResult =
 
 const fail = (code: ResidentIdErrorCode): ResidentIdResult => ({ ok: false, code, message: RESIDENT_ID_MESSAGES[code] })
 
-/** China Standard Time (UTC+8, no daylight saving): the calendar a birth date on a Chinese identity card is in. */
-const CST_OFFSET_MS = 8 * 3600 * 1000
-
 /**
  * Validates a resident identity number (GB 11643-1999, 18 characters). Normalizes first: Unicode NFKC (full-width
  * digits typed with a Chinese input method become ASCII), surrounding white space removed, `x` upper-cased. Then, in
@@ -135,14 +133,8 @@ export function parseResidentId(input: string, clock: Clock): ResidentIdResult {
 }
 
 function isBirthDate(yyyymmdd: string, clock: Clock): boolean {
-  const year = Number(yyyymmdd.slice(0, 4))
-  const month = Number(yyyymmdd.slice(4, 6))
-  const day = Number(yyyymmdd.slice(6, 8))
-  if (year < 1900 || month < 1 || month > 12 || day < 1) return false
-  const date = new Date(Date.UTC(year, month - 1, day))
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false
-  const today = new Date(clock().getTime() + CST_OFFSET_MS).toISOString().slice(0, 10).replaceAll('-', '')
-  return yyyymmdd <= today
+  const [year, month, day] = [Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)), Number(yyyymmdd.slice(6, 8))]
+  return year >= 1900 && isCalendarDay(year, month, day) && yyyymmdd <= chinaToday(clock()).replaceAll('-', '')
 }
 
 /** The 400 for a refused number, its message in both languages, `issues[0].path` the field's JSON pointer. Never quotes the number. */

@@ -1,5 +1,6 @@
 // Checks one import row and turns it into an outcome for recognition, or into error rows (row, column, code, zh/en).
 // The identity number is parsed here and leaves only as its keyed hash and a salted hashed IdentityObject.
+import { chinaToday, isIsoDate } from '../../core/calendar.ts'
 import type { Clock } from '../../core/clock.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
 import { residentIdIdentityObject } from '../../core/identity/identity-object.ts'
@@ -68,10 +69,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/
 /** A result (a teacher's comment) may run over several lines; nothing else may. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_BUT_LINE_BREAKS = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const CREDITS = /^\d{1,6}(\.\d{1,2})?$/
-/** China Standard Time: the calendar "today" is in for dates on Chinese records. */
-const CST_OFFSET_MS = 8 * 3600 * 1000
 
 export interface RowContext {
   readonly institutionId: string
@@ -94,14 +92,39 @@ const error = (row: number, column: string, code: RowErrorCode): RowError => ({
 })
 
 /** Today's date (YYYY-MM-DD) in China Standard Time. */
-export const todayCst = (clock: Clock): string => new Date(clock().getTime() + CST_OFFSET_MS).toISOString().slice(0, 10)
+export const todayCst = (clock: Clock): string => chinaToday(clock())
 
-function realDate(s: string): boolean {
-  const m = DATE.exec(s)
-  if (!m) return false
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const date = new Date(Date.UTC(y, mo - 1, d))
-  return y >= 1900 && date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d
+/** A text column's value, trimmed; undefined (and an error pushed) when it is required and empty, too long, or holds control characters. */
+function text(f: SourceRow['fields'], line: number, column: keyof typeof MAX, required: boolean, errors: RowError[]): string | undefined {
+  const v = (f[column] ?? '').trim()
+  if (!v) {
+    if (required) errors.push(error(line, column, 'required'))
+    return undefined
+  }
+  if (v.length > MAX[column]) errors.push(error(line, column, 'too_long'))
+  else if ((column === 'result' ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(v)) errors.push(error(line, column, 'control_characters'))
+  else return v
+  return undefined
+}
+
+/** A date column's value: a real date (1900 or later) written YYYY-MM-DD, not after `today`. */
+function date(
+  f: SourceRow['fields'],
+  line: number,
+  column: 'awarded_date' | 'start_date' | 'end_date',
+  required: boolean,
+  today: string,
+  errors: RowError[],
+): string | undefined {
+  const v = (f[column] ?? '').trim()
+  if (!v) {
+    if (required) errors.push(error(line, column, 'required'))
+    return undefined
+  }
+  if (!isIsoDate(v, 1900)) errors.push(error(line, column, 'date_invalid'))
+  else if (v > today) errors.push(error(line, column, 'date_future'))
+  else return v
+  return undefined
 }
 
 /** The row's record key as validation would accept it, or undefined (for rebuilding the seen keys on resume). */
@@ -128,30 +151,8 @@ export function validateRow(source: SourceRow, ctx: RowContext, today: string = 
     }
   const f = source.fields
   const errors: RowError[] = []
-  const text = (column: keyof typeof MAX, required: boolean): string | undefined => {
-    const v = (f[column] ?? '').trim()
-    if (!v) {
-      if (required) errors.push(error(line, column, 'required'))
-      return undefined
-    }
-    if (v.length > MAX[column]) errors.push(error(line, column, 'too_long'))
-    else if ((column === 'result' ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(v)) errors.push(error(line, column, 'control_characters'))
-    else return v
-    return undefined
-  }
-  const date = (column: 'awarded_date' | 'start_date' | 'end_date', required: boolean): string | undefined => {
-    const v = (f[column] ?? '').trim()
-    if (!v) {
-      if (required) errors.push(error(line, column, 'required'))
-      return undefined
-    }
-    if (!realDate(v)) errors.push(error(line, column, 'date_invalid'))
-    else if (v > today) errors.push(error(line, column, 'date_future'))
-    else return v
-    return undefined
-  }
 
-  const recordKey = text('record_key', true)
+  const recordKey = text(f, line, 'record_key', true, errors)
   if (recordKey !== undefined && ctx.seen(recordKey)) errors.push(error(line, 'record_key', 'record_key_repeated'))
 
   const rawId = (f.id_number ?? '').trim()
@@ -165,9 +166,9 @@ export function validateRow(source: SourceRow, ctx: RowContext, today: string = 
     } else learner = { idHash: ctx.protector.idNumberHash(parsed.id), identityObject: residentIdIdentityObject(parsed.id) }
   }
 
-  text('name', true)
+  text(f, line, 'name', true, errors)
 
-  const code = text('course_code', true)
+  const code = text(f, line, 'course_code', true, errors)
   const entry = code === undefined ? undefined : ctx.entry(code)
   if (entry === null) errors.push(error(line, 'course_code', 'course_unknown'))
   else if (entry?.status === 'retired') errors.push(error(line, 'course_code', 'course_retired'))
@@ -182,11 +183,11 @@ export function validateRow(source: SourceRow, ctx: RowContext, today: string = 
     else credits = centi / 100
   }
 
-  const result = text('result', false)
-  const term = text('term', false)
-  const awarded = date('awarded_date', true)
-  const start = date('start_date', false)
-  const end = date('end_date', false)
+  const result = text(f, line, 'result', false, errors)
+  const term = text(f, line, 'term', false, errors)
+  const awarded = date(f, line, 'awarded_date', true, today, errors)
+  const start = date(f, line, 'start_date', false, today, errors)
+  const end = date(f, line, 'end_date', false, today, errors)
   if (start !== undefined && ((end !== undefined && start > end) || (awarded !== undefined && start > awarded)))
     errors.push(error(line, 'start_date', 'date_order'))
 

@@ -2,6 +2,7 @@
 // institution's accreditation are recognized at once, the others wait in the queue for a reviewer (or, referred, for the
 // expert committee). A recognized outcome has exactly one AchievementCredential, signed in the recognition's transaction.
 import type { DataSource, EntityManager } from 'typeorm'
+import { chinaToday, isIsoDate } from '../../core/calendar.ts'
 import type { Clock } from '../../core/clock.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
 import { AppError, type Issue } from '../../core/errors.ts'
@@ -162,7 +163,6 @@ export interface RecognitionDeps {
   readonly bank: { readonly did: string; readonly publicUrl: URL; readonly name?: Bilingual }
 }
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/
 /** Auto-recognition's reason, shown to the learner. */
 const WITHIN_ACCREDITATION = {
   zh: '该成果在机构的认证范围内，导入时自动认定。',
@@ -172,12 +172,6 @@ const WITHIN_ACCREDITATION = {
 const actorRef = (a: AuditActor): string => `${a.type}:${a.id}`
 /** A YYYY-MM-DD date as the instant accreditation scopes are compared with (the alliance reads a bare date as UTC midnight). */
 const dateInstant = (date: string): Date => new Date(`${date}T00:00:00Z`)
-const isRealDate = (d: string): boolean => {
-  const t = DATE.test(d) ? dateInstant(d).getTime() : NaN
-  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d
-}
-/** Today's date in China Standard Time (UTC+8, no daylight saving): no outcome is awarded after it. */
-const chinaToday = (now: Date): string => new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
 const hasTwoDecimalsAtMost = (n: number): boolean => Number.isFinite(n) && Math.abs(Math.round(n * 100) - n * 100) < 1e-6
 const blank = (s: string | undefined): boolean => s === undefined || !s.trim()
 
@@ -267,7 +261,7 @@ export class Recognition {
       this.checkLearner(r.learner, `/${i}/learner`, issues)
       for (const member of ['awardedDate', 'activityStartDate', 'activityEndDate'] as const) {
         const d = r[member]
-        if ((member === 'awardedDate' || d !== undefined) && !isRealDate(String(d))) at(member, 'must be a date (YYYY-MM-DD)')
+        if ((member === 'awardedDate' || d !== undefined) && !isIsoDate(String(d))) at(member, 'must be a date (YYYY-MM-DD)')
         else if (d !== undefined && d > today) at(member, 'must not be in the future')
       }
       if (r.result !== undefined && r.result.length > 100) at('result', 'must be at most 100 characters')
@@ -407,7 +401,7 @@ export class Recognition {
     if (blank(deposit.depositId) || deposit.depositId.length > 64)
       issues.push({ path: '/depositId', message: 'must be 1 to 64 characters' })
     this.checkLearner(deposit.learner, '/learner', issues)
-    if (!isRealDate(String(deposit.awardedDate))) issues.push({ path: '/awardedDate', message: 'must be a date (YYYY-MM-DD)' })
+    if (!isIsoDate(String(deposit.awardedDate))) issues.push({ path: '/awardedDate', message: 'must be a date (YYYY-MM-DD)' })
     else if (deposit.awardedDate > chinaToday(this.clock())) issues.push({ path: '/awardedDate', message: 'must not be in the future' })
     if (deposit.result !== undefined && deposit.result.length > 100)
       issues.push({ path: '/result', message: 'must be at most 100 characters' })
