@@ -1,5 +1,5 @@
 // Open Badges 3.0 hashed IdentityObject: how a credential names a person without their identifier in the clear.
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto'
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto'
 import type { IdentityObject } from '../credentials/types.ts'
 import type { ResidentId } from './resident-id.ts'
 
@@ -25,8 +25,9 @@ export function identityObjectMatches(object: IdentityObject, identifier: string
   return timingSafeEqual(Buffer.from(match[1].toLowerCase(), 'hex'), Buffer.from(sha256Hex(identifier + object.salt), 'hex'))
 }
 
+/** One-shot `hash` (node ≥ 20.12): a third of createHash().update().digest()'s cost for a short input. */
 function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex')
+  return hash('sha256', text, 'hex')
 }
 
 const SALT_BYTES = 16

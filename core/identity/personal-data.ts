@@ -32,6 +32,8 @@ const PURPOSE = /^[A-Za-z0-9_.:/-]{1,200}$/
 export class PersonalDataProtector {
   readonly #encryptionKey: Buffer
   readonly #lookupKey: Buffer
+  /** Each purpose's associated data and separator, made once (an import hashes a number a row). */
+  readonly #lookupPrefixes = new Map<string, Buffer>()
 
   constructor(kmsSecretKeyHex: string) {
     if (!/^[0-9a-fA-F]{64}$/.test(kmsSecretKeyHex)) throw new TypeError('PersonalDataProtector needs a 64-hex-character secret')
@@ -75,11 +77,9 @@ export class PersonalDataProtector {
 
   /** HMAC-SHA-256 of purpose and value, 64 lower-case hex characters: equal values give equal hashes, for unique indexes and look-ups. */
   lookupHash(value: string, purpose: string): string {
-    const hmac = createHmac('sha256', this.#lookupKey)
-    hmac.update(associatedData(purpose))
-    hmac.update(Buffer.from([0]))
-    hmac.update(value, 'utf8')
-    return hmac.digest('hex')
+    let prefix = this.#lookupPrefixes.get(purpose)
+    if (!prefix) this.#lookupPrefixes.set(purpose, (prefix = Buffer.concat([associatedData(purpose), Buffer.from([0])])))
+    return createHmac('sha256', this.#lookupKey).update(prefix).update(value, 'utf8').digest('hex')
   }
 
   /** The look-up hash of a resident identity number: what "one person, one account" and held import rows are keyed by. */
