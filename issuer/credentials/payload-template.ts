@@ -73,7 +73,11 @@ export function compileTemplate(first: object, second: object): PayloadTemplate 
         items.push(f)
       }
       text += ']'
-      return (v, out) => Array.isArray(v) && v.length === items.length && items.every((f, i) => f(v[i], out))
+      return (v, out) => {
+        if (!Array.isArray(v) || v.length !== items.length) return false
+        for (let i = 0; i < items.length; i++) if (!items[i]!(v[i], out)) return false
+        return true
+      }
     }
     if (isPlainObject(a)) {
       if (a === b) return fixed(a)
@@ -89,7 +93,12 @@ export function compileTemplate(first: object, second: object): PayloadTemplate 
       }
       text += '}'
       return (v, out) => {
-        return isPlainObject(v) && Object.keys(v).length === keys.length && keys.every((k, i) => members[i]!(v[k], out))
+        if (!isPlainObject(v)) return false
+        let own = 0
+        for (const key in v) if (Object.hasOwn(v, key)) own++
+        if (own !== keys.length) return false
+        for (let i = 0; i < keys.length; i++) if (!members[i]!(v[keys[i]!], out)) return false
+        return true
       }
     }
     return undefined
