@@ -264,7 +264,9 @@ describe('Data Integrity: RDF-equivalent re-expressions never turn a verdict int
   }
 
   it('when a Data Integrity presentation whose proof has expired is re-expressed (proof members, holder, the credential inside), then no variant verifies (400)', async () => {
-    // The presentation itself is signed once; its variants keep that proof because they are RDF-equivalent.
+    // The presentation itself is signed once; its variants keep that proof because they are RDF-equivalent. The clock
+    // is set here, not left from the test before (this one alone, with --grep, must see the proof expired too).
+    sys.clock.set(day(4))
     const presentation = await signedPresentation(holder, [stolen.credential], { expires: day(3) })
     const original = await presentDi(presentation)
     assert.equal(original.status, 400)
