@@ -152,7 +152,7 @@ export class CredentialIssuer {
    * credential in the transaction that records the outcome, so both commit or neither). No client policy applies. A
    * unique violation is left as it is, so the caller's transaction() can re-run the whole unit on PostgreSQL.
    * Audited with one `credentials_issued` entry for the batch (its credential ids and status slots), where the API's
-   * path writes one `credential_issued` per credential: an import's chunk of a thousand is one entry, not a thousand.
+   * path writes one `credential_issued` per credential: an import's chunk of 2,000 is one entry, not 2,000.
    */
   async issueManyIn(
     m: EntityManager,

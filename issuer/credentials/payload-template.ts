@@ -1,5 +1,5 @@
 // The JSON text of many payloads of one shape, made from one skeleton: the bank's bulk credentials (an import's chunk
-// of a thousand) share their structure and most of their content (the catalogue entry's achievement, the profiles)
+// of 2,000) share their structure and most of their content (the catalogue entry's achievement, the profiles)
 // and differ in a few dozen leaf values. A signing thread then gets each payload as those values instead of an object
 // graph to copy across threads and serialize again: the text is the skeleton's segments around each value's JSON.
 //

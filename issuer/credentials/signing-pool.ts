@@ -1,5 +1,5 @@
 // Where the issuer makes vc+jwt signatures: a small pool of worker threads for the bank's bulk issuing (an import's
-// chunk of a thousand credentials), the calling thread for a few. Signing a credential is JSON.stringify, base64url and
+// chunk of two thousand credentials), the calling thread for a few. Signing a credential is JSON.stringify, base64url and
 // one Ed25519 signature (~60 µs); in a thread of its own it overlaps everything else a chunk does (building the next
 // credentials, the database's writes), and two threads use both cores. A message costs more than a signature, so
 // each carries a part of a chunk, and a batch under INLINE_BELOW is signed here at once.

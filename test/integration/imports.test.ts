@@ -395,6 +395,7 @@ describe('imports: a job another node takes over', function () {
       sink: dying,
       dataDir: sys.config.dataDir,
       leaseSeconds: 30,
+      chunkRows: 1000,
     })
     await assert.rejects(nodeA.run(created.body.id, 'node-a'), /node A died/)
     const stalled = await staff.get<JobJson>(`/imports/${created.body.id}`)
@@ -438,6 +439,7 @@ describe('imports: a job another node takes over', function () {
         countForInstitution: (id) => node.recognition.countForInstitution(id),
       },
       dataDir: sys.config.dataDir,
+      chunkRows: 1000,
     })
     await assert.rejects(crashing.run(created.body.id, 'node-x'), /crash/)
     sys.clock.advance(31)
@@ -510,6 +512,7 @@ describe('imports: a job another node takes over', function () {
         countForInstitution: (id) => node.recognition.countForInstitution(id),
       },
       dataDir: sys.config.dataDir,
+      chunkRows: 1000,
     })
     const ended = await refusing.run(created.body.id, 'node-r')
     assert.equal(ended?.state, 'failed')
