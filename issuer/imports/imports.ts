@@ -92,8 +92,8 @@ class LeaseLostError extends Error {}
 /**
  * Rows per chunk. A chunk's fixed work runs one step after another (its reads of the catalogue, the scopes and the
  * record keys, taking status slots, the audit entries, the COMMIT's WAL sync) and is shared by its rows: 2,000 rows
- * import 10-14 % faster than 1,000 (100,000 rows, bench/README.md) for ~15 MB more; 4,000 gained nothing more. A crash
- * undoes at most the chunk in flight.
+ * import 10-14 % faster than 1,000 at 100,000 rows for ~15-30 MB more, level at a million (where the commit's page
+ * writes dominate); 4,000 gained nothing more (bench/README.md). A crash undoes at most the chunk in flight.
  */
 export const CHUNK_ROWS = 2000
 
