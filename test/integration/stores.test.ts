@@ -125,43 +125,19 @@ for (const db of DATABASES) {
         assert.equal(await store.count(), 2)
       })
 
-      it('when rows share some columns and not others, then insertRows binds the shared ones once and every row reads back whole', async () => {
-        // Statements of 3 rows: the first shares all but id and index (one list, one owner, no subject), the second
-        // differs in list, subject and owner (nulls among values), the last is a single row (plain VALUES).
+      it('when credentials share some columns and not others, then each reads back whole (shared values bound once, nulls, integers)', async () => {
+        // One statement: issuer, types, format and time shared; id, document and index per row; list, subject and owner
+        // shared by some rows only (nulls among the values).
         const rows = Array.from({ length: 7 }, (_, i) => ({
           ...credential(`urn:uuid:rows-${i}`, i < 3 ? 7 : 7 + (i % 2), 500 + i, i === 4 ? null : 'client-a'),
           subject: i === 5 ? 'did:key:z6MkOther' : null,
         }))
-        await transaction(ds, (m) =>
-          insertRows(
-            m,
-            'cb_credential',
-            ['id', 'issuer', 'types', 'subject', 'format', 'document', 'status_list_id', 'status_index', 'client_id', 'issued_at'],
-            rows.map((c) => [
-              c.id,
-              c.issuer,
-              JSON.stringify(c.types),
-              c.subject,
-              c.format,
-              c.document,
-              c.slot.listId,
-              c.slot.index,
-              c.clientId,
-              NOW.toISOString(),
-            ]),
-            { rowsPerStatement: 3, integers: ['status_list_id', 'status_index'] },
-          ),
-        )
-        const stored = await ds.query(
+        await new CredentialStore(ds).insert(rows)
+        const stored = (await ds.query(
           `SELECT id, issuer, types, subject, format, document, status_list_id, status_index, client_id, issued_at, revoked FROM cb_credential WHERE id LIKE 'urn:uuid:rows-%' ORDER BY id`,
-        )
+        )) as Record<string, unknown>[]
         assert.deepEqual(
-          (stored as Record<string, unknown>[]).map((r) => ({
-            ...r,
-            status_list_id: Number(r.status_list_id),
-            status_index: Number(r.status_index),
-            revoked: Number(r.revoked),
-          })),
+          stored.map((r) => ({ ...r, revoked: Number(r.revoked) })),
           rows.map((c) => ({
             id: c.id,
             issuer: c.issuer,
@@ -169,6 +145,7 @@ for (const db of DATABASES) {
             subject: c.subject,
             format: 'vc+jwt',
             document: c.document,
+            // Integers on both databases (the CAST: PostgreSQL types a VALUES list's parameters as text).
             status_list_id: c.slot.listId,
             status_index: c.slot.index,
             client_id: c.clientId,
@@ -176,10 +153,32 @@ for (const db of DATABASES) {
             revoked: 0,
           })),
         )
-        // The integer columns come back as integers on both databases (the CAST: PostgreSQL types a VALUES list's
-        // parameters as text).
-        for (const r of stored as Record<string, unknown>[]) assert.equal(typeof r.status_index, 'number')
         await ds.query(`DELETE FROM cb_credential WHERE id LIKE 'urn:uuid:rows-%'`) // the later tests count this table
+      })
+
+      it('when insertRows splits rows into statements, then a statement of rows sharing a column, one of rows sharing none and a single row all land', async () => {
+        // cb_rate_limit (bucket, window_start, count): statements of 2 rows — one bucket twice, two buckets, one row.
+        const rows = [
+          ['insert-rows-a', 1, 5],
+          ['insert-rows-a', 2, 5],
+          ['insert-rows-b', 3, 6],
+          ['insert-rows-c', 4, 7],
+          ['insert-rows-d', 5, 8],
+        ]
+        await transaction(ds, (m) =>
+          insertRows(m, 'cb_rate_limit', ['bucket', 'window_start', 'count'], rows, {
+            rowsPerStatement: 2,
+            integers: ['window_start', 'count'],
+          }),
+        )
+        const stored = (await ds.query(
+          `SELECT bucket, window_start, count FROM cb_rate_limit WHERE bucket LIKE 'insert-rows-%' ORDER BY window_start`,
+        )) as { bucket: string; window_start: number; count: number }[]
+        assert.deepEqual(
+          stored.map((r) => [r.bucket, r.window_start, r.count]),
+          rows,
+        )
+        await ds.query(`DELETE FROM cb_rate_limit WHERE bucket LIKE 'insert-rows-%'`)
       })
 
       it('when more ids are asked for than one query takes, then existingIds and findMany answer over all of them', async () => {
