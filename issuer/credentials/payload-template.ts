@@ -7,7 +7,8 @@
 // text; every other object and array is walked, and its leaves are the values. A payload fills the template only if it
 // has the same structure (the same keys, array lengths and leaf types, and the very same fixed objects); its text is
 // then JSON.stringify's (the same members and values; a member order the template fixed). One that does not fit is
-// signed from its object as before.
+// signed from its object as before. A fixed object is rendered when the template is compiled, just before its batch is
+// signed: the bank's builders never change a shared part once built (achievement-credential.ts, SharedParts).
 
 /** A JSON leaf: what a template's hole holds. */
 export type Leaf = string | number | boolean | null
