@@ -1,9 +1,9 @@
 // The only SQL over cb_credential: what the bank issued, in which status slot, with which status bits, for whom.
 import { forUpdate, insertRows, sql, type Db } from '../../core/store/sql.ts'
-import type { StatusPurpose, StatusSlot } from '../status/status-lists.ts'
+import type { AllocatedSlot, StatusPurpose, StatusSlot } from '../status/status-lists.ts'
 import type { ProofFormat } from './issue-credential.ts'
 
-/** Rows per INSERT: 10 parameters a row stays far under SQLite's and PostgreSQL's parameter limits. */
+/** Rows per INSERT: 11 parameters a row stays far under SQLite's and PostgreSQL's parameter limits. */
 export const ROWS_PER_INSERT = 100
 /** Ids per `IN (…)` lookup. */
 const IDS_PER_SELECT = 500
@@ -28,7 +28,7 @@ export interface NewCredential {
   readonly subject: string | null
   readonly format: ProofFormat
   readonly document: string
-  readonly slot: StatusSlot
+  readonly slot: AllocatedSlot
   readonly clientId: string | null
   readonly issuedAt: Date
 }
@@ -53,6 +53,7 @@ const INSERT_COLUMNS = [
   'document',
   'status_list_id',
   'status_index',
+  'status_position',
   'client_id',
   'issued_at',
 ]
@@ -128,7 +129,7 @@ export class CredentialStore {
     return out
   }
 
-  /** Inserts new credentials (a unique violation on the id or the status slot throws; see isUniqueViolation). */
+  /** Inserts new credentials (a unique violation on the id or the status slot's position throws; see isUniqueViolation). */
   async insert(credentials: readonly NewCredential[]): Promise<void> {
     const rows = credentials.map((c) => [
       c.id,
@@ -139,12 +140,13 @@ export class CredentialStore {
       c.document,
       c.slot.listId,
       c.slot.index,
+      c.slot.position,
       c.clientId,
       c.issuedAt.toISOString(),
     ])
     await insertRows(this.db, 'cb_credential', INSERT_COLUMNS, rows, {
       rowsPerStatement: ROWS_PER_INSERT,
-      integers: ['status_list_id', 'status_index'],
+      integers: ['status_list_id', 'status_index', 'status_position'],
     })
   }
 

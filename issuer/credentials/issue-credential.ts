@@ -12,7 +12,7 @@ import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-in
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { newCredentialId } from '../../core/store/ids.ts'
 import { clientActor, recordMany } from '../audit/audit-trail.ts'
-import type { StatusLists, StatusSlot } from '../status/status-lists.ts'
+import type { AllocatedSlot, StatusLists, StatusSlot } from '../status/status-lists.ts'
 import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
 import { templatePayloads } from './payload-template.ts'
 import { inlineSigner, type JwsSigner } from './signing-pool.ts'
@@ -347,7 +347,7 @@ export class CredentialIssuer {
   private rows(
     issued: IssuedCredential[],
     prepared: readonly Prepared[],
-    slots: readonly StatusSlot[],
+    slots: readonly AllocatedSlot[],
     clientId: string | null,
     now: Date,
   ): NewCredential[] {

@@ -274,13 +274,17 @@ export class OutcomeStore {
     return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
   }
 
-  /** A learner's outcomes, newest first, strictly before `before` in (created_at, id) order. */
+  /**
+   * A learner's outcomes, newest first, strictly before `before` in (created_at, id) order. Found through the learner
+   * index's own expression (the hash's first 8 hex digits, migration 1797500000000), then by the whole hash; a learner's
+   * outcomes are few, and sorted once found.
+   */
   async listForLearner(idHash: string, before: OutcomePosition | undefined, limit: number): Promise<OutcomeRecord[]> {
     const rows = await sql<OutcomeRow>(
       this.db,
-      `SELECT ${COLUMNS} FROM cb_learning_outcome WHERE id_hash = ?${before ? ' AND (created_at < ? OR (created_at = ? AND id < ?))' : ''}
+      `SELECT ${COLUMNS} FROM cb_learning_outcome WHERE substr(id_hash, 1, 8) = ? AND id_hash = ?${before ? ' AND (created_at < ? OR (created_at = ? AND id < ?))' : ''}
        ORDER BY created_at DESC, id DESC LIMIT ?`,
-      [idHash, ...(before ? [before.createdAt, before.createdAt, before.id] : []), limit],
+      [idHash.slice(0, 8), idHash, ...(before ? [before.createdAt, before.createdAt, before.id] : []), limit],
     )
     return rows.map(toRecord)
   }

@@ -25,6 +25,15 @@ export interface StatusSlot {
   readonly index: number
 }
 
+/**
+ * A slot as {@link StatusLists.allocate} hands it out: with its position in the list's walk (index = walk(position)).
+ * The position is stored with the credential and unique per list: the counter's order, so the unique index grows at its
+ * end, where one on the permuted index would take a random page per credential (migration 1797500000000).
+ */
+export interface AllocatedSlot extends StatusSlot {
+  readonly position: number
+}
+
 export interface StatusListEntry {
   readonly id: string
   readonly type: 'BitstringStatusListEntry'
@@ -97,9 +106,9 @@ export class StatusLists {
    * The newest list's counter walks a keyed permutation (random order, each index once); a full list rolls over
    * to a new one. Two instances racing to create the same list id collide on the primary key and retry.
    */
-  async allocate(m: EntityManager, count: number): Promise<StatusSlot[]> {
+  async allocate(m: EntityManager, count: number): Promise<AllocatedSlot[]> {
     const store = new StatusListStore(m)
-    const slots: StatusSlot[] = []
+    const slots: AllocatedSlot[] = []
     let list = await store.newest({ lock: true })
     while (slots.length < count) {
       if (!list || list.nextPosition >= list.size) {
@@ -112,7 +121,7 @@ export class StatusLists {
       }
       const take = Math.min(count - slots.length, list.size - list.nextPosition)
       const walk = this.permutationOf(list.permutationKey, list.size)
-      for (let p = list.nextPosition; p < list.nextPosition + take; p++) slots.push({ listId: list.id, index: walk.at(p) })
+      for (let p = list.nextPosition; p < list.nextPosition + take; p++) slots.push({ listId: list.id, index: walk.at(p), position: p })
       list = { ...list, nextPosition: list.nextPosition + take }
       await store.setNextPosition(list.id, list.nextPosition)
     }

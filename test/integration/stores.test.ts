@@ -9,14 +9,16 @@ import sqlite3 from 'sqlite3'
 import type { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
-import { openDataSource, SQLITE_PAGE_SIZE, type DatabaseRole } from '../../core/store/data-source.ts'
-import { insertRows, isUniqueViolation, transaction } from '../../core/store/sql.ts'
+import { openDataSource, SQLITE_PAGE_SIZE, SQLITE_WAL_AUTOCHECKPOINT_PAGES, type DatabaseRole } from '../../core/store/data-source.ts'
+import { insertRows, isUniqueViolation, sql, transaction } from '../../core/store/sql.ts'
+import { MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
+import { IndexPermutation } from '../../core/status/permutation.ts'
 import { RateLimitStore } from '../../http/rate-limit-store.ts'
 import { AuditStore, type AuditRecord } from '../../issuer/audit/audit-store.ts'
 import { ApiClientStore } from '../../issuer/clients/api-client-store.ts'
 import { CredentialStore, type NewCredential } from '../../issuer/credentials/credential-store.ts'
 import { ownedCredential } from '../../issuer/credentials/ownership.ts'
-import { OutcomeStore } from '../../issuer/recognition/outcome-store.ts'
+import { OutcomeStore, type OutcomeRecord } from '../../issuer/recognition/outcome-store.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { ChallengeStore } from '../../verifier/challenge-store.ts'
 import { resetPostgres } from '../../fixtures/test-system.ts'
@@ -57,6 +59,7 @@ if (pg) {
   })
 }
 
+/** A credential in slot `index` of list `listId`, at the same position of the list's walk (unique per list). */
 const credential = (id: string, listId: number, index: number, clientId: string | null = 'client-a'): NewCredential => ({
   id,
   issuer: 'did:web:bank.example',
@@ -64,9 +67,45 @@ const credential = (id: string, listId: number, index: number, clientId: string 
   subject: 'did:key:z6MkLearner',
   format: 'vc+jwt',
   document: `eyJ.${id}.sig`,
-  slot: { listId, index },
+  slot: { listId, index, position: index },
   clientId,
   issuedAt: NOW,
+})
+
+/** A learner's pending deposit outcome (no institution, no catalogue entry), created at `createdAt`. */
+const outcomeAt = (id: string, idHash: string, createdAt: string): OutcomeRecord => ({
+  id,
+  source: 'deposit',
+  institutionId: null,
+  recordKey: null,
+  importJobId: null,
+  depositId: `deposit-${id}`,
+  idHash,
+  identityObject: {
+    type: 'IdentityObject',
+    hashed: true,
+    identityHash: `sha256$${'0'.repeat(64)}`,
+    identityType: 'nationalIdNumber',
+    salt: 'salt',
+  },
+  catalogueEntryId: null,
+  claim: { name: { zh: '课程', en: 'Course' }, issuerName: 'A University', category: 'academic', level: 5, field: '0812', credits: 2 },
+  creditsCenti: 200,
+  result: null,
+  awardedDate: '2025-12-01',
+  term: null,
+  activityStartDate: null,
+  activityEndDate: null,
+  state: 'pending',
+  reasonZh: null,
+  reasonEn: null,
+  referredBy: null,
+  referredAt: null,
+  decidedBy: null,
+  decidedAt: null,
+  credentialId: null,
+  createdAt,
+  updatedAt: createdAt,
 })
 
 /** The error `fn` rejects with (fails if it resolves). */
@@ -121,7 +160,10 @@ for (const db of DATABASES) {
         assert.equal((await store.find('urn:uuid:c2'))?.clientId, null)
         assert.equal(await store.find('urn:uuid:none'), undefined)
         assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c1', 1, 12)]))), 'the same id')
-        assert.ok(isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c3', 1, 10)]))), 'the same slot')
+        assert.ok(
+          isUniqueViolation(await rejection(() => store.insert([credential('urn:uuid:c3', 1, 10)]))),
+          'the same slot (its position)',
+        )
         assert.equal(await store.count(), 2)
       })
 
@@ -298,6 +340,76 @@ for (const db of DATABASES) {
       })
     })
 
+    describe('issuer: the status slot position and the learner index (migration 1797500000000)', () => {
+      let ds: DataSource
+      let close: () => Promise<void>
+      before(async () => ({ ds, close } = await db.open('issuer')))
+      after(() => close())
+
+      const key = 'ab'.repeat(32)
+      const walk = new IndexPermutation(key, MIN_STATUS_LIST_SIZE)
+      /** A credential row as the code before the migration wrote it: a slot, no position. */
+      const issuedBefore = (id: string, position: number) =>
+        sql(
+          ds,
+          `INSERT INTO cb_credential (id, issuer, types, format, document, status_list_id, status_index, issued_at)
+           VALUES (?, 'did:web:bank.example', '["VerifiableCredential"]', 'vc+jwt', 'eyJ', 1, ?, ?)`,
+          [id, walk.at(position), NOW.toISOString()],
+        )
+
+      it('when credentials were issued before it, then each gets its position in its list’s walk (a slot the list never handed out stops it, changing nothing), and a position taken twice is a unique violation', async () => {
+        const lists = new StatusListStore(ds)
+        await lists.create({ id: 1, size: MIN_STATUS_LIST_SIZE, permutationKey: key, createdAt: NOW })
+        await lists.setNextPosition(1, 3)
+        await ds.undoLastMigration()
+        for (const p of [2, 0, 1]) await issuedBefore(`urn:uuid:p${p}`, p)
+        await issuedBefore('urn:uuid:never', 5)
+        const stopped = await rejection(() => ds.runMigrations())
+        assert.match((stopped as Error).message, /credential urn:uuid:never holds status slot 1\/\d+, which its list never handed out/)
+        assert.equal(await ds.showMigrations(), true, 'the migration is still to run')
+        await sql(ds, 'DELETE FROM cb_credential WHERE id = ?', ['urn:uuid:never'])
+        await ds.runMigrations()
+        const rows = await sql<{ id: string; status_position: number | string }>(
+          ds,
+          'SELECT id, status_position FROM cb_credential ORDER BY id',
+        )
+        assert.deepEqual(
+          rows.map((r) => [r.id, Number(r.status_position)]),
+          [
+            ['urn:uuid:p0', 0],
+            ['urn:uuid:p1', 1],
+            ['urn:uuid:p2', 2],
+          ],
+        )
+        const store = new CredentialStore(ds)
+        const at = (id: string, position: number): NewCredential => ({
+          ...credential(id, 1, walk.at(3)),
+          slot: { listId: 1, index: walk.at(3), position },
+        })
+        assert.ok(isUniqueViolation(await rejection(() => store.insert([at('urn:uuid:p3', 1)]))), 'position 1 again')
+        await store.insert([at('urn:uuid:p3', 3)])
+        assert.deepEqual((await store.find('urn:uuid:p3'))?.slot, { listId: 1, index: walk.at(3) })
+      })
+
+      it('when two learners’ keyed hashes share their first 8 hex digits, then each one’s outcomes are theirs alone, newest first, page by page', async () => {
+        const outcomes = new OutcomeStore(ds)
+        const learner = (n: number) => `0123abcd${String(n).repeat(56)}`
+        const rows = [
+          outcomeAt('o1', learner(1), '2026-01-01T00:00:00.000Z'),
+          outcomeAt('o2', learner(2), '2026-01-02T00:00:00.000Z'),
+          outcomeAt('o3', learner(1), '2026-01-03T00:00:00.000Z'),
+          outcomeAt('o4', learner(1), '2026-01-03T00:00:00.000Z'),
+        ]
+        await outcomes.insert(rows)
+        const ids = async (idHash: string, before?: { createdAt: string; id: string }) =>
+          (await outcomes.listForLearner(idHash, before, 2)).map((o) => o.id)
+        assert.deepEqual(await ids(learner(1)), ['o4', 'o3'])
+        assert.deepEqual(await ids(learner(1), { createdAt: '2026-01-03T00:00:00.000Z', id: 'o3' }), ['o1'])
+        assert.deepEqual(await ids(learner(2)), ['o2'])
+        assert.deepEqual(await ids(learner(3)), [])
+      })
+    })
+
     describe('issuer: ApiClientStore and the issuer’s RateLimitStore', () => {
       let ds: DataSource
       let close: () => Promise<void>
@@ -460,12 +572,13 @@ for (const db of DATABASES) {
 }
 
 describe('SQLite files', () => {
-  it('when a database file is new, then it has 16 KiB pages and WAL; a file made with other pages keeps them', async () => {
+  it('when a database file is new, then it has 16 KiB pages and WAL, checkpointed every 10,000 pages; a file made with other pages keeps them', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-pages-'))
     try {
       const fresh = await openDataSource({ type: 'sqlite', database: path.join(dir, 'new.sqlite') }, 'issuer')
       assert.deepEqual(await fresh.query('PRAGMA page_size'), [{ page_size: SQLITE_PAGE_SIZE }])
       assert.deepEqual(await fresh.query('PRAGMA journal_mode'), [{ journal_mode: 'wal' }])
+      assert.deepEqual(await fresh.query('PRAGMA wal_autocheckpoint'), [{ wal_autocheckpoint: SQLITE_WAL_AUTOCHECKPOINT_PAGES }])
       await fresh.destroy()
       // A database an earlier version made with SQLite's default pages opens as it is.
       const old = path.join(dir, 'old.sqlite')
@@ -482,7 +595,7 @@ describe('SQLite files', () => {
     }
   })
 
-  it('when the recognition queue or a deposit’s outcome is read, then SQLite plans the store’s own query through its partial index', async () => {
+  it('when the recognition queue, a deposit’s outcome or a learner’s outcomes are read, then SQLite plans the store’s own query through its index', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-plan-'))
     const ds = await openDataSource({ type: 'sqlite', database: path.join(dir, 'issuer.sqlite') }, 'issuer')
     try {
@@ -499,10 +612,14 @@ describe('SQLite files', () => {
       await new OutcomeStore(planning).listInQueue('pending', undefined, 10)
       await new OutcomeStore(planning).listInQueue('referred', { createdAt: NOW.toISOString(), id: 'x' }, 10)
       await new OutcomeStore(planning).findByDeposit('deposit-1')
-      assert.equal(plans.length, 3)
+      await new OutcomeStore(planning).listForLearner('0123abcd'.repeat(8), undefined, 10)
+      await new OutcomeStore(planning).listForLearner('0123abcd'.repeat(8), { createdAt: NOW.toISOString(), id: 'x' }, 10)
+      assert.equal(plans.length, 5)
       assert.match(plans[0]!, /USING (COVERING )?INDEX cb_learning_outcome_queue\b/)
       assert.match(plans[1]!, /USING (COVERING )?INDEX cb_learning_outcome_queue\b/)
       assert.match(plans[2]!, /USING (COVERING )?INDEX cb_learning_outcome_deposit\b/)
+      assert.match(plans[3]!, /USING INDEX cb_learning_outcome_learner\b/)
+      assert.match(plans[4]!, /USING INDEX cb_learning_outcome_learner\b/)
     } finally {
       await ds.destroy()
       rmSync(dir, { recursive: true, force: true })
