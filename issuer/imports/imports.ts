@@ -9,6 +9,7 @@ import path from 'node:path'
 import { Transform, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { DataSource, EntityManager } from 'typeorm'
+import { chinaToday } from '../../core/calendar.ts'
 import type { Clock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import type { PersonalDataProtector } from '../../core/identity/personal-data.ts'
@@ -21,7 +22,7 @@ import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
 import { ImportStore, NO_COUNTS, type ImportCounts, type ImportFormat, type ImportJobRecord, type RowError } from './import-store.ts'
 import { checkFile, ImportFileError, readRows, type ImportSource, type SourceRow } from './read-rows.ts'
 import { isSealed, openSealed, SEALED_SUFFIX, sealingStream } from './sealed-file.ts'
-import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, todayCst, validateRow, type ImportRow } from './validate-row.ts'
+import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, validateRow, type ImportRow } from './validate-row.ts'
 import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
 /** What recognition answers for each row of a batch (issuer/recognition's ImportRowOutcome). */
@@ -272,7 +273,7 @@ export class Imports {
     const [entry] = (await this.o.catalogue.browse({ institutionId, limit: 1 })).items
     if (!entry)
       throw new AppError('not_found', `institution ${institutionId} has no active catalogue entry yet; an import row names one by its code`)
-    const today = todayCst(this.o.clock)
+    const today = chinaToday(this.o.clock())
     const daysBefore = (n: number) => new Date(Date.parse(`${today}T00:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10)
     const example: Record<(typeof TEMPLATE_COLUMNS)[number], string> = {
       record_key: 'EXAMPLE-0001',
@@ -484,7 +485,7 @@ export class Imports {
       entry: (code: string) => entries.get(code) ?? null,
       seen: (k: string) => keys.addSeen(k),
     }
-    const today = todayCst(clock)
+    const today = chinaToday(clock())
     const checked: CheckedChunk = { rows: rows.length, valid: [], errors: [], rejected: 0 }
     for (const r of rows) {
       const result = validateRow(r, ctx, today)

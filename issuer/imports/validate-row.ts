@@ -91,9 +91,6 @@ const error = (row: number, column: string, code: RowErrorCode): RowError => ({
   messageEn: ROW_ERRORS[code].en,
 })
 
-/** Today's date (YYYY-MM-DD) in China Standard Time. */
-export const todayCst = (clock: Clock): string => chinaToday(clock())
-
 /** A text column's value, trimmed; undefined (and an error pushed) when it is required and empty, too long, or holds control characters. */
 function text(f: SourceRow['fields'], line: number, column: keyof typeof MAX, required: boolean, errors: RowError[]): string | undefined {
   const v = (f[column] ?? '').trim()
@@ -134,7 +131,7 @@ export function recordKeyOf(row: SourceRow): string | undefined {
 }
 
 /** Validates a row; every bad column is reported once (a row with any error is rejected whole). */
-export function validateRow(source: SourceRow, ctx: RowContext, today: string = todayCst(ctx.clock)): RowResult {
+export function validateRow(source: SourceRow, ctx: RowContext, today: string = chinaToday(ctx.clock())): RowResult {
   const line = source.line
   if (source.malformed)
     return {
