@@ -2,7 +2,7 @@
 // CB_TEST_DATABASE_URL when it is set. Typed records in and out, conditional writes, locks and transactions that
 // span stores.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import sqlite3 from 'sqlite3'
@@ -590,6 +590,34 @@ describe('SQLite files', () => {
       const reopened = await openDataSource({ type: 'sqlite', database: old }, 'issuer')
       assert.deepEqual(await reopened.query('PRAGMA page_size'), [{ page_size: 4096 }])
       await reopened.destroy()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('when a database file is written, then its WAL is copied back into the file by a connection of its own (not in the writer’s commits), and closing the data source closes both', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'credit-bank-wal-'))
+    const file = path.join(dir, 'issuer.sqlite')
+    try {
+      const ds = await openDataSource({ type: 'sqlite', database: file }, 'issuer')
+      const before = statSync(file).size
+      // ~4 MB in 40 transactions: far under the writer's own checkpoint (10,000 pages of 16 KiB).
+      for (let t = 0; t < 40; t++)
+        await transaction(ds, (m) =>
+          insertRows(
+            m,
+            'cb_rate_limit',
+            ['bucket', 'window_start', 'count'],
+            Array.from({ length: 100 }, (_, i) => [`wal-${t}-${i}-${'x'.repeat(1000)}`, i, 1]),
+            { rowsPerStatement: 100, integers: ['window_start', 'count'] },
+          ),
+        )
+      assert.ok(statSync(`${file}-wal`).size > 4_000_000, 'the rows are in the WAL')
+      const deadline = Date.now() + 10_000
+      while (statSync(file).size < before + 4_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      assert.ok(statSync(file).size >= before + 4_000_000, 'the checkpointer copied them into the database file')
+      await ds.destroy()
+      assert.equal(existsSync(`${file}-wal`), false, 'the last connection closed removed the WAL')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
