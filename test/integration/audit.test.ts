@@ -225,11 +225,27 @@ describe(`audit trail on ${dbName} (issue 7 item 8)`, function () {
 })
 
 describe('audit trail: masking personal data', () => {
-  it('when before/after carry personal data at any depth, then it is masked and everything else kept', () => {
-    assert.deepEqual(
-      maskPersonalData({ name: 'Registrar', learner: { fullName: '张三', idNumber: '320102…', credits: 3 }, list: [{ email: 'a@b' }] }),
-      { name: 'Registrar', learner: { fullName: MASK, idNumber: MASK, credits: 3 }, list: [{ email: MASK }] },
-    )
+  it('when before/after carry personal data at any depth, then it is masked and everything else kept, the value itself unchanged', () => {
+    const value = {
+      name: 'Registrar',
+      learner: { fullName: '张三', idNumber: '320102…', credits: 3 },
+      list: [{ email: 'a@b' }],
+      credentials: [{ id: 'urn:uuid:1', statusIndex: 3 }],
+    }
+    const before = structuredClone(value)
+    const masked = maskPersonalData(value) as typeof value
+    assert.deepEqual(masked, {
+      name: 'Registrar',
+      learner: { fullName: MASK, idNumber: MASK, credits: 3 },
+      list: [{ email: MASK }],
+      credentials: [{ id: 'urn:uuid:1', statusIndex: 3 }],
+    })
+    assert.deepEqual(value, before, 'the value given is not changed')
+    assert.equal(masked.credentials, value.credentials, 'a part with nothing to mask is not copied')
+    // A member named __proto__ (JSON.parse makes one) is masked as a member, never set as the copy's prototype.
+    const proto = maskPersonalData(JSON.parse('{"__proto__":{"email":"a@b"},"id":1}'))
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype)
+    assert.equal(JSON.stringify(proto), '{"__proto__":{"email":"[masked]"},"id":1}')
   })
 })
 

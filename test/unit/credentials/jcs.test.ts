@@ -29,6 +29,15 @@ describe('canonicalJson (RFC 8785)', () => {
     assert.equal(canonicalJson(a), '{"id":"urn:x","proof":{"a":[2,{"c":null,"d":0}],"b":1},"type":["VerifiableCredential"]}')
   })
 
+  it('when every UTF-16 code unit is a string and a member name, then each is written as JSON.stringify writes it (escapes, lone surrogates)', () => {
+    for (let unit = 0; unit <= 0xffff; unit++) {
+      const c = String.fromCharCode(unit)
+      assert.equal(canonicalJson(`a${c}b`), JSON.stringify(`a${c}b`))
+      assert.equal(canonicalJson({ [c]: 1 }), `{${JSON.stringify(c)}:1}`)
+    }
+    assert.equal(canonicalJson(['\ud83d\ude00', '', { undef: undefined }]), '["\ud83d\ude00","",{}]')
+  })
+
   it('when a value JSON cannot hold is given, then it throws rather than writing something unparseable', () => {
     for (const bad of [Number.NaN, Infinity, () => 1, 10n]) assert.throws(() => canonicalJson({ x: bad }), TypeError)
   })
