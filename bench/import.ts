@@ -182,8 +182,8 @@ function childRun(rows: number, databaseUrl?: string): Promise<ImportRun> {
   return new Promise((resolve, reject) => {
     // A bounded old generation, as an import process should run (NODE_OPTIONS for `credit-bank import`): left to
     // itself on a large machine V8 lets a chunk's garbage pile up to ~300 MB of heap before collecting it; the live heap
-    // is ~100-150 MB. 512 MB: peak RSS 371 MB at 1,000,000 rows; 320 MB kept it no lower (362-395 MB) but collected so
-    // often that the collector's threads took ~15 % of the CPU a row (7,141 -> 7,686 rows/s).
+    // is ~100-150 MB. 512 MB: peak RSS 371-384 MB at 1,000,000 rows; 320 MB kept it no lower (362-395 MB) but collected
+    // more often (CPU a row 211-219 µs against 197-211).
     const child = spawn(
       process.execPath,
       [`--max-old-space-size=${IMPORT_OLD_SPACE_MB}`, '--import', 'tsx', path.resolve('bench/import.ts'), '--rows', String(rows), '--json'],
