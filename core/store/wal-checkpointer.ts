@@ -6,7 +6,7 @@
 import sqlite3 from 'sqlite3'
 
 export interface WalCheckpointer {
-  /** Stops checkpointing and closes the connection (SQLite then checkpoints what is left when the last one closes). */
+  /** Stops checkpointing and closes the connection, once however often called (SQLite checkpoints what is left when the last connection closes). */
   close(): Promise<void>
 }
 
@@ -22,11 +22,15 @@ export async function startWalCheckpointer(file: string, intervalMs = 1000): Pro
     busy ??= new Promise<void>((resolve) => db.run('PRAGMA wal_checkpoint(PASSIVE)', () => resolve())).finally(() => (busy = undefined))
   }, intervalMs)
   timer.unref()
+  let closed: Promise<void> | undefined
   return {
-    async close() {
+    close() {
       clearInterval(timer)
-      await busy
-      await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())))
+      closed ??= (async () => {
+        await busy
+        await new Promise<void>((resolve, reject) => db.close((err) => (err ? reject(err) : resolve())))
+      })()
+      return closed
     },
   }
 }
