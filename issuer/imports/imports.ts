@@ -93,8 +93,9 @@ class LeaseLostError extends Error {}
 /**
  * Rows per chunk. A chunk's fixed work runs one step after another (its reads of the catalogue, the scopes and the
  * record keys, taking status slots, the audit entries, the COMMIT's WAL sync) and is shared by its rows: 2,000 rows
- * import 10-14 % faster than 1,000 at 100,000 rows for ~15-30 MB more, level at a million (where the commit's page
- * writes dominate); 4,000 gained nothing more (bench/README.md). A crash undoes at most the chunk in flight.
+ * import 10-14 % faster than 1,000 at 100,000 rows for ~15-30 MB more, level at a million; 4,000 gained nothing more,
+ * at a million rows either before or after the indexes that grow at their end (6,840 rows/s, RSS +60 MB;
+ * bench/README.md). A crash undoes at most the chunk in flight.
  */
 export const CHUNK_ROWS = 2000
 
