@@ -23,8 +23,16 @@ export async function sql<T = Record<string, unknown>>(r: Runner, text: string, 
 }
 
 /**
- * Inserts `rows` (each its values in `columns` order) into `table`, `rowsPerStatement` at a time. A column with the
- * same value in every row of a statement is bound once, not once a row:
+ * Bound parameters a statement may hold: under SQLite's limit (32,766) and PostgreSQL's (65,535), whatever the table.
+ */
+export const MAX_PARAMETERS = 30_000
+
+/**
+ * Inserts `rows` (each its values in `columns` order) into `table`, in as few statements as {@link MAX_PARAMETERS}
+ * allows (or `rowsPerStatement` at a time). Few large statements cost less than many small ones: an import's chunk of
+ * 2,000 outcomes and 2,000 credentials took ~35 µs of CPU a row more in statements of 250-500 rows than in one or two
+ * a table, and held the connection in more turns of the event loop (bench/README.md). A column with the same value in
+ * every row of a statement is bound once, not once a row:
  *   INSERT INTO t (a, b, c) SELECT v.column1, k.b, v.column2 FROM (VALUES (?, ?), (?, ?)) AS v CROSS JOIN (SELECT ? AS b) AS k
  * node-sqlite3 binds each value on the event loop (~1 µs), and a batch's rows share most of their columns (an
  * import's job, institution, state and times): an import's outcome rows bind 12 values instead of 26. `integers`: the
@@ -35,11 +43,16 @@ export async function insertRows(
   table: string,
   columns: readonly string[],
   rows: readonly (readonly unknown[])[],
-  opts: { readonly rowsPerStatement: number; readonly integers?: readonly string[] },
+  opts: { readonly rowsPerStatement?: number; readonly integers?: readonly string[] } = {},
 ): Promise<void> {
+  if (!rows.length) return
+  // Parameters a row: the columns that differ somewhere (a part of the rows binds at most those a row, and the rest once).
+  const head = rows[0]!
+  const varying = columns.filter((_, j) => rows.some((r) => r[j] !== head[j])).length
+  const perStatement = Math.min(opts.rowsPerStatement ?? Infinity, Math.floor((MAX_PARAMETERS - columns.length) / Math.max(1, varying)))
   const placeholder = columns.map((c) => (opts.integers?.includes(c) ? 'CAST(? AS integer)' : '?'))
-  for (let at = 0; at < rows.length; at += opts.rowsPerStatement) {
-    const part = rows.slice(at, at + opts.rowsPerStatement)
+  for (let at = 0; at < rows.length; at += perStatement) {
+    const part = rows.slice(at, at + perStatement)
     const first = part[0]!
     // A single row, or a column that differs somewhere: bound a row at a time. At least one column is (a VALUES row
     // has one value at least).

@@ -3,8 +3,6 @@ import { forUpdate, insertRows, sql, type Db } from '../../core/store/sql.ts'
 import type { AllocatedSlot, StatusPurpose, StatusSlot } from '../status/status-lists.ts'
 import type { ProofFormat } from './issue-credential.ts'
 
-/** Rows per INSERT: 11 parameters a row stays far under SQLite's and PostgreSQL's parameter limits. */
-export const ROWS_PER_INSERT = 100
 /** Ids per `IN (…)` lookup. */
 const IDS_PER_SELECT = 500
 
@@ -145,7 +143,6 @@ export class CredentialStore {
       c.issuedAt.toISOString(),
     ])
     await insertRows(this.db, 'cb_credential', INSERT_COLUMNS, rows, {
-      rowsPerStatement: ROWS_PER_INSERT,
       integers: ['status_list_id', 'status_index', 'status_position'],
     })
   }

@@ -121,10 +121,8 @@ const COLUMN_LIST = [
   'updated_at',
 ] as const
 const COLUMNS = COLUMN_LIST.join(', ')
-/** 26 parameters a row: 200 rows stay far under SQLite's (32,766) and PostgreSQL's (65,535) parameter limits. */
-export const OUTCOMES_PER_INSERT = 200
 /** Keys per `IN (…)` look-up. */
-const KEYS_PER_SELECT = 500
+const KEYS_PER_SELECT = 2000
 
 const values = (o: OutcomeRecord): unknown[] => [
   o.id,
@@ -196,10 +194,7 @@ export class OutcomeStore {
 
   /** Multi-row inserts; a taken (institution, record key) or deposit id is a unique violation. */
   async insert(outcomes: readonly OutcomeRecord[]): Promise<void> {
-    await insertRows(this.db, 'cb_learning_outcome', COLUMN_LIST, outcomes.map(values), {
-      rowsPerStatement: OUTCOMES_PER_INSERT,
-      integers: ['credits_centi'],
-    })
+    await insertRows(this.db, 'cb_learning_outcome', COLUMN_LIST, outcomes.map(values), { integers: ['credits_centi'] })
   }
 
   /** The outcome ids of an institution's record keys that are already stored, by record key. */

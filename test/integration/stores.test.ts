@@ -10,7 +10,7 @@ import type { DataSource } from 'typeorm'
 import { fixedClock } from '../../core/clock.ts'
 import { AppError } from '../../core/errors.ts'
 import { openDataSource, SQLITE_PAGE_SIZE, SQLITE_WAL_AUTOCHECKPOINT_PAGES, type DatabaseRole } from '../../core/store/data-source.ts'
-import { insertRows, isUniqueViolation, sql, transaction } from '../../core/store/sql.ts'
+import { insertRows, isUniqueViolation, MAX_PARAMETERS, sql, transaction } from '../../core/store/sql.ts'
 import { MIN_STATUS_LIST_SIZE } from '../../core/status/bitstring.ts'
 import { IndexPermutation } from '../../core/status/permutation.ts'
 import { RateLimitStore } from '../../http/rate-limit-store.ts'
@@ -223,10 +223,24 @@ for (const db of DATABASES) {
         await ds.query(`DELETE FROM cb_rate_limit WHERE bucket LIKE 'insert-rows-%'`)
       })
 
+      it('when rows need more parameters than one statement may bind, then insertRows splits them by its budget and all land', async () => {
+        // 11,000 rows of three columns that all differ: 33,000 parameters, over MAX_PARAMETERS (and SQLite's 32,766).
+        const rows = Array.from({ length: 11_000 }, (_, i) => [`budget-${i}`, i, i % 7])
+        assert.ok(rows.length * 3 > MAX_PARAMETERS)
+        await transaction(ds, (m) =>
+          insertRows(m, 'cb_rate_limit', ['bucket', 'window_start', 'count'], rows, { integers: ['window_start', 'count'] }),
+        )
+        const [stored] = (await ds.query(
+          `SELECT COUNT(*) AS n, SUM(window_start) AS s FROM cb_rate_limit WHERE bucket LIKE 'budget-%'`,
+        )) as { n: number | string; s: number | string }[]
+        assert.deepEqual([Number(stored!.n), Number(stored!.s)], [11_000, (10_999 * 11_000) / 2])
+        await ds.query(`DELETE FROM cb_rate_limit WHERE bucket LIKE 'budget-%'`)
+      })
+
       it('when more ids are asked for than one query takes, then existingIds and findMany answer over all of them', async () => {
         const store = new CredentialStore(ds)
         const batch = Array.from({ length: 250 }, (_, i) => credential(`urn:uuid:batch-${i}`, 2, 1000 + i))
-        await store.insert(batch) // more rows than one INSERT takes
+        await store.insert(batch)
         const asked = [...Array.from({ length: 600 }, (_, i) => `urn:uuid:unknown-${i}`), 'urn:uuid:batch-0', 'urn:uuid:batch-249']
         assert.deepEqual((await store.existingIds(asked)).sort(), ['urn:uuid:batch-0', 'urn:uuid:batch-249'])
         assert.deepEqual((await store.findMany(asked)).map((c) => `${c.id} ${c.slot.listId}/${c.slot.index}`).sort(), [
