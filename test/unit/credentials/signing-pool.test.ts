@@ -32,6 +32,20 @@ describe('signing pool', () => {
     assert.equal(verifyJwsSignature(decoded, key.publicKey), true)
   })
 
+  it('cuts batches into parts the threads take in turn: two batches at once, each answered whole and in its order', async () => {
+    const key = keyPair('did:web:bank.example#key-1')
+    const [one, two] = [payloads(450, 'one'), payloads(333, 'two')]
+    const [a, b] = await Promise.all([pool.sign(one, key, 'vc+jwt'), pool.sign(two, key, 'vc+jwt')])
+    assert.deepEqual(
+      a,
+      one.map((p) => compactJws(p, key.kid, key.privateKey, 'vc+jwt')),
+    )
+    assert.deepEqual(
+      b,
+      two.map((p) => compactJws(p, key.kid, key.privateKey, 'vc+jwt')),
+    )
+  })
+
   it('signs templated payloads byte for byte as their objects, in its threads and on the calling thread', async () => {
     const key = keyPair('did:web:bank.example#key-1')
     const shared = { id: 'https://bank.example/catalogue/c1', name: [{ '@value': '数据结构', '@language': 'zh' }] }
