@@ -103,6 +103,13 @@ function claimedAchievement(outcome: OutcomeRecord, publicUrl: URL): Record<stri
  */
 export type SharedParts = Map<string, Record<string, unknown>>
 
+// Members every outcome credential has as they are: one frozen array each, which a batch's credentials share (a
+// signing thread's template then holds them as text instead of values to send with each credential).
+const CONTEXT = Object.freeze([VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT])
+const CREDENTIAL_TYPE = Object.freeze(['VerifiableCredential', 'AchievementCredential'])
+const SUBJECT_TYPE = Object.freeze(['AchievementSubject'])
+const RESULT_TYPE = Object.freeze(['Result'])
+
 function once(shared: SharedParts | undefined, key: string, make: () => Record<string, unknown>): Record<string, unknown> {
   if (!shared) return make()
   let part = shared.get(key)
@@ -132,20 +139,20 @@ export function buildOutcomeCredential(
       ? once(shared, `institution ${source.institution.id}`, () => institutionProfile(source.institution, bank.publicUrl))
       : once(shared, 'bank', () => bankProfile(bank))
   const subject: Record<string, unknown> = {
-    type: ['AchievementSubject'],
+    type: SUBJECT_TYPE,
     identifier: [outcome.identityObject],
     achievement,
     creditsEarned: outcome.creditsCenti / 100,
-    ...(outcome.result !== null ? { result: [{ type: ['Result'], value: outcome.result }] } : {}),
+    ...(outcome.result !== null ? { result: [{ type: RESULT_TYPE, value: outcome.result }] } : {}),
     ...(outcome.term !== null ? { term: outcome.term } : {}),
     ...(outcome.activityStartDate !== null ? { activityStartDate: beijingMidnight(outcome.activityStartDate) } : {}),
     ...(outcome.activityEndDate !== null ? { activityEndDate: beijingMidnight(outcome.activityEndDate) } : {}),
     recognizingInstitution,
   }
   return {
-    '@context': [VC_V2_CONTEXT, OB3_CONTEXT, CREDIT_BANK_CONTEXT],
+    '@context': CONTEXT,
     id: credentialId,
-    type: ['VerifiableCredential', 'AchievementCredential'],
+    type: CREDENTIAL_TYPE,
     issuer: once(shared, 'bank', () => bankProfile(bank)),
     name: achievement.name,
     awardedDate: beijingMidnight(outcome.awardedDate),
