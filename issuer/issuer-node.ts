@@ -128,6 +128,7 @@ export async function createIssuerNode(
       catalogue,
       institutions: alliance,
       sink: recognition,
+      slots: statusLists,
       dataDir: config.dataDir,
     })
     const accounts = new Accounts({ ds, clock: deps.clock, policy: config, institutions: alliance })

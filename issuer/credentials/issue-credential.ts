@@ -12,8 +12,8 @@ import { DataIntegrityError, signDataIntegrity } from '../../core/proofs/data-in
 import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { newCredentialId } from '../../core/store/ids.ts'
 import { clientActor, recordMany } from '../audit/audit-trail.ts'
-import type { AllocatedSlot, StatusLists, StatusSlot } from '../status/status-lists.ts'
-import { CredentialStore, ROWS_PER_INSERT, type NewCredential } from './credential-store.ts'
+import type { AllocatedSlot, StatusLists } from '../status/status-lists.ts'
+import { CredentialStore, type NewCredential } from './credential-store.ts'
 import { templatePayloads } from './payload-template.ts'
 import { inlineSigner, type JwsSigner } from './signing-pool.ts'
 import { ownedCredential, type Caller } from './ownership.ts'
@@ -80,6 +80,18 @@ export interface IssuedCredential {
   readonly document: string
 }
 
+/** Where a bank batch's status slots come from: allocated in the caller's transaction, or reserved ahead (SlotReserve). */
+export type SlotSource = (count: number) => Promise<readonly AllocatedSlot[]>
+
+/** A bank batch signed in its status slots and not stored yet ({@link CredentialIssuer.signBank}). */
+export interface SignedBatch {
+  readonly issued: IssuedCredential[]
+  /** What {@link CredentialIssuer.storeSigned} inserts. */
+  readonly rows: readonly NewCredential[]
+  readonly slots: readonly AllocatedSlot[]
+  readonly clientId: string | null
+}
+
 interface Prepared {
   id: string
   format: ProofFormat
@@ -140,7 +152,7 @@ export class CredentialIssuer {
     const prepared = this.prepareAll(requests, now, admit, false)
     const key = await this.identity.activeKey()
     try {
-      return await transaction(this.ds, (m) => this.signAndStore(m, prepared, key, clientId, now, 'api'))
+      return await transaction(this.ds, (m) => this.signAndStore(m, prepared, key, clientId, now))
     } catch (err) {
       if (isUniqueViolation(err)) throw new AppError('duplicate_credential', 'a credential with this id was already issued', { cause: err })
       throw err
@@ -151,8 +163,6 @@ export class CredentialIssuer {
    * {@link issueMany} inside the caller's transaction `m` (the bank's own use cases: recognition signs an outcome's
    * credential in the transaction that records the outcome, so both commit or neither). No client policy applies. A
    * unique violation is left as it is, so the caller's transaction() can re-run the whole unit on PostgreSQL.
-   * Audited with one `credentials_issued` entry for the batch (its credential ids and status slots), where the API's
-   * path writes one `credential_issued` per credential: an import's chunk of 2,000 is one entry, not 2,000.
    */
   async issueManyIn(
     m: EntityManager,
@@ -160,9 +170,39 @@ export class CredentialIssuer {
     clientId: string | null,
     opts: BankIssueOptions = {},
   ): Promise<IssuedCredential[]> {
+    const batch = await this.signBank(requests, this.slotsIn(m), { ...opts, clientId })
+    await this.storeSigned(m, batch)
+    return batch.issued
+  }
+
+  /** Status slots allocated in the transaction `m`: consumed only if it commits (what {@link issueManyIn} signs with). */
+  slotsIn(m: EntityManager): SlotSource {
+    return (count) => this.statusLists.allocate(m, count)
+  }
+
+  /**
+   * The first half of {@link issueManyIn}: the bank's credentials checked, given status slots by `slots` and signed,
+   * nothing stored. An import signs a chunk this way while the chunk before it is written, with slots reserved ahead
+   * (SlotReserve); {@link storeSigned} then stores them in the chunk's own transaction.
+   */
+  async signBank(
+    requests: readonly BankIssueRequest[],
+    slots: SlotSource,
+    opts: BankIssueOptions & { clientId?: string | null } = {},
+  ): Promise<SignedBatch> {
     const now = this.clock()
     const prepared = this.prepareAll(requests, now, undefined, opts.trustedShape === true)
-    return this.signAndStore(m, prepared, await this.identity.activeKey(), clientId, now, 'bank')
+    const key = await this.identity.activeKey()
+    return this.sign(prepared, await slots(prepared.length), key, opts.clientId ?? null, now)
+  }
+
+  /**
+   * Stores a signed batch in the transaction `m`, audited with one `credentials_issued` entry for the batch (its
+   * credential ids and status slots), where the API's path writes one `credential_issued` per credential: an import's
+   * chunk of 2,000 is one entry, not 2,000. A unique violation (an id or a slot taken meanwhile) is left as it is.
+   */
+  async storeSigned(m: EntityManager, batch: SignedBatch): Promise<void> {
+    await this.store(m, batch, 'bank')
   }
 
   private prepareAll(requests: readonly BankIssueRequest[], now: Date, admit: Admit | undefined, trustedShape: boolean): Prepared[] {
@@ -188,39 +228,30 @@ export class CredentialIssuer {
     key: SigningKey,
     clientId: string | null,
     now: Date,
-    path: 'api' | 'bank',
   ): Promise<IssuedCredential[]> {
-    const credentials = new CredentialStore(m)
-    // An API client may send an id that was issued before: refused by name before a slot is taken. The bank's own use
-    // cases mint fresh urn:uuid ids; the primary key refuses a reused one all the same (a unique violation).
-    const [existing] = path === 'api' ? await credentials.existingIds(prepared.map((p) => p.id)) : []
+    // An API client may send an id that was issued before: refused by name before a slot is taken.
+    const [existing] = await new CredentialStore(m).existingIds(prepared.map((p) => p.id))
     if (existing !== undefined)
       throw new AppError('duplicate_credential', `credential ${existing} was already issued; a credential id is issued once`)
-    const slots = await this.statusLists.allocate(m, prepared.length)
-    // Every part goes to the signer at once (its threads sign them in turn) while the database writes part n.
-    const signing: Promise<IssuedCredential[]>[] = []
-    for (let i = 0; i < prepared.length; i += ROWS_PER_INSERT)
-      signing.push(this.signPart(prepared.slice(i, i + ROWS_PER_INSERT), slots.slice(i, i + ROWS_PER_INSERT), key, now))
-    for (const s of signing) s.catch(() => undefined) // each is awaited below; this only keeps a later one from counting as unhandled
-    const issued: IssuedCredential[] = []
-    let writing: Promise<void> = Promise.resolve()
-    for (const [n, s] of signing.entries()) {
-      const signed = await s
-      const at = n * ROWS_PER_INSERT
-      issued.push(...signed)
-      await writing
-      writing = credentials.insert(this.rows(signed, prepared.slice(at), slots.slice(at), clientId, now))
-      writing.catch(() => undefined) // awaited below or in the next round; this only keeps it from counting as unhandled
-    }
-    await writing
-    // In this transaction: the batch and its entries commit together. The API's path: one entry per credential; the
-    // bank's bulk path: one for the batch, listing each credential with its status slot.
+    const batch = await this.sign(prepared, await this.statusLists.allocate(m, prepared.length), key, clientId, now)
+    await this.store(m, batch, 'api')
+    return batch.issued
+  }
+
+  /**
+   * A signed batch's rows and audit entries, in the transaction `m`. The API's path: one entry per credential; the
+   * bank's bulk path: one for the batch, listing each credential with its status slot.
+   */
+  private async store(m: EntityManager, batch: SignedBatch, path: 'api' | 'bank'): Promise<void> {
+    const { issued, slots, clientId } = batch
+    await new CredentialStore(m).insert(batch.rows)
+    const at = this.clock()
     const actor = clientActor(clientId)
     if (path === 'api')
       await recordMany(
         m,
         issued.map((c, i) => ({
-          at: now,
+          at,
           actor,
           action: 'credential_issued',
           subject: { type: 'credential', id: c.id },
@@ -230,7 +261,7 @@ export class CredentialIssuer {
     else if (issued.length)
       await recordMany(m, [
         {
-          at: now,
+          at,
           actor,
           action: 'credentials_issued',
           subject: { type: 'credential_batch', id: issued[0]!.id },
@@ -246,22 +277,39 @@ export class CredentialIssuer {
           },
         },
       ])
-    return issued
   }
 
-  /** A part's credentials with their status entries, signed: vc+jwt through the signer, Data Integrity here. */
-  private async signPart(part: readonly Prepared[], slots: readonly StatusSlot[], key: SigningKey, now: Date): Promise<IssuedCredential[]> {
-    const withStatus = part.map((p, j) => ({ ...p.credential, credentialStatus: this.statusLists.entries(slots[j]!, p.format) }))
-    const jwts = part.flatMap((p, j) => (p.format === 'vc+jwt' ? [j] : []))
+  /**
+   * A prepared batch signed in its status slots: vc+jwt through the signer (the whole batch at once: its threads share
+   * it), Data Integrity here.
+   */
+  private async sign(
+    prepared: readonly Prepared[],
+    slots: readonly AllocatedSlot[],
+    key: SigningKey,
+    clientId: string | null,
+    now: Date,
+  ): Promise<SignedBatch> {
+    if (slots.length !== prepared.length) throw new Error(`${prepared.length} credentials were given ${slots.length} status slots`)
+    // Made where needed, not kept for a batch while its signatures are made (an import's chunk of 2,000 objects).
+    const withStatus = (j: number) => ({
+      ...prepared[j]!.credential,
+      credentialStatus: this.statusLists.entries(slots[j]!, prepared[j]!.format),
+    })
+    const jwts = prepared.flatMap((p, j) => (p.format === 'vc+jwt' ? [j] : []))
     // The bank's own bulk credentials go as templates' values (payload-template.ts): a shape's credentials differ in a
     // few dozen leaves, and a signing thread then gets those instead of an object graph to copy and serialize.
     const { payloads, templates } = templatePayloads(
-      jwts.map((j) => ({ ...withStatus[j]!, ...jwtClaims(withStatus[j]!, this.identity.did, now) })),
-      jwts.map((j) => part[j]!.shape),
+      jwts.map((j) => {
+        const credential = withStatus(j)
+        return Object.assign(credential, jwtClaims(credential, this.identity.did, now))
+      }),
+      jwts.map((j) => prepared[j]!.shape),
     )
     const jws = await this.signer.sign(payloads, key, 'vc+jwt', templates)
-    const signed = new Map(jwts.map((j, n) => [j, asIssued(part[j]!.id, 'vc+jwt', jws[n]!)]))
-    return Promise.all(part.map((p, j) => signed.get(j) ?? this.secureDataIntegrity(withStatus[j]!, p, key, now)))
+    const signed = new Map(jwts.map((j, n) => [j, asIssued(prepared[j]!.id, 'vc+jwt', jws[n]!)]))
+    const issued = await Promise.all(prepared.map((p, j) => signed.get(j) ?? this.secureDataIntegrity(withStatus(j), p, key, now)))
+    return { issued, rows: this.rows(issued, prepared, slots, clientId, now), slots, clientId }
   }
 
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */

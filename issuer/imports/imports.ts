@@ -1,7 +1,8 @@
 // Institution batch imports (机构批量导入): jobs over an uploaded or local file, worked in chunks by whichever instance
-// holds the job's lease. Each chunk commits its outcomes and credentials (recognition's use case, in our transaction),
-// its error rows, the job's cursor and counts, and one audit entry together: a crash anywhere leaves the job at the
-// last committed chunk, and the next holder of the lease goes on from there (exactly once).
+// holds the job's lease. A chunk is prepared by recognition (built and signed) while the one before it is written; each
+// commits its outcomes and credentials, its error rows, the job's cursor and counts, and one audit entry together: a
+// crash anywhere leaves the job at the last committed chunk, and the next holder of the lease goes on from there
+// (exactly once).
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs'
 import { hostname } from 'node:os'
@@ -16,29 +17,31 @@ import type { PersonalDataProtector } from '../../core/identity/personal-data.ts
 import { mod11_2CheckCharacter } from '../../core/identity/resident-id.ts'
 import type { Logger } from '../../core/log.ts'
 import { errorFields } from '../../core/log.ts'
-import { transaction } from '../../core/store/sql.ts'
+import { isUniqueViolation, transaction } from '../../core/store/sql.ts'
 import { record, type AuditActor } from '../audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
+import type { SlotSource } from '../credentials/issue-credential.ts'
+import type { ImportRowOutcome, PreparedImportBatch } from '../recognition/recognition.ts'
+import { SlotReserve, type SlotAllocator } from '../status/slot-reserve.ts'
 import { ImportStore, NO_COUNTS, type ImportCounts, type ImportFormat, type ImportJobRecord, type RowError } from './import-store.ts'
 import { checkFile, ImportFileError, readRows, type ImportSource, type SourceRow } from './read-rows.ts'
 import { isSealed, openSealed, SEALED_SUFFIX, sealingStream } from './sealed-file.ts'
 import { IMPORT_COLUMNS, RecordKeySet, recordKeyOf, TEMPLATE_COLUMNS, validateRow, type ImportRow } from './validate-row.ts'
 import { decodeCursor, encodeCursor } from '../../core/store/cursor.ts'
 
-/** What recognition answers for each row of a batch (issuer/recognition's ImportRowOutcome). */
-export type ImportRowOutcome =
-  | { readonly recordKey: string; readonly status: 'imported'; readonly outcomeId: string; readonly credentialId: string }
-  | { readonly recordKey: string; readonly status: 'to_review'; readonly outcomeId: string }
-  | { readonly recordKey: string; readonly status: 'duplicate'; readonly outcomeId: string }
-
-/** Where valid rows go: recognition's use cases (node.recognition), or a stand-in in tests of the engine alone. */
+/**
+ * Where valid rows go: recognition's use cases (node.recognition), or a stand-in in tests of the engine alone. A batch
+ * is prepared (checked, built, signed) outside any transaction and written in the chunk's own.
+ */
 export interface ImportSink {
-  /** Records a batch inside `opts.m` (our chunk's transaction); idempotent by (institutionId, recordKey). */
-  recordImportBatch(
+  /** Reads which record keys are stored, builds the outcomes and signs their credentials in `opts.slots`'s slots. */
+  prepareImportBatch(
     rows: readonly ImportRow[],
     actor: AuditActor,
-    opts: { importJobId?: string; m?: EntityManager },
-  ): Promise<readonly ImportRowOutcome[]>
+    opts: { importJobId: string; slots: SlotSource },
+  ): Promise<PreparedImportBatch>
+  /** Writes a prepared batch in `m`; a unique violation: a record key was stored since, prepare it again. */
+  writeImportBatch(m: EntityManager, batch: PreparedImportBatch): Promise<readonly ImportRowOutcome[]>
   /** How many outcomes the institution holds in the bank. */
   countForInstitution(institutionId: string): Promise<number>
 }
@@ -60,6 +63,8 @@ export interface ImportsOptions {
   readonly catalogue: ImportCatalogue
   readonly institutions: ImportInstitutions
   readonly sink: ImportSink
+  /** Status slots for the chunks' credentials, reserved a chunk ahead (StatusLists). */
+  readonly slots: SlotAllocator
   /** Uploaded files go to <dataDir>/imports/<job id>.<csv|jsonl>. */
   readonly dataDir: string
   /** How long a lease lasts without renewal; default 30 s. */
@@ -89,6 +94,14 @@ export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024
 export const processOwner = (prefix: string): string => `${prefix}:${hostname()}:${process.pid}`
 
 class LeaseLostError extends Error {}
+/** A prepared chunk met a record key stored since (its unique violation is the cause): prepared again. */
+class StaleBatchError extends Error {
+  constructor(cause: unknown) {
+    super('a record key of the chunk was stored since it was prepared', { cause })
+  }
+}
+/** A chunk is prepared at most this many times; a conflict each time is an error of its own (the job waits for its lease). */
+const STALE_BATCH_ATTEMPTS = 3
 
 /**
  * Rows per chunk. A chunk's fixed work runs one step after another (its reads of the catalogue, the scopes and the
@@ -102,7 +115,7 @@ export const CHUNK_ROWS = 2000
 export class Imports {
   private readonly o: Required<ImportsOptions>
   /** Milliseconds spent in each phase of the chunks worked by this instance (for the benchmark's "what bounds it"). */
-  private readonly ms = { work: 0, validate: 0, recognize: 0, bookkeeping: 0 }
+  private readonly ms = { work: 0, validate: 0, prepare: 0, write: 0 }
   /** Set while a runner polls: starts its next pass now. */
   private wake: (() => void) | undefined
 
@@ -292,19 +305,15 @@ export class Imports {
   }
 
   /**
-   * Seconds this instance spent per phase: validating rows (identity numbers, hashes, catalogue; overlapped with the
-   * previous chunk's transaction), recognition's batch (outcomes, signing, storing credentials), the job's own writes
-   * and commit, and the rest of the run (reading, parsing, waiting) not overlapped by those.
+   * Seconds this instance spent per phase: checking rows (identity numbers, hashes, catalogue codes), preparing
+   * recognition's batches (which record keys are stored, building the outcomes and credentials, signing them in the
+   * signing threads) and writing the chunks (one transaction each: outcome, credential and error rows, the job, the
+   * audit entries, COMMIT), with the whole run's wall time. They overlap: a chunk is checked and prepared while the
+   * one before it is written, so they add up to more than the run.
    */
-  phaseSeconds(): Record<'validate' | 'recognize' | 'bookkeeping' | 'other', number> {
-    const { work, validate, recognize, bookkeeping } = this.ms
-    const s = (x: number) => Math.round(Math.max(0, x)) / 1000
-    return {
-      validate: s(validate),
-      recognize: s(recognize),
-      bookkeeping: s(bookkeeping),
-      other: s(work - validate - recognize - bookkeeping),
-    }
+  phaseSeconds(): Record<'run' | 'validate' | 'prepare' | 'write', number> {
+    const s = (x: number) => Math.round(x) / 1000
+    return { run: s(this.ms.work), validate: s(this.ms.validate), prepare: s(this.ms.prepare), write: s(this.ms.write) }
   }
 
   /** Works every job nobody holds a live lease on, one after another, until none is left. */
@@ -420,52 +429,99 @@ export class Imports {
     }
   }
 
+  /**
+   * The job's chunks, two at a time: chunk n+1 is checked and prepared (built and signed: Recognition's
+   * prepareImportBatch) while chunk n is written and committed, so the event loop, the signing threads and the database
+   * work at once. Chunk n+1's status slots were reserved by an earlier chunk's transaction (SlotReserve). Nothing it
+   * started outlives the run.
+   */
   private async work(start: ImportJobRecord, owner: string, until: () => string, opts: RunOptions): Promise<ImportJobRecord> {
     const { chunkRows } = this.o
     const entries = new Map<string, CatalogueEntryRecord | null>()
     const keys = new RecordKeySet()
+    const reserve = new SlotReserve(this.o.ds, this.o.slots)
     let job = start
     let seen = 0
     let rowsThisRun = 0
     let chunk: SourceRow[] = []
-    // Chunk n+1 is read and validated before chunk n's commit is awaited. Both want the event loop, so this mostly runs
-    // before chunk n's transaction gets going; validating in slices so that they interleave gained nothing measurable
-    // (the event loop is busy either way; bench/README.md).
-    let committing: Promise<void> = Promise.resolve()
-    const commit = async (byteOffset: number) => {
+    // Every preparation started (settled: nothing outlives the run), whether one failed (its chunk's `writing` throws
+    // it), and the last chunk's write.
+    let preparing: Promise<unknown> = Promise.resolve()
+    let prepareFailed = false
+    let writing: Promise<void> = Promise.resolve()
+    const commit = async (at: ChunkEnd) => {
       const rows = chunk
       chunk = []
       const checked = await this.validateChunk(job.institutionId, rows, entries, keys)
-      await committing
-      committing = this.commitChunk(job, checked, byteOffset, owner, until).then((next) => {
-        job = next
-        rowsThisRun += rows.length
-        opts.onProgress?.({ job, rowsThisRun })
+      if (prepareFailed) await writing
+      // Short of reserved slots, it waits for the write in flight (the chunk before's), which reserves more.
+      const previousWrite = writing
+      let handedOut = 0 // the reserve's count once this chunk had its slots
+      const prepared = this.prepareChunk(job, checked, async (count) => {
+        const slots = await reserve.take(count, previousWrite)
+        handedOut = reserve.handedOut
+        return slots
       })
-      committing.catch(() => undefined) // awaited before the next chunk and at the end; this only keeps it from counting as unhandled
+      const settled = prepared.then(
+        () => undefined,
+        () => void (prepareFailed = true),
+      )
+      // Settled, holding no batch (each is let go once written).
+      preparing = Promise.all([preparing, settled]).then(() => undefined)
+      await writing
+      const rowsLeft = at.final ? 0 : rowsAfter(at, start.fileSize)
+      writing = prepared
+        .then((batch) =>
+          this.commitChunk(job, checked, batch, at.byteOffset, {
+            owner,
+            until,
+            reserve,
+            rowsLeft,
+            takenAhead: () => reserve.handedOut - handedOut,
+          }),
+        )
+        .then((next) => {
+          job = next
+          rowsThisRun += rows.length
+          opts.onProgress?.({ job, rowsThisRun })
+        })
+      writing.catch(() => undefined) // awaited before the next chunk's write and at the end; this only keeps it from counting as unhandled
     }
-    for await (const batch of readRows(this.source(job.filePath, job.id), job.format, IMPORT_COLUMNS)) {
-      for (const row of batch.rows) {
-        seen++
-        if (seen <= start.rowsDone) {
-          // Committed by an earlier run: only its record key matters now (a later repeat of it is still a repeat).
-          const k = recordKeyOf(row)
-          if (k !== undefined) keys.addSeen(k)
-          continue
-        }
-        chunk.push(row)
-        if (chunk.length >= chunkRows) {
-          await commit(batch.byteOffset)
-          if (opts.signal?.aborted) {
-            await committing
-            return job
+    try {
+      for await (const batch of readRows(this.source(job.filePath, job.id), job.format, IMPORT_COLUMNS)) {
+        for (const [i, row] of batch.rows.entries()) {
+          seen++
+          if (seen <= start.rowsDone) {
+            // Committed by an earlier run: only its record key matters now (a later repeat of it is still a repeat).
+            const k = recordKeyOf(row)
+            if (k !== undefined) keys.addSeen(k)
+            continue
+          }
+          chunk.push(row)
+          if (chunk.length >= chunkRows) {
+            await commit({ byteOffset: batch.byteOffset, rowsRead: seen + batch.rows.length - i - 1, rowsAhead: batch.rows.length - i - 1 })
+            if (opts.signal?.aborted) {
+              await writing
+              return job
+            }
           }
         }
       }
+      if (chunk.length) await commit({ byteOffset: start.fileSize, rowsRead: seen, rowsAhead: 0, final: true })
+      await writing
+      return job
+    } finally {
+      await Promise.allSettled([writing, preparing])
     }
-    if (chunk.length) await commit(start.fileSize)
-    await committing
-    return job
+  }
+
+  /** Recognition's batch for a chunk's valid rows, prepared outside any transaction, signed in the slots of `slots`. */
+  private async prepareChunk(job: ImportJobRecord, checked: CheckedChunk, slots: SlotSource): Promise<PreparedImportBatch | undefined> {
+    if (!checked.valid.length) return undefined
+    const t0 = performance.now()
+    const batch = await this.o.sink.prepareImportBatch(checked.valid, job.createdBy, { importJobId: job.id, slots })
+    this.ms.prepare += performance.now() - t0
+    return batch
   }
 
   /** Checks a chunk's rows (catalogue codes looked up once per job); record keys are remembered in file order. */
@@ -502,26 +558,54 @@ export class Imports {
     return checked
   }
 
-  /** One chunk in one transaction: outcomes and credentials, error rows, the cursor and counts, one audit entry. */
+  /**
+   * One chunk in one transaction: its prepared outcomes and credentials, error rows, the cursor and counts, one audit
+   * entry, and status slots reserved for the chunks after it. A record key another job stored since the chunk was
+   * prepared (a unique violation) sends the chunk back to be prepared again, the row then a duplicate.
+   */
   private async commitChunk(
     job: ImportJobRecord,
     checked: CheckedChunk,
+    prepared: PreparedImportBatch | undefined,
     byteOffset: number,
-    owner: string,
-    until: () => string,
+    lease: ChunkLease,
+  ): Promise<ImportJobRecord> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeChunk(job, checked, prepared, byteOffset, lease)
+      } catch (err) {
+        if (!(err instanceof StaleBatchError) || attempt >= STALE_BATCH_ATTEMPTS) throw err instanceof StaleBatchError ? err.cause : err
+        this.o.log.info('import chunk prepared again: a record key was stored meanwhile', { job: job.id, fromRow: job.rowsDone + 1 })
+        prepared = await this.prepareChunk(job, checked, (count) => lease.reserve.take(count))
+      }
+    }
+  }
+
+  private async writeChunk(
+    job: ImportJobRecord,
+    checked: CheckedChunk,
+    prepared: PreparedImportBatch | undefined,
+    byteOffset: number,
+    lease: ChunkLease,
   ): Promise<ImportJobRecord> {
     const { clock, ds, sink } = this.o
-    const { valid, errors, rejected } = checked
+    const { errors, rejected } = checked
     const rowsDone = job.rowsDone + checked.rows
-    const t1 = performance.now()
-    let recognizeMs = 0
-    const committed = await transaction(ds, async (m) => {
+    const t0 = performance.now()
+    const { committed, reserved } = await transaction(ds, async (m) => {
       const store = new ImportStore(m)
       const current = await store.findForUpdate(job.id)
-      if (!current || current.leaseOwner !== owner || current.rowsDone !== job.rowsDone) throw new LeaseLostError()
-      const t2 = performance.now()
-      const outcomes = valid.length ? await sink.recordImportBatch(valid, job.createdBy, { importJobId: job.id, m }) : []
-      recognizeMs = performance.now() - t2
+      if (!current || current.leaseOwner !== lease.owner || current.rowsDone !== job.rowsDone) throw new LeaseLostError()
+      // Slots for the next two chunks (the next may take its slots before this commits, or have taken them: those
+      // count), each as many as this one signed: none for a file of duplicates, none past the file's end.
+      const signed = prepared?.results.filter((r) => r.status === 'imported').length ?? 0
+      const reserved = await lease.reserve.allocateIn(m, Math.min(2 * signed, lease.rowsLeft) - lease.takenAhead())
+      const outcomes = prepared
+        ? await sink.writeImportBatch(m, prepared).catch((err: unknown) => {
+            // Not retried as it is by transaction() (PostgreSQL retries a unique violation): the batch is stale.
+            throw isUniqueViolation(err) ? new StaleBatchError(err) : err
+          })
+        : []
       const tally = { imported: 0, duplicates: 0, toReview: 0 }
       for (const o of outcomes) {
         if (o.status === 'imported') tally.imported++
@@ -537,7 +621,7 @@ export class Imports {
       }
       await store.insertErrors(job.id, errors)
       const now = clock().toISOString()
-      const leaseUntil = until()
+      const leaseUntil = lease.until()
       await store.advance(job.id, { rowsDone, byteOffset }, counts, now, leaseUntil)
       await record(m, {
         at: clock(),
@@ -546,10 +630,10 @@ export class Imports {
         subject: { type: 'import_job', id: job.id },
         after: { fromRow: job.rowsDone + 1, toRow: rowsDone, ...tally, rejected },
       })
-      return { ...current, rowsDone, byteOffset, counts, updatedAt: now, leaseUntil }
+      return { committed: { ...current, rowsDone, byteOffset, counts, updatedAt: now, leaseUntil }, reserved }
     })
-    this.ms.recognize += recognizeMs
-    this.ms.bookkeeping += performance.now() - t1 - recognizeMs
+    lease.reserve.add(reserved)
+    this.ms.write += performance.now() - t0
     return committed
   }
 
@@ -583,6 +667,32 @@ export class Imports {
     this.o.log.info('import job finished', { job: jobId, state, ...job.counts })
     return { ...job, state, finishedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null, error }
   }
+}
+
+/** What a chunk's write goes on with: the job's lease, the run's slot reserve, and about how many rows follow. */
+interface ChunkLease {
+  readonly owner: string
+  readonly until: () => string
+  readonly reserve: SlotReserve
+  /** About how many rows follow the chunk in the file. */
+  readonly rowsLeft: number
+  /** Slots the chunks after this one took already. */
+  readonly takenAhead: () => number
+}
+
+/** Where a chunk ends in the file: the reader's position after it and how many rows it has read (resumed rows too). */
+interface ChunkEnd {
+  readonly byteOffset: number
+  readonly rowsRead: number
+  /** Rows read past the chunk's last. */
+  readonly rowsAhead: number
+  /** The file's last chunk. */
+  readonly final?: boolean
+}
+
+/** Rows after a chunk's end: those read past it, and the rest of the file at the bytes a row read so far. */
+function rowsAfter(at: ChunkEnd, fileSize: number): number {
+  return at.rowsAhead + Math.ceil(((fileSize - at.byteOffset) * at.rowsRead) / Math.max(1, at.byteOffset))
 }
 
 /** A chunk's rows, checked: what recognition gets, and what the error report gets. */

@@ -1,19 +1,19 @@
 // Recognition (认定): learning outcomes enter the bank by an institution's import or a learner's deposit; those within the
 // institution's accreditation are recognized at once, the others wait in the queue for a reviewer (or, referred, for the
-// expert committee). A recognized outcome has exactly one AchievementCredential, signed in the recognition's transaction.
+// expert committee). A recognized outcome has exactly one AchievementCredential, stored in the recognition's transaction.
 import type { DataSource, EntityManager } from 'typeorm'
 import { chinaToday, isIsoDate } from '../../core/calendar.ts'
 import type { Clock } from '../../core/clock.ts'
 import type { IdentityObject } from '../../core/credentials/types.ts'
 import { AppError, type Issue } from '../../core/errors.ts'
-import { transaction } from '../../core/store/sql.ts'
+import { transaction, type Db } from '../../core/store/sql.ts'
 import { newRowId, newCredentialId } from '../../core/store/ids.ts'
 import type { Principal } from '../accounts/principal.ts'
 import { scopesCover, scopesInForce } from '../alliance/alliance.ts'
 import type { AccreditationScopeRecord, InstitutionRecord } from '../alliance/institution-store.ts'
 import { record, recordMany, type AuditActor, type AuditEntry } from '../audit/audit-trail.ts'
 import type { CatalogueEntryRecord } from '../catalogue/catalogue-store.ts'
-import type { BankIssueOptions, BankIssueRequest, IssuedCredential } from '../credentials/issue-credential.ts'
+import type { BankIssueOptions, BankIssueRequest, IssuedCredential, SignedBatch, SlotSource } from '../credentials/issue-credential.ts'
 import {
   buildOutcomeCredential,
   DEFAULT_BANK_NAME,
@@ -65,6 +65,19 @@ export interface DepositedOutcome {
   readonly result?: string
   /** YYYY-MM-DD. */
   readonly awardedDate: string
+}
+
+/** An import's batch checked, built and signed, not written yet (Recognition.prepareImportBatch). */
+export interface PreparedImportBatch {
+  /** Each row's outcome, in the batch's order. */
+  readonly results: readonly ImportRowOutcome[]
+  readonly outcomes: readonly OutcomeRecord[]
+  /** The credentials of the outcomes recognized at once; undefined when there are none. */
+  readonly credentials: SignedBatch | undefined
+  readonly actor: AuditActor
+  readonly importJobId: string | null
+  /** Rows of the batch per institution (its audit entries' counts). */
+  readonly rowsOf: ReadonlyMap<string, number>
 }
 
 /** A decision's reason: zh and/or en, or one text (kept for both languages). */
@@ -128,7 +141,7 @@ export interface OutcomePage {
   readonly nextCursor?: string
 }
 
-/** The issuing path, in the caller's transaction (CredentialIssuer.issueManyIn). */
+/** The issuing path, in the caller's transaction (CredentialIssuer.issueManyIn), or signed first and stored later. */
 export interface TransactionalIssuer {
   issueManyIn(
     m: EntityManager,
@@ -136,6 +149,9 @@ export interface TransactionalIssuer {
     clientId: string | null,
     opts?: BankIssueOptions,
   ): Promise<IssuedCredential[]>
+  signBank(requests: readonly BankIssueRequest[], slots: SlotSource, opts?: BankIssueOptions): Promise<SignedBatch>
+  storeSigned(m: EntityManager, batch: SignedBatch): Promise<void>
+  slotsIn(m: EntityManager): SlotSource
   findBankIssued(id: string): Promise<IssuedCredential | undefined>
 }
 /** Catalogue entries, through the catalogue's use case. */
@@ -207,7 +223,8 @@ export class Recognition {
    * One batch (up to a few thousand rows) in ONE transaction — the caller's `opts.m`, or one of its own: rows inserted
    * idempotently by (institutionId, recordKey) (a key already stored, or repeated in the batch, is a 'duplicate' and
    * changes nothing); rows whose catalogue entry's category, level and field the institution was accredited for on the
-   * awarded date are recognized at once, their AchievementCredentials signed and stored in the same transaction; the
+   * awarded date are recognized at once, their AchievementCredentials signed and stored in the same transaction (an
+   * import signs a chunk before its transaction: {@link prepareImportBatch}, {@link writeImportBatch}); the
    * others are 'to_review' (pending in the queue). A row that is not valid (no such entry, an entry of another
    * institution, credits beyond the entry's, a date that is not one) refuses the whole batch before anything is written.
    * One audit entry per institution per batch (`outcome_recorded`, with the counts and ids).
@@ -218,69 +235,28 @@ export class Recognition {
     opts: { importJobId?: string; m?: EntityManager } = {},
   ): Promise<ImportRowOutcome[]> {
     if (!rows.length) return []
-    const { entries, institutions, scopes } = await this.batchContext(rows)
-    const run = (m: EntityManager) => this.writeImportBatch(m, rows, actor, opts.importJobId ?? null, entries, institutions, scopes)
+    const run = async (m: EntityManager) => {
+      const batch = await this.prepareImportBatch(rows, actor, { importJobId: opts.importJobId, db: m, slots: this.issuer.slotsIn(m) })
+      return this.writeImportBatch(m, batch)
+    }
     return opts.m ? run(opts.m) : transaction(this.ds, run)
   }
 
-  /** Everything a batch needs, read once, and every row checked against it: nothing is written yet. */
-  private async batchContext(rows: readonly ImportedOutcome[]) {
-    const entries = new Map<string, CatalogueEntryRecord>()
-    for (const id of new Set(rows.map((r) => r.catalogueEntryId))) {
-      const entry = await this.catalogue.get(id).catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'not_found') return undefined
-        throw err
-      })
-      if (entry) entries.set(id, entry)
-    }
-    const institutions = new Map<string, InstitutionRecord>()
-    const scopes = new Map<string, AccreditationScopeRecord[]>()
-    const issues: Issue[] = []
-    const today = chinaToday(this.clock())
-    for (const id of new Set(rows.map((r) => r.institutionId))) {
-      const institution = await this.alliance.get(id).catch((err: unknown) => {
-        if (err instanceof AppError && err.code === 'not_found') return undefined
-        throw err
-      })
-      if (!institution) {
-        issues.push({ path: `/${rows.findIndex((r) => r.institutionId === id)}/institutionId`, message: `no such institution: ${id}` })
-        continue
-      }
-      institutions.set(id, institution)
-      scopes.set(id, await this.alliance.scopes(id))
-    }
-    rows.forEach((r, i) => {
-      const at = (member: string, message: string) => issues.push({ path: `/${i}/${member}`, message })
-      const entry = entries.get(r.catalogueEntryId)
-      if (blank(r.recordKey) || r.recordKey.length > 200) at('recordKey', 'must be 1 to 200 characters')
-      if (!entry) at('catalogueEntryId', `no such catalogue entry: ${r.catalogueEntryId}`)
-      else if (entry.institutionId !== r.institutionId) at('catalogueEntryId', `the catalogue entry belongs to another institution`)
-      if (!hasTwoDecimalsAtMost(r.creditsEarned) || r.creditsEarned < 0) at('creditsEarned', 'must be 0 or more, with at most two decimals')
-      else if (entry && Math.round(r.creditsEarned * 100) > entry.creditsCenti)
-        at('creditsEarned', `must be at most the entry's ${entry.creditsCenti / 100} credits`)
-      this.checkLearner(r.learner, `/${i}/learner`, issues)
-      for (const member of ['awardedDate', 'activityStartDate', 'activityEndDate'] as const) {
-        const d = r[member]
-        if ((member === 'awardedDate' || d !== undefined) && !isIsoDate(String(d))) at(member, 'must be a date (YYYY-MM-DD)')
-        else if (d !== undefined && d > today) at(member, 'must not be in the future')
-      }
-      if (r.result !== undefined && r.result.length > 100) at('result', 'must be at most 100 characters')
-      if (r.term !== undefined && r.term.length > 64) at('term', 'must be at most 64 characters')
-    })
-    if (issues.length) throw invalid(issues)
-    return { entries, institutions, scopes }
-  }
-
-  private async writeImportBatch(
-    m: EntityManager,
+  /**
+   * The first half of {@link recordImportBatch}, which writes nothing: the rows checked, which of their record keys are
+   * stored read from `db`, the outcomes built and the credentials of those within accreditation signed in the status
+   * slots `slots` gives. An import prepares chunk n+1 this way, outside any transaction and with slots reserved ahead,
+   * while chunk n is written (imports.ts). What it read may be stale by the time it is written: another job may store
+   * one of its record keys meanwhile, and then {@link writeImportBatch} meets a unique violation.
+   */
+  async prepareImportBatch(
     rows: readonly ImportedOutcome[],
     actor: AuditActor,
-    importJobId: string | null,
-    entries: ReadonlyMap<string, CatalogueEntryRecord>,
-    institutions: ReadonlyMap<string, InstitutionRecord>,
-    scopes: ReadonlyMap<string, AccreditationScopeRecord[]>,
-  ): Promise<ImportRowOutcome[]> {
-    const store = new OutcomeStore(m)
+    opts: { importJobId?: string; db?: Db; slots: SlotSource },
+  ): Promise<PreparedImportBatch> {
+    const { entries, institutions, scopes } = await this.batchContext(rows)
+    const store = new OutcomeStore(opts.db ?? this.ds)
+    const importJobId = opts.importJobId ?? null
     const now = this.clock().toISOString()
     // Ids taken by each institution's record keys: stored already, or by an earlier row of this batch.
     const taken = new Map<string, Map<string, string>>()
@@ -293,7 +269,9 @@ export class Recognition {
     const outcomes: OutcomeRecord[] = []
     const requests: BankIssueRequest[] = []
     const shared: SharedParts = new Map()
+    const rowsOf = new Map<string, number>()
     for (const r of rows) {
+      rowsOf.set(r.institutionId, (rowsOf.get(r.institutionId) ?? 0) + 1)
       const ids = taken.get(r.institutionId)!
       const existing = ids.get(r.recordKey)
       if (existing !== undefined) {
@@ -344,22 +322,22 @@ export class Recognition {
         results.push({ recordKey: r.recordKey, status: 'imported', outcomeId: outcome.id, credentialId: outcome.credentialId! })
       } else results.push({ recordKey: r.recordKey, status: 'to_review', outcomeId: outcome.id })
     }
-    if (!outcomes.length) return results
-    // The database writes the outcomes while the credentials are checked and signed; both finish before the transaction
-    // ends either way (a rollback never races a write still in flight).
-    // A failed insert (a key another instance took meanwhile: a unique violation, which transaction() retries as a
-    // whole) is the cause to report, not what issuing then met in the aborted transaction.
-    const inserting = store.insert(outcomes)
-    inserting.catch(() => undefined)
-    let issuing: unknown
-    if (requests.length)
-      await this.issuer
-        .issueManyIn(m, requests, null, { trustedShape: true })
-        .catch((err: unknown) => (issuing = err ?? new Error('issuing failed')))
-    await inserting
-    if (issuing !== undefined) throw issuing
+    const credentials = requests.length ? await this.issuer.signBank(requests, opts.slots, { trustedShape: true }) : undefined
+    return { results, outcomes, credentials, actor, importJobId, rowsOf }
+  }
+
+  /**
+   * The second half of {@link recordImportBatch}: a prepared batch's outcomes, credentials and audit entries (one
+   * `outcome_recorded` per institution, with the counts and ids) written in the transaction `m`. A unique violation
+   * (a record key stored since it was prepared) is left as it is: prepare the rows again.
+   */
+  async writeImportBatch(m: EntityManager, batch: PreparedImportBatch): Promise<ImportRowOutcome[]> {
+    const { outcomes, credentials, actor, importJobId } = batch
+    if (!outcomes.length) return [...batch.results]
+    await new OutcomeStore(m).insert(outcomes)
+    if (credentials) await this.issuer.storeSigned(m, credentials)
     const audit: AuditEntry[] = []
-    for (const institutionId of institutions.keys()) {
+    for (const [institutionId, rows] of batch.rowsOf) {
       const mine = outcomes.filter((o) => o.institutionId === institutionId)
       if (!mine.length) continue
       const recognized = mine.filter((o) => o.state === 'recognized').map((o) => o.id)
@@ -372,7 +350,7 @@ export class Recognition {
         after: {
           source: 'import',
           importJobId,
-          rows: rows.filter((r) => r.institutionId === institutionId).length,
+          rows,
           imported: recognized.length,
           toReview: toReview.length,
           recognized,
@@ -381,7 +359,60 @@ export class Recognition {
       })
     }
     await recordMany(m, audit)
-    return results
+    return [...batch.results]
+  }
+
+  /** Everything a batch needs, read once, and every row checked against it: nothing is written yet. */
+  private async batchContext(rows: readonly ImportedOutcome[]) {
+    // All asked at once: an import prepares a batch while the chunk before it is written, and on SQLite each read waits
+    // its turn behind that chunk's statements.
+    const orNone = <T>(read: Promise<T>): Promise<T | undefined> =>
+      read.catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'not_found') return undefined
+        throw err
+      })
+    const entryIds = [...new Set(rows.map((r) => r.catalogueEntryId))]
+    const institutionIds = [...new Set(rows.map((r) => r.institutionId))]
+    const [found, members] = await Promise.all([
+      Promise.all(entryIds.map((id) => orNone(this.catalogue.get(id)))),
+      Promise.all(institutionIds.map((id) => Promise.all([orNone(this.alliance.get(id)), orNone(this.alliance.scopes(id))]))),
+    ])
+    const entries = new Map<string, CatalogueEntryRecord>()
+    found.forEach((entry, i) => entry && entries.set(entryIds[i]!, entry))
+    const institutions = new Map<string, InstitutionRecord>()
+    const scopes = new Map<string, AccreditationScopeRecord[]>()
+    const issues: Issue[] = []
+    const today = chinaToday(this.clock())
+    members.forEach(([institution, scopesOf], i) => {
+      const id = institutionIds[i]!
+      if (!institution)
+        return void issues.push({
+          path: `/${rows.findIndex((r) => r.institutionId === id)}/institutionId`,
+          message: `no such institution: ${id}`,
+        })
+      institutions.set(id, institution)
+      scopes.set(id, scopesOf ?? [])
+    })
+    rows.forEach((r, i) => {
+      const at = (member: string, message: string) => issues.push({ path: `/${i}/${member}`, message })
+      const entry = entries.get(r.catalogueEntryId)
+      if (blank(r.recordKey) || r.recordKey.length > 200) at('recordKey', 'must be 1 to 200 characters')
+      if (!entry) at('catalogueEntryId', `no such catalogue entry: ${r.catalogueEntryId}`)
+      else if (entry.institutionId !== r.institutionId) at('catalogueEntryId', `the catalogue entry belongs to another institution`)
+      if (!hasTwoDecimalsAtMost(r.creditsEarned) || r.creditsEarned < 0) at('creditsEarned', 'must be 0 or more, with at most two decimals')
+      else if (entry && Math.round(r.creditsEarned * 100) > entry.creditsCenti)
+        at('creditsEarned', `must be at most the entry's ${entry.creditsCenti / 100} credits`)
+      this.checkLearner(r.learner, `/${i}/learner`, issues)
+      for (const member of ['awardedDate', 'activityStartDate', 'activityEndDate'] as const) {
+        const d = r[member]
+        if ((member === 'awardedDate' || d !== undefined) && !isIsoDate(String(d))) at(member, 'must be a date (YYYY-MM-DD)')
+        else if (d !== undefined && d > today) at(member, 'must not be in the future')
+      }
+      if (r.result !== undefined && r.result.length > 100) at('result', 'must be at most 100 characters')
+      if (r.term !== undefined && r.term.length > 64) at('term', 'must be at most 64 characters')
+    })
+    if (issues.length) throw invalid(issues)
+    return { entries, institutions, scopes }
   }
 
   private checkLearner(learner: OutcomeLearner | undefined, path: string, issues: Issue[]): void {

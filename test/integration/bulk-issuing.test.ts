@@ -11,6 +11,7 @@ import { listAudit } from '../../issuer/audit/audit-trail.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
 import type { BankIssueOptions, BankIssueRequest } from '../../issuer/credentials/issue-credential.ts'
 import { INLINE_BELOW } from '../../issuer/credentials/signing-pool.ts'
+import { SlotReserve } from '../../issuer/status/slot-reserve.ts'
 import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { buildAchievementCredential } from '../../fixtures/builders.ts'
 import { startTestSystem, storedSlots, verify, type TestSystem } from '../../fixtures/test-system.ts'
@@ -170,5 +171,86 @@ describe('bulk issuing (the bank’s own path)', () => {
       assert.equal((await refusal(() => issueIn(requests, { trustedShape: true }))).code, code)
     }
     assert.deepEqual(await totals(), before)
+  })
+
+  describe('signed first, stored later (an import’s chunks), with slots reserved ahead', () => {
+    const reserveOf = () => new SlotReserve(sys.issuer.ds, sys.issuer.statusLists)
+    const requests = (n: number) => Array.from({ length: n }, () => ({ credential: credential(), shape: 'achievement' }))
+    const key = (s: { listId: number; index: number }) => `${s.listId}/${s.index}`
+
+    it('signs a batch before any transaction and stores it in a later one, in the reserved slots it was signed with', async () => {
+      const reserve = reserveOf()
+      reserve.add(await transaction(sys.issuer.ds, (m) => reserve.allocateIn(m, 10)))
+      const before = await totals()
+      let given: string[] = []
+      const batch = await sys.issuer.issuer.signBank(
+        requests(10),
+        async (n) => {
+          const slots = await reserve.take(n)
+          given = slots.map(key)
+          return slots
+        },
+        { trustedShape: true },
+      )
+      assert.deepEqual(await totals(), before, 'signing stores nothing and takes no slot')
+      await transaction(sys.issuer.ds, (m) => sys.issuer.issuer.storeSigned(m, batch))
+      const after = await totals()
+      assert.deepEqual(
+        { credentials: after.credentials - before.credentials, slots: after.slots - before.slots, audit: after.audit - before.audit },
+        { credentials: 10, slots: 0, audit: 1 },
+      )
+      const stored = new Map(
+        (
+          await storedSlots(
+            sys,
+            batch.issued.map((c) => c.id),
+          )
+        ).map((s) => [s.id, s.slot]),
+      )
+      assert.deepEqual(
+        batch.issued.map((c) => stored.get(c.id)),
+        given,
+      )
+      for (const c of [batch.issued[0]!, batch.issued[9]!]) await verifyStored(c.id)
+    })
+
+    it('holds slots only once the transaction reserving them committed, hands each out once, and later allocations start past them', async () => {
+      const reserve = reserveOf()
+      const start = (await totals()).slots
+      await assert.rejects(
+        transaction(sys.issuer.ds, async (m) => {
+          await reserve.allocateIn(m, 5) // never added: its transaction rolled back
+          throw new Error('rolled back')
+        }),
+        /rolled back/,
+      )
+      assert.deepEqual({ reserved: reserve.size, taken: (await totals()).slots - start }, { reserved: 0, taken: 0 })
+      reserve.add(await transaction(sys.issuer.ds, (m) => reserve.allocateIn(m, 5)))
+      reserve.add(await transaction(sys.issuer.ds, (m) => reserve.allocateIn(m, 5))) // already 5: nothing more
+      assert.deepEqual({ reserved: reserve.size, taken: (await totals()).slots - start }, { reserved: 5, taken: 5 })
+      const first = await reserve.take(3)
+      const second = await reserve.take(4) // the 2 left, and 2 allocated in a transaction of their own
+      assert.deepEqual({ reserved: reserve.size, taken: (await totals()).slots - start }, { reserved: 0, taken: 7 })
+      assert.deepEqual(
+        [...first, ...second].map((s) => s.position),
+        [...first, ...second].map((_, i) => first[0]!.position + i),
+        'handed out in their order',
+      )
+      // Short of slots while a transaction that reserves more is in flight: it waits for those, allocating none itself.
+      const incoming = transaction(sys.issuer.ds, (m) => reserve.allocateIn(m, 4)).then((slots) => reserve.add(slots))
+      const third = await reserve.take(4, incoming)
+      assert.deepEqual({ reserved: reserve.size, taken: (await totals()).slots - start }, { reserved: 0, taken: 11 })
+      assert.equal(third[0]!.position, second.at(-1)!.position + 1)
+      const [later] = await issueIn([{ credential: credential() }])
+      const [laterSlot] = await storedSlots(sys, [later!.id])
+      assert.ok(![...first, ...second, ...third].map(key).includes(laterSlot!.slot), 'a reserved slot is never allocated again')
+    })
+
+    it('refuses to sign a batch given fewer status slots than it has credentials', async () => {
+      await assert.rejects(
+        sys.issuer.issuer.signBank(requests(3), async () => []),
+        /3 credentials were given 0 status slots/,
+      )
+    })
   })
 })

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream'
 import path from 'node:path'
 import { createIssuerNode } from '../../issuer/issuer-node.ts'
 import { Imports, type ImportSink } from '../../issuer/imports/imports.ts'
+import { StatusListStore } from '../../issuer/status/status-list-store.ts'
 import { parseResidentId } from '../../core/identity/resident-id.ts'
 import { AppError } from '../../core/errors.ts'
 import { CredentialStore } from '../../issuer/credentials/credential-store.ts'
@@ -121,6 +122,8 @@ describe('imports (HTTP)', function () {
     text = lines.join('\r\n')
     const rejected = bad.size + 1
 
+    const slotsTaken = () => new StatusListStore(sys.issuer.ds).positionsTaken()
+    const slotsBefore = await slotsTaken()
     const created = await importAs(staffA, text)
     assert.equal(created.status, 202, JSON.stringify(created.body))
     assert.equal(created.headers.get('location'), `/imports/${created.body.id}`)
@@ -193,6 +196,11 @@ describe('imports (HTTP)', function () {
     }
     const slots = await storedSlots(sys, credentialIds)
     assert.equal(new Set(slots.map((s) => s.slot)).size, credentialIds.length)
+    // A slot for each credential, and a few reserved ahead that no credential took (the rows left in the file are
+    // estimated from its bytes): never the chunks' worth a reserve could run ahead by.
+    const imported = N - rejected - OUT_OF_SCOPE.length
+    const slotsAfter = await slotsTaken()
+    assert.ok(slotsAfter - slotsBefore >= imported && slotsAfter - slotsBefore < imported + 100, `${slotsAfter - slotsBefore} slots`)
 
     // The same file again: every valid row a duplicate, nothing added.
     sys.clock.advance(60)
@@ -202,6 +210,7 @@ describe('imports (HTTP)', function () {
     const second = await staffA.get<JobJson>(`/imports/${again.body.id}`)
     assert.deepEqual(second.body.counts, { rows: N, imported: 0, duplicates: valid, rejected, toReview: 0 })
     assert.equal(await sys.issuer.recognition.countForInstitution(a.institutionId), valid)
+    assert.equal(await slotsTaken(), slotsAfter, 'a file of duplicates signs nothing and reserves no slot')
 
     // The institution's jobs, newest first, paged.
     const page1 = await staffA.get<{ items: JobJson[]; nextCursor?: string }>('/imports?limit=1')
@@ -379,9 +388,10 @@ describe('imports: a job another node takes over', function () {
     const node = sys.issuer
     let calls = 0
     const dying: ImportSink = {
-      recordImportBatch: (batch, actor, opts) => {
+      prepareImportBatch: (batch, actor, opts) => node.recognition.prepareImportBatch(batch, actor, opts),
+      writeImportBatch: (m, batch) => {
         if (++calls === 2) throw new Error('node A died')
-        return node.recognition.recordImportBatch(batch, actor, opts)
+        return node.recognition.writeImportBatch(m, batch)
       },
       countForInstitution: (id) => node.recognition.countForInstitution(id),
     }
@@ -393,6 +403,7 @@ describe('imports: a job another node takes over', function () {
       catalogue: node.catalogue,
       institutions: node.alliance,
       sink: dying,
+      slots: node.statusLists,
       dataDir: sys.config.dataDir,
       leaseSeconds: 30,
       chunkRows: 1000,
@@ -432,12 +443,14 @@ describe('imports: a job another node takes over', function () {
       catalogue: node.catalogue,
       institutions: node.alliance,
       sink: {
-        recordImportBatch: (batch, actor, opts) => {
+        prepareImportBatch: (batch, actor, opts) => node.recognition.prepareImportBatch(batch, actor, opts),
+        writeImportBatch: (m, batch) => {
           if (++calls === 2) throw new Error('crash')
-          return node.recognition.recordImportBatch(batch, actor, opts)
+          return node.recognition.writeImportBatch(m, batch)
         },
         countForInstitution: (id) => node.recognition.countForInstitution(id),
       },
+      slots: node.statusLists,
       dataDir: sys.config.dataDir,
       chunkRows: 1000,
     })
@@ -451,6 +464,41 @@ describe('imports: a job another node takes over', function () {
       errors.body.errors.map(({ row, column, code }) => ({ row, column, code })),
       [{ row: 2502, column: 'record_key', code: 'record_key_repeated' }],
     )
+  })
+
+  it('when another job stores a record key of a chunk after the chunk was prepared, then the chunk is prepared again and that row is a duplicate', async () => {
+    const staff = await signUp(sys, { role: 'staff', institutionId: a.institutionId })
+    const rows = Array.from({ length: 1500 }, (_, i) => validRow(70_000 + i, a.courseCode))
+    const created = await importAs(staff, csvText(rows))
+    const node = sys.issuer
+    const before = await node.recognition.countForInstitution(a.institutionId)
+    let preparations = 0
+    const racing = new Imports({
+      ds: node.ds,
+      clock: sys.clock,
+      log: node.log,
+      protector: node.personalData,
+      catalogue: node.catalogue,
+      institutions: node.alliance,
+      sink: {
+        prepareImportBatch: async (batch, actor, opts) => {
+          const prepared = await node.recognition.prepareImportBatch(batch, actor, opts)
+          // Between the second chunk's preparation and its write, another job records the chunk's first row.
+          if (++preparations === 2) await node.recognition.recordImportBatch([batch[0]!], actor)
+          return prepared
+        },
+        writeImportBatch: (m, batch) => node.recognition.writeImportBatch(m, batch),
+        countForInstitution: (id) => node.recognition.countForInstitution(id),
+      },
+      slots: node.statusLists,
+      dataDir: sys.config.dataDir,
+      chunkRows: 1000,
+    })
+    const ended = await racing.run(created.body.id, 'node-s')
+    assert.equal(ended?.state, 'done')
+    assert.deepEqual(ended.counts, { rows: 1500, imported: 1499, duplicates: 1, rejected: 0, toReview: 0 })
+    assert.equal(preparations, 3, 'the second chunk was prepared again')
+    assert.equal(await node.recognition.countForInstitution(a.institutionId), before + 1500, 'every row is there once')
   })
 
   it('when an upload is larger than the cap, then it is refused with 413 and nothing is kept', async () => {
@@ -505,12 +553,14 @@ describe('imports: a job another node takes over', function () {
       catalogue: node.catalogue,
       institutions: node.alliance,
       sink: {
-        recordImportBatch: (batch, actor, opts) => {
+        prepareImportBatch: (batch, actor, opts) => {
           if (++calls === 2) throw new AppError('invalid_request', 'a row recognition does not accept')
-          return node.recognition.recordImportBatch(batch, actor, opts)
+          return node.recognition.prepareImportBatch(batch, actor, opts)
         },
+        writeImportBatch: (m, batch) => node.recognition.writeImportBatch(m, batch),
         countForInstitution: (id) => node.recognition.countForInstitution(id),
       },
+      slots: node.statusLists,
       dataDir: sys.config.dataDir,
       chunkRows: 1000,
     })
