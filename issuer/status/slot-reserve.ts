@@ -16,8 +16,7 @@ export interface SlotAllocator {
 /** One run's reserved slots (in memory: a new run, or another instance, starts with none). */
 export class SlotReserve {
   private free: AllocatedSlot[] = []
-  /** Slots {@link take} handed out so far. */
-  handedOut = 0
+  private taken = 0
 
   constructor(
     private readonly ds: DataSource,
@@ -29,6 +28,11 @@ export class SlotReserve {
     return this.free.length
   }
 
+  /** Slots {@link take} handed out so far. */
+  get handedOut(): number {
+    return this.taken
+  }
+
   /**
    * `count` slots in their order: reserved ones first. When there are too few, those `incoming` brings (the write in
    * flight, which reserves more when it commits; never the caller's own), then the rest allocated in a transaction
@@ -38,7 +42,7 @@ export class SlotReserve {
     if (this.free.length < count && incoming) await incoming.catch(() => undefined)
     const slots = this.free.splice(0, count)
     if (slots.length < count) slots.push(...(await transaction(this.ds, (m) => this.allocator.allocate(m, count - slots.length))))
-    this.handedOut += slots.length
+    this.taken += slots.length
     return slots
   }
 
