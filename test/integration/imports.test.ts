@@ -377,6 +377,28 @@ describe('imports: a job another node takes over', function () {
   })
   after(() => sys?.close())
 
+  /** The node's import engine in chunks of 1,000, with recognition's use cases as `sink` overrides them (a stand-in that fails or races). */
+  const engineWith = (sink: Partial<ImportSink>): Imports => {
+    const node = sys.issuer
+    return new Imports({
+      ds: node.ds,
+      clock: sys.clock,
+      log: node.log,
+      protector: node.personalData,
+      catalogue: node.catalogue,
+      institutions: node.alliance,
+      sink: {
+        prepareImportBatch: (batch, actor, opts) => node.recognition.prepareImportBatch(batch, actor, opts),
+        writeImportBatch: (m, batch) => node.recognition.writeImportBatch(m, batch),
+        countForInstitution: (id) => node.recognition.countForInstitution(id),
+        ...sink,
+      },
+      slots: node.statusLists,
+      dataDir: sys.config.dataDir,
+      chunkRows: 1000,
+    })
+  }
+
   it('when the first node stops mid-job, then a second node resumes it once the lease expired, and every row is there exactly once', async () => {
     const staff = await signUp(sys, { role: 'staff', institutionId: a.institutionId })
     const N = 2500
@@ -387,26 +409,11 @@ describe('imports: a job another node takes over', function () {
     // Node A works the job with a recognition that fails on its second chunk, as a node that dies would stop.
     const node = sys.issuer
     let calls = 0
-    const dying: ImportSink = {
-      prepareImportBatch: (batch, actor, opts) => node.recognition.prepareImportBatch(batch, actor, opts),
+    const nodeA = engineWith({
       writeImportBatch: (m, batch) => {
         if (++calls === 2) throw new Error('node A died')
         return node.recognition.writeImportBatch(m, batch)
       },
-      countForInstitution: (id) => node.recognition.countForInstitution(id),
-    }
-    const nodeA = new Imports({
-      ds: node.ds,
-      clock: sys.clock,
-      log: node.log,
-      protector: node.personalData,
-      catalogue: node.catalogue,
-      institutions: node.alliance,
-      sink: dying,
-      slots: node.statusLists,
-      dataDir: sys.config.dataDir,
-      leaseSeconds: 30,
-      chunkRows: 1000,
     })
     await assert.rejects(nodeA.run(created.body.id, 'node-a'), /node A died/)
     const stalled = await staff.get<JobJson>(`/imports/${created.body.id}`)
@@ -435,24 +442,11 @@ describe('imports: a job another node takes over', function () {
     const created = await importAs(staff, csvText(rows))
     const node = sys.issuer
     let calls = 0
-    const crashing = new Imports({
-      ds: node.ds,
-      clock: sys.clock,
-      log: node.log,
-      protector: node.personalData,
-      catalogue: node.catalogue,
-      institutions: node.alliance,
-      sink: {
-        prepareImportBatch: (batch, actor, opts) => node.recognition.prepareImportBatch(batch, actor, opts),
-        writeImportBatch: (m, batch) => {
-          if (++calls === 2) throw new Error('crash')
-          return node.recognition.writeImportBatch(m, batch)
-        },
-        countForInstitution: (id) => node.recognition.countForInstitution(id),
+    const crashing = engineWith({
+      writeImportBatch: (m, batch) => {
+        if (++calls === 2) throw new Error('crash')
+        return node.recognition.writeImportBatch(m, batch)
       },
-      slots: node.statusLists,
-      dataDir: sys.config.dataDir,
-      chunkRows: 1000,
     })
     await assert.rejects(crashing.run(created.body.id, 'node-x'), /crash/)
     sys.clock.advance(31)
@@ -473,26 +467,13 @@ describe('imports: a job another node takes over', function () {
     const node = sys.issuer
     const before = await node.recognition.countForInstitution(a.institutionId)
     let preparations = 0
-    const racing = new Imports({
-      ds: node.ds,
-      clock: sys.clock,
-      log: node.log,
-      protector: node.personalData,
-      catalogue: node.catalogue,
-      institutions: node.alliance,
-      sink: {
-        prepareImportBatch: async (batch, actor, opts) => {
-          const prepared = await node.recognition.prepareImportBatch(batch, actor, opts)
-          // Between the second chunk's preparation and its write, another job records the chunk's first row.
-          if (++preparations === 2) await node.recognition.recordImportBatch([batch[0]!], actor)
-          return prepared
-        },
-        writeImportBatch: (m, batch) => node.recognition.writeImportBatch(m, batch),
-        countForInstitution: (id) => node.recognition.countForInstitution(id),
+    const racing = engineWith({
+      prepareImportBatch: async (batch, actor, opts) => {
+        const prepared = await node.recognition.prepareImportBatch(batch, actor, opts)
+        // Between the second chunk's preparation and its write, another job records the chunk's first row.
+        if (++preparations === 2) await node.recognition.recordImportBatch([batch[0]!], actor)
+        return prepared
       },
-      slots: node.statusLists,
-      dataDir: sys.config.dataDir,
-      chunkRows: 1000,
     })
     const ended = await racing.run(created.body.id, 'node-s')
     assert.equal(ended?.state, 'done')
@@ -545,24 +526,11 @@ describe('imports: a job another node takes over', function () {
     const created = await importAs(staff, csvText(rows))
     const node = sys.issuer
     let calls = 0
-    const refusing = new Imports({
-      ds: node.ds,
-      clock: sys.clock,
-      log: node.log,
-      protector: node.personalData,
-      catalogue: node.catalogue,
-      institutions: node.alliance,
-      sink: {
-        prepareImportBatch: (batch, actor, opts) => {
-          if (++calls === 2) throw new AppError('invalid_request', 'a row recognition does not accept')
-          return node.recognition.prepareImportBatch(batch, actor, opts)
-        },
-        writeImportBatch: (m, batch) => node.recognition.writeImportBatch(m, batch),
-        countForInstitution: (id) => node.recognition.countForInstitution(id),
+    const refusing = engineWith({
+      prepareImportBatch: (batch, actor, opts) => {
+        if (++calls === 2) throw new AppError('invalid_request', 'a row recognition does not accept')
+        return node.recognition.prepareImportBatch(batch, actor, opts)
       },
-      slots: node.statusLists,
-      dataDir: sys.config.dataDir,
-      chunkRows: 1000,
     })
     const ended = await refusing.run(created.body.id, 'node-r')
     assert.equal(ended?.state, 'failed')
