@@ -80,6 +80,13 @@ export interface PreparedImportBatch {
   readonly rowsOf: ReadonlyMap<string, number>
 }
 
+/** What a batch of imported outcomes is checked and built against (Recognition's batchContext). */
+interface BatchContext {
+  readonly entries: ReadonlyMap<string, CatalogueEntryRecord>
+  readonly institutions: ReadonlyMap<string, InstitutionRecord>
+  readonly scopes: ReadonlyMap<string, AccreditationScopeRecord[]>
+}
+
 /** A decision's reason: zh and/or en, or one text (kept for both languages). */
 export type ReasonInput = { readonly zh?: string; readonly en?: string } | string
 
@@ -235,26 +242,37 @@ export class Recognition {
     opts: { importJobId?: string; m?: EntityManager } = {},
   ): Promise<ImportRowOutcome[]> {
     if (!rows.length) return []
+    // Read before a transaction of its own holds a connection: these reads go through the use cases' own.
+    const context = await this.batchContext(rows)
     const run = async (m: EntityManager) => {
-      const batch = await this.prepareImportBatch(rows, actor, { importJobId: opts.importJobId, db: m, slots: this.issuer.slotsIn(m) })
-      return this.writeImportBatch(m, batch)
+      const opened = { importJobId: opts.importJobId, db: m, slots: this.issuer.slotsIn(m) }
+      return this.writeImportBatch(m, await this.buildImportBatch(rows, actor, context, opened))
     }
     return opts.m ? run(opts.m) : transaction(this.ds, run)
   }
 
   /**
    * The first half of {@link recordImportBatch}, which writes nothing: the rows checked, which of their record keys are
-   * stored read from `db`, the outcomes built and the credentials of those within accreditation signed in the status
-   * slots `slots` gives. An import prepares chunk n+1 this way, outside any transaction and with slots reserved ahead,
+   * stored read, the outcomes built and the credentials of those within accreditation signed in the status slots
+   * `slots` gives. An import prepares chunk n+1 this way, outside any transaction and with slots reserved ahead,
    * while chunk n is written (imports.ts). What it read may be stale by the time it is written: another job may store
    * one of its record keys meanwhile, and then {@link writeImportBatch} meets a unique violation.
    */
   async prepareImportBatch(
     rows: readonly ImportedOutcome[],
     actor: AuditActor,
+    opts: { importJobId?: string; slots: SlotSource },
+  ): Promise<PreparedImportBatch> {
+    return this.buildImportBatch(rows, actor, await this.batchContext(rows), opts)
+  }
+
+  /** A batch built and signed against its context; which record keys are stored is read from `opts.db` (a transaction's). */
+  private async buildImportBatch(
+    rows: readonly ImportedOutcome[],
+    actor: AuditActor,
+    { entries, institutions, scopes }: BatchContext,
     opts: { importJobId?: string; db?: Db; slots: SlotSource },
   ): Promise<PreparedImportBatch> {
-    const { entries, institutions, scopes } = await this.batchContext(rows)
     const store = new OutcomeStore(opts.db ?? this.ds)
     const importJobId = opts.importJobId ?? null
     const now = this.clock().toISOString()
@@ -363,7 +381,7 @@ export class Recognition {
   }
 
   /** Everything a batch needs, read once, and every row checked against it: nothing is written yet. */
-  private async batchContext(rows: readonly ImportedOutcome[]) {
+  private async batchContext(rows: readonly ImportedOutcome[]): Promise<BatchContext> {
     // All asked at once: an import prepares a batch while the chunk before it is written, and on SQLite each read waits
     // its turn behind that chunk's statements.
     const orNone = <T>(read: Promise<T>): Promise<T | undefined> =>
