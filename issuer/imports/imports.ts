@@ -452,6 +452,7 @@ export class Imports {
     const commit = async (at: ChunkEnd) => {
       const rows = chunk
       chunk = []
+      const rowsLeft = at.final ? 0 : rowsAfter(at, seen, start.fileSize)
       const checked = await this.validateChunk(job.institutionId, rows, entries, keys)
       if (prepareFailed) await writing
       // Short of reserved slots, it waits for the write in flight (the chunk before's), which reserves more.
@@ -469,7 +470,6 @@ export class Imports {
       // Settled, holding no batch (each is let go once written).
       preparing = Promise.all([preparing, settled]).then(() => undefined)
       await writing
-      const rowsLeft = at.final ? 0 : rowsAfter(at, start.fileSize)
       writing = prepared
         .then((batch) =>
           this.commitChunk(job, checked, batch, at.byteOffset, {
@@ -499,7 +499,7 @@ export class Imports {
           }
           chunk.push(row)
           if (chunk.length >= chunkRows) {
-            await commit({ byteOffset: batch.byteOffset, rowsRead: seen + batch.rows.length - i - 1, rowsAhead: batch.rows.length - i - 1 })
+            await commit({ byteOffset: batch.byteOffset, rowsAhead: batch.rows.length - i - 1 })
             if (opts.signal?.aborted) {
               await writing
               return job
@@ -507,7 +507,7 @@ export class Imports {
           }
         }
       }
-      if (chunk.length) await commit({ byteOffset: start.fileSize, rowsRead: seen, rowsAhead: 0, final: true })
+      if (chunk.length) await commit({ byteOffset: start.fileSize, rowsAhead: 0, final: true })
       await writing
       return job
     } finally {
@@ -680,19 +680,21 @@ interface ChunkLease {
   readonly takenAhead: () => number
 }
 
-/** Where a chunk ends in the file: the reader's position after it and how many rows it has read (resumed rows too). */
+/** Where a chunk ends in the file: the reader's position after it, and how many rows it read past the chunk's last. */
 interface ChunkEnd {
   readonly byteOffset: number
-  readonly rowsRead: number
-  /** Rows read past the chunk's last. */
   readonly rowsAhead: number
   /** The file's last chunk. */
   readonly final?: boolean
 }
 
-/** Rows after a chunk's end: those read past it, and the rest of the file at the bytes a row read so far. */
-function rowsAfter(at: ChunkEnd, fileSize: number): number {
-  return at.rowsAhead + Math.ceil(((fileSize - at.byteOffset) * at.rowsRead) / Math.max(1, at.byteOffset))
+/**
+ * Rows after a chunk's end (`rowsThrough` rows up to it, resumed ones too): those read past it, and the rest of the
+ * file at the bytes a row read so far.
+ */
+function rowsAfter(at: ChunkEnd, rowsThrough: number, fileSize: number): number {
+  const rowsRead = rowsThrough + at.rowsAhead
+  return at.rowsAhead + Math.ceil(((fileSize - at.byteOffset) * rowsRead) / Math.max(1, at.byteOffset))
 }
 
 /** A chunk's rows, checked: what recognition gets, and what the error report gets. */
