@@ -86,9 +86,8 @@ export type SlotSource = (count: number) => Promise<readonly AllocatedSlot[]>
 /** A bank batch signed in its status slots and not stored yet ({@link CredentialIssuer.signBank}). */
 export interface SignedBatch {
   readonly issued: IssuedCredential[]
-  /** What {@link CredentialIssuer.storeSigned} inserts. */
+  /** What {@link CredentialIssuer.storeSigned} inserts: the issued credentials' rows, in their order, with their slots. */
   readonly rows: readonly NewCredential[]
-  readonly slots: readonly AllocatedSlot[]
   readonly clientId: string | null
 }
 
@@ -243,8 +242,8 @@ export class CredentialIssuer {
    * bank's bulk path: one for the batch, listing each credential with its status slot.
    */
   private async store(m: EntityManager, batch: SignedBatch, path: 'api' | 'bank'): Promise<void> {
-    const { issued, slots, clientId } = batch
-    await new CredentialStore(m).insert(batch.rows)
+    const { issued, rows, clientId } = batch
+    await new CredentialStore(m).insert(rows)
     const at = this.clock()
     const actor = clientActor(clientId)
     if (path === 'api')
@@ -255,7 +254,7 @@ export class CredentialIssuer {
           actor,
           action: 'credential_issued',
           subject: { type: 'credential', id: c.id },
-          after: { format: c.format, statusListId: slots[i]!.listId, statusIndex: slots[i]!.index, clientId },
+          after: { format: c.format, statusListId: rows[i]!.slot.listId, statusIndex: rows[i]!.slot.index, clientId },
         })),
       )
     else if (issued.length)
@@ -271,8 +270,8 @@ export class CredentialIssuer {
             credentials: issued.map((c, i) => ({
               id: c.id,
               format: c.format,
-              statusListId: slots[i]!.listId,
-              statusIndex: slots[i]!.index,
+              statusListId: rows[i]!.slot.listId,
+              statusIndex: rows[i]!.slot.index,
             })),
           },
         },
@@ -309,7 +308,7 @@ export class CredentialIssuer {
     const jws = await this.signer.sign(payloads, key, 'vc+jwt', templates)
     const signed = new Map(jwts.map((j, n) => [j, asIssued(prepared[j]!.id, 'vc+jwt', jws[n]!)]))
     const issued = await Promise.all(prepared.map((p, j) => signed.get(j) ?? this.secureDataIntegrity(withStatus(j), p, key, now)))
-    return { issued, rows: this.rows(issued, prepared, slots, clientId, now), slots, clientId }
+    return { issued, rows: this.rows(issued, prepared, slots, clientId, now), clientId }
   }
 
   /** Everything that can be refused is refused here, before a slot is taken or anything is signed. */
